@@ -1,0 +1,64 @@
+"""The article record: the fields every layer agrees on (extraction, store, export)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Export shape, in order. Lists: authors, tags, related_links ({url, text}).
+RECORD_FIELDS = (
+    "id",
+    "url",
+    "site",
+    "site_name",
+    "title",
+    "description",
+    "byline",
+    "authors",
+    "published_at",
+    "modified_at",
+    "language",
+    "section",
+    "tags",
+    "image",
+    "body",
+    "word_count",
+    "related_links",
+    "content_hash",
+    "first_seen_at",
+    "last_seen_at",
+)
+
+# Fields whose origin is remembered (json-ld, meta, feed, sitemap, dom, heuristic, url).
+PROVENANCE_FIELDS = (
+    "title",
+    "byline",
+    "authors",
+    "published_at",
+    "modified_at",
+    "description",
+    "language",
+    "section",
+    "tags",
+    "image",
+    "site_name",
+    "body",
+)
+
+_WORD = re.compile(r"\w+")
+_WS = re.compile(r"\s+")
+
+
+def word_count(text: str | None) -> int:
+    return len(_WORD.findall(text or ""))
+
+
+def content_hash(title: str | None, body: str | None) -> str:
+    """Hash of the normalized title and body: whitespace, case and Unicode form
+    changes do not change it, so they never make a new version."""
+    folded = "\n".join(
+        _WS.sub(" ", unicodedata.normalize("NFKC", part or "")).strip().casefold()
+        for part in (title, body)
+    )
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
