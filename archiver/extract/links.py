@@ -1,0 +1,197 @@
+"""Links to other stories offered with an article: related blocks and in-body links.
+
+Pure: an lxml tree in, a list of {"url", "text"} out; the tree is never modified.
+What counts as a story URL is judged by the URL's shape, never by a list of sites.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from archiver.normalize.urls import canonical_url
+
+_WS = re.compile(r"\s+")
+
+# class/id words of blocks that offer other stories next to the article.
+RELATED_BLOCK = re.compile(
+    r"related|read-?more|more-?(from|stories|news|articles|on)|recommend|also-?read|"
+    r"see-?also|similar|further|weitere|mehr-?zum|lesen-?sie|auch-?interessant|"
+    r"relacionad|tambien|te-?puede|correlat|articles?-?lies|voir-?aussi",
+    re.I,
+)
+# Headings that introduce such a block when the markup does not name it.
+RELATED_HEADING = re.compile(
+    r"^(related( articles| stories| news| content| posts| coverage| reading)?|read more|"
+    r"more (from|on|about|stories|news)\b.*|(you )?(may|might) (also )?(like|be interested).*|"
+    r"also read|see also|recommended.*|further reading|what to read next|read next|"
+    r"mehr zum thema.*|lesen sie auch|das könnte sie auch interessieren|auch interessant|weitere artikel|"
+    r"noticias relacionadas|te puede interesar|lee también|leer más|artículos relacionados|"
+    r"à lire aussi|lire aussi|sur le même sujet|leggi anche|articoli correlati)\s*:?$",
+    re.I,
+)
+# Ancestors whose links are site furniture, not stories offered with this one.
+EXCLUDED_TAGS = frozenset({"nav", "header", "footer", "form", "button", "select", "noscript", "script", "style"})
+EXCLUDED_BLOCK = re.compile(
+    r"(^|[-_\s])(nav|navbar|navigation|menu|breadcrumbs?|header|masthead|footer|share|sharing|social|"
+    r"comments?|comment-?form|respond|reply|ad|ads|advert\w*|sponsor\w*|banner|taboola|outbrain|"
+    r"tags?|tag-?list|categor\w*|byline|author\w*|pagination|pager|newsletter|subscribe|login|"
+    r"signup|cookie\w*|consent|skip\w*|toolbar|widget-?area|sidebar-?nav|trending|most-?(read|popular))($|[-_\s])",
+    re.I,
+)
+# Listing and utility pages: never a story.
+NON_STORY_PATH = re.compile(
+    r"/(tags?|topics?|themen|thema|category|categories|kategorie|categoria|section|sections|rubrik|"
+    r"author|authors|autor|autoren|people|profile|profiles|user|users|archive|archives|archiv|search|"
+    r"suche|page|login|signin|register|subscribe|subscription|abo|newsletter|newsletters|about|"
+    r"contact|kontakt|impressum|privacy|datenschutz|terms|feed|rss|shop|jobs|events)(/|$)",
+    re.I,
+)
+SHARE_URL = re.compile(
+    r"(facebook\.com/(sharer|share|dialog)|twitter\.com/(intent|share|home)|x\.com/(intent|share)|"
+    r"wa\.me/|whatsapp\.com/send|api\.whatsapp|linkedin\.com/(share|sharing|cws/share)|reddit\.com/submit|"
+    r"pinterest\.\w+/pin/create|t\.me/share|telegram\.me/share|tumblr\.com/share|getpocket\.com/save|"
+    r"news\.ycombinator\.com/submitlink|flipboard\.com/bookmarklet|/share\?|[?&](share|shareurl|u)=http)",
+    re.I,
+)
+# Click trackers and affiliate redirects carry their destination in the query.
+REDIRECT_QUERY = re.compile(r"[?&][^=&]*=(https?(:|%3A)|www\.)", re.I)
+# Platforms whose pages are profiles, posts and videos rather than news stories.
+SOCIAL_HOST = re.compile(
+    r"(^|\.)(facebook|twitter|x|instagram|tiktok|youtube|youtu|linkedin|pinterest|reddit|t|telegram|"
+    r"whatsapp|threads|bsky|snapchat|flipboard|vk|weibo)\.(com|me|be|net|app)$",
+    re.I,
+)
+NON_PAGE_EXT = re.compile(r"\.(jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css|js|ico)$", re.I)
+DATE_IN_PATH = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])([/-]|$)|(19|20)\d\d[01]\d[0-3]\d")
+NUMERIC_ID = re.compile(r"\d{5,}")
+
+
+def extract_related_links(tree, url: str, *, canonical: str) -> list[dict]:
+    """Other stories offered with the article, absolute and canonical, first seen first."""
+    base = _base_url(tree, url)
+    own = {u for u in (canonical_url(canonical), canonical_url(url)) if u}
+    body = _body_container(tree)
+    candidates = []
+    if body is not None:
+        candidates.extend(body.iter("a"))
+    for block in _related_blocks(tree):
+        candidates.extend(block.iter("a"))
+    links: list[dict] = []
+    index: dict[str, int] = {}
+    for a in candidates:
+        href = a.get("href")
+        if not href or "sponsored" in (a.get("rel") or "") or _in_excluded(a):
+            continue
+        target = canonical_url(href, base)
+        if not target or target in own or not _looks_like_story(target, href):
+            continue
+        text = _link_text(a)
+        if target in index:
+            if text and not links[index[target]]["text"]:
+                links[index[target]]["text"] = text
+            continue
+        index[target] = len(links)
+        links.append({"url": target, "text": text})
+    return links
+
+
+def _base_url(tree, url: str) -> str:
+    base = tree.find(".//base[@href]")
+    if base is not None:
+        return canonical_url(base.get("href"), url) or url
+    return url
+
+
+def _body_container(tree):
+    # The element holding the most paragraph text is the article body on nearly
+    # every news layout; its in-body links point at stories the text cites.
+    weights: dict = {}
+    for p in tree.iter("p"):
+        if _in_excluded(p):
+            continue
+        n = len(p.text_content())
+        if n < 40:
+            continue
+        parent = p.getparent()
+        if parent is not None:
+            weights[parent] = weights.get(parent, 0) + n
+    if not weights:
+        return None
+    return max(weights, key=weights.get)
+
+
+def _related_blocks(tree) -> list:
+    blocks = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("a", "body", "html"):
+            continue
+        marker = f"{el.get('class', '')} {el.get('id', '')}"
+        if marker.strip() and RELATED_BLOCK.search(marker) and el.find(".//a") is not None:
+            blocks.append(el)
+        elif el.tag in ("h2", "h3", "h4", "h5", "h6", "strong", "span", "div", "p") and len(el) <= 2:
+            text = _fold(el.text_content())
+            if 0 < len(text) <= 60 and RELATED_HEADING.match(text):
+                # the heading's links are in itself ("Read more: <a>") or its next siblings
+                if el.find(".//a") is not None:
+                    blocks.append(el)
+                parent = el.getparent()
+                sib = el.getnext()
+                if sib is not None:
+                    blocks.append(sib)
+                elif parent is not None and parent.tag != "body":
+                    blocks.append(parent)
+    # a block nested in another is already covered by it
+    ids = {id(b) for b in blocks}
+    return [b for b in blocks if not any(id(anc) in ids for anc in b.iterancestors())]
+
+
+def _in_excluded(el) -> bool:
+    for anc in el.iterancestors():
+        if anc.tag in EXCLUDED_TAGS:
+            return True
+        if anc.tag in ("aside", "section", "div", "ul", "ol", "li", "span", "p"):
+            marker = f"{anc.get('class', '')} {anc.get('id', '')} {anc.get('role', '')}"
+            if marker.strip() and EXCLUDED_BLOCK.search(marker) and not RELATED_BLOCK.search(marker):
+                return True
+    return False
+
+
+def _looks_like_story(target: str, href: str) -> bool:
+    low = href.strip().lower()
+    if low.startswith(("mailto:", "javascript:", "tel:", "#", "sms:", "data:")):
+        return False
+    if SHARE_URL.search(target) or REDIRECT_QUERY.search(target):
+        return False
+    parts = urlsplit(target)
+    if SOCIAL_HOST.search(parts.hostname or ""):
+        return False
+    path = unquote(parts.path)
+    if NON_PAGE_EXT.search(path) or NON_STORY_PATH.search(path):
+        return False
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        return False
+    last = re.sub(r"\.(s?html?|php|aspx?|cms)$", "", segments[-1], flags=re.I)
+    words = [w for w in re.split(r"[-_+.]", last) if w and not w.isdigit()]
+    if len(words) >= 3:
+        return True
+    if DATE_IN_PATH.search(path) and len(segments) >= 2:
+        return True
+    if NUMERIC_ID.search(path) or NUMERIC_ID.search(parts.query):
+        return len(segments) >= 2 or bool(words)
+    return False
+
+
+def _link_text(a) -> str:
+    text = _fold(a.text_content())
+    if not text:
+        text = _fold(a.get("title") or a.get("aria-label") or "")
+    if not text:
+        img = a.find(".//img[@alt]")
+        text = _fold(img.get("alt")) if img is not None else ""
+    return text
+
+
+def _fold(text: str) -> str:
+    return _WS.sub(" ", text or "").strip()

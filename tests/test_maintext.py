@@ -1,0 +1,104 @@
+import copy
+from pathlib import Path
+
+import lxml.etree
+import lxml.html
+import pytest
+
+from archiver.extract.maintext import extract_body
+from archiver.normalize.body import clean_body
+
+FIXTURES = Path(__file__).parent / "fixtures_body"
+URL = "https://www.coastalcourier.example/2024/03/05/harbour-town-votes-to-rebuild-its-old-pier/"
+
+
+def _page(name="wordpress_story.html"):
+    html = (FIXTURES / name).read_text(encoding="utf-8")
+    return lxml.html.document_fromstring(html), html
+
+
+@pytest.fixture
+def story():
+    tree, html = _page()
+    body, label = extract_body(tree, html, URL)
+    return clean_body(body, title="Harbour town votes to rebuild its old pier"), label
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        "The town council of Saltmere voted on Tuesday",
+        "Residents packed the hall for the vote",
+        "A long wait for funds",
+        "approved by the region in January",
+        "Not everyone was pleased.",
+    ],
+)
+def test_body_keeps_article_paragraphs(story, expected):
+    assert expected in story[0]
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "Top Stories",
+        "Related Articles",
+        "Leave a Reply",
+        "Your email address will not be published",
+        "Back to top",
+        "Advertisement",
+        "Photo: Sam Lee",
+        "Share on Facebook",
+        "Fishing season opens early",
+    ],
+)
+def test_body_drops_page_chrome(story, chrome):
+    assert chrome not in story[0]
+
+
+def test_body_is_paragraphs_separated_by_one_blank_line(story):
+    body, label = story
+    assert label == "dom"
+    paras = body.split("\n\n")
+    assert all(p and p == p.strip() and "\n" not in p for p in paras)
+    assert paras[0].startswith("The town council of Saltmere")
+    assert "A long wait for funds" in paras
+
+
+def test_extract_body_does_not_mutate_tree():
+    tree, html = _page()
+    before = lxml.etree.tostring(tree)
+    extract_body(tree, html, URL, structured_body="x " * 50)
+    assert lxml.etree.tostring(tree) == before
+
+
+def test_structured_body_used_when_it_matches_page():
+    tree, html = _page()
+    paragraphs = [p.text_content() for p in tree.iterfind(".//div[@class='entry-content']/p")]
+    structured = "\n".join(p for p in paragraphs if p != "Advertisement")
+    body, label = extract_body(tree, html, URL, structured_body=structured)
+    assert label == "json-ld"
+    assert body.split("\n\n")[0].startswith("The town council of Saltmere")
+
+
+@pytest.mark.parametrize(
+    "structured",
+    [
+        pytest.param("The town council of Saltmere voted on Tuesday to rebuild the pier.", id="teaser"),
+        pytest.param(" ".join(["Entirely different words about a football match and its goals."] * 20), id="other-text"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_structured_body_rejected_when_inconsistent(structured):
+    tree, html = _page()
+    body, label = extract_body(tree, html, URL, structured_body=structured)
+    assert label == "dom"
+    assert "Residents packed the hall" in body
+
+
+@pytest.mark.parametrize("html", ["<html><body></body></html>", "<html><body><p>Hi</p></body></html>"])
+def test_empty_or_tiny_page_gives_text_not_error(html):
+    tree = lxml.html.document_fromstring(html)
+    body, label = extract_body(tree, html, "https://example.org/")
+    assert isinstance(body, str)
+    assert label in {"dom", "heuristic", "json-ld"}

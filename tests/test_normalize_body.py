@@ -1,0 +1,86 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archiver.normalize.body import clean_body
+
+REAL = "The council voted on Tuesday to rebuild the old pier after a long debate."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Advertisement",
+        "ADVERTISEMENT",
+        "Anzeige",
+        "Werbung",
+        "Publicidad",
+        "Share this article",
+        "Share on Facebook",
+        "Read more: Council elects new mayor",
+        "Related: Storm damage bill reaches new high",
+        "Lesen Sie auch: Die Bahn streikt wieder",
+        "Mehr zum Thema",
+        "Leave a Reply",
+        "Your email address will not be published. Required fields are marked *",
+        "Back to top",
+        "Back to top button",
+        "12 Comments",
+        "Photo: Sam Lee/Reuters",
+        "(Image credit: Getty Images)",
+        "Foto: dpa",
+        "Sign up for our newsletter",
+    ],
+)
+def test_boilerplate_line_dropped(line):
+    assert clean_body(f"{REAL}\n\n{line}\n\nA second real paragraph follows here.") == (
+        f"{REAL}\n\nA second real paragraph follows here."
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Advertisement revenue fell by a third last year, the company said.",
+        "Share prices rose sharply on Monday after the announcement.",
+        "Read more books, the minister told pupils at the school.",
+        "Related companies were also fined by the regulator.",
+        "Die Anzeige wurde am Montag bei der Polizei erstattet.",
+        "Werbung im Fernsehen ist für viele Firmen zu teuer geworden.",
+        "Photo: a word that starts a sentence about photos in a long explanation of the city's archive project, which has now scanned more than a million old negatives.",
+        "Back to top form, the striker scored twice in the second half.",
+        "Comments from the minister drew criticism from the opposition.",
+    ],
+)
+def test_real_sentences_kept(sentence):
+    assert clean_body(f"{REAL}\n\n{sentence}") == f"{REAL}\n\n{sentence}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Pier to be rebuilt\n\n" + REAL, REAL, id="leading-title"),
+        pytest.param("PIER TO BE REBUILT!\n\n" + REAL, REAL, id="leading-title-case-punct"),
+        pytest.param(REAL + "\n\nPier to be rebuilt", REAL + "\n\nPier to be rebuilt", id="title-later-kept"),
+        pytest.param(f"{REAL}\n\n{REAL}", REAL, id="duplicate"),
+        pytest.param("  A   folded\tline \n with break  ", "A folded line with break", id="whitespace"),
+        pytest.param("Intro\n\n\n\n• first item\n\n• second item", "Intro\n\n• first item\n\n• second item", id="list-items"),
+        pytest.param("", "", id="empty"),
+        pytest.param(None, "", id="none"),
+    ],
+)
+def test_clean_body_table(text, expected):
+    assert clean_body(text, title="Pier to be rebuilt") == expected
+
+
+def test_subheading_kept_as_own_paragraph():
+    text = f"{REAL}\n\nA long wait for funds\n\nThe project will be paid for by a grant."
+    assert clean_body(text).split("\n\n")[1] == "A long wait for funds"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.one_of(st.none(), st.text(max_size=40)))
+def test_clean_body_never_raises_and_is_idempotent(text, title):
+    once = clean_body(text, title=title)
+    assert isinstance(once, str)
+    assert clean_body(once, title=title) == once
