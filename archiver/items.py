@@ -1,0 +1,28 @@
+"""Scrapy items: what spiders hand to the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ArticleItem:
+    """One fetched page, extracted; pipelines decide whether it is stored."""
+
+    requested_url: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    fetched_at: str = ""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes = b""
+    skip_reason: str | None = None
+
+
+@dataclass
+class FailedFetch:
+    """A URL that could not be fetched, with a reason a person can read."""
+
+    url: str = ""
+    reason: str = ""
+    status: int | None = None

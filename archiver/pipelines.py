@@ -1,0 +1,121 @@
+"""Item pipelines: normalize, validate, store. Each small; the rules live in normalize/."""
+
+from __future__ import annotations
+
+import logging
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+from twisted.internet import task
+
+from archiver.items import ArticleItem, FailedFetch
+from archiver.normalize.urls import canonical_url, site_of
+from archiver.record import content_hash, word_count
+from archiver.store.writer import FAILED, SKIPPED, ArchiveWriter, Fetched
+
+logger = logging.getLogger(__name__)
+
+
+class NormalizePipeline:
+    """Last normalization of an extracted record: the URL it is stored under and
+    the derived fields, so evidence merged after extraction stays consistent."""
+
+    def process_item(self, item):
+        if not isinstance(item, ArticleItem) or item.skip_reason or not item.fields:
+            return item
+        fields = item.fields
+        fields["url"] = canonical_url(fields.get("url")) or canonical_url(item.requested_url) or item.requested_url
+        fields["site"] = fields.get("site") or site_of(fields["url"])
+        fields["word_count"] = word_count(fields.get("body"))
+        fields["content_hash"] = content_hash(fields.get("title"), fields.get("body"))
+        return item
+
+
+class ValidatePipeline:
+    """Marks pages that must not be stored as articles, with the reason."""
+
+    def process_item(self, item):
+        if not isinstance(item, ArticleItem) or item.skip_reason:
+            return item
+        fields = item.fields
+        if not fields.get("is_article"):
+            item.skip_reason = f"not an article: {fields.get('not_article_reason') or 'no article content'}"
+        elif not (fields.get("body") or "").strip():
+            item.skip_reason = "not an article: no body text found"
+        return item
+
+
+class StorePipeline:
+    """Hands pages to the archive writer and records every outcome in the run."""
+
+    def __init__(self, crawler, db_path: str, batch_size: int, batch_seconds: float, keep_raw: bool):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db_path = db_path
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
+        self.keep_raw = keep_raw
+        self.writer: ArchiveWriter | None = None
+        self._timer: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(
+            crawler,
+            db_path=s.get("ARCHIVER_DB"),
+            batch_size=s.getint("ARCHIVER_BATCH_SIZE", 50),
+            batch_seconds=s.getfloat("ARCHIVER_BATCH_SECONDS", 2.0),
+            keep_raw=s.getbool("ARCHIVER_KEEP_RAW", True),
+        )
+
+    def open_spider(self):
+        spider = self.crawler.spider
+        self.writer = ArchiveWriter(self.db_path, keep_raw=self.keep_raw)
+        run_id = self.writer.start_run(
+            spider=spider.name,
+            mode=getattr(spider, "mode", spider.name),
+            source=getattr(spider, "source_name", None),
+            args=getattr(spider, "run_args", None),
+        )
+        self.stats.set_value("archiver/run_id", run_id)
+        self.stats.set_value("archiver/db", self.db_path)
+        self._timer = task.LoopingCall(self.writer.flush)
+        self._timer.start(self.batch_seconds, now=False)
+
+    def close_spider(self):
+        if self._timer and self._timer.running:
+            self._timer.stop()
+        reason = self.stats.get_value("finish_reason") or "finished"
+        status = "finished" if reason == "finished" else ("interrupted" if reason == "shutdown" else reason)
+        self.writer.finish_run(status)
+        self.writer.close()
+
+    def process_item(self, item):
+        if isinstance(item, FailedFetch):
+            self.writer.add_outcome(item.url, FAILED, item.reason, item.status)
+            self._maybe_flush()
+            raise DropItem(f"failed: {item.url}: {item.reason}")
+        adapter = ItemAdapter(item)
+        if adapter.get("skip_reason"):
+            self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status)
+            self._maybe_flush()
+            raise DropItem(f"skipped: {item.requested_url}: {item.skip_reason}")
+        self.writer.add_article(
+            Fetched(
+                requested_url=item.requested_url,
+                record=item.fields,
+                fetched_at=item.fetched_at,
+                status=item.status,
+                headers=item.headers,
+                raw=item.raw,
+            )
+        )
+        self._maybe_flush()
+        # Keep the raw bytes out of anything downstream (feed exports, logs).
+        item.raw = b""
+        return item
+
+    def _maybe_flush(self):
+        if self.writer.pending >= self.batch_size:
+            self.writer.flush()

@@ -1,0 +1,71 @@
+"""Scrapy settings for archiver: every setting the crawl uses lives here.
+
+The CLI (`archiver crawl -s NAME=VALUE`) and `scrapy crawl ... -s NAME=VALUE`
+override any of them.
+"""
+
+from archiver import __version__
+
+BOT_NAME = "archiver"
+SPIDER_MODULES = ["archiver.spiders"]
+NEWSPIDER_MODULE = "archiver.spiders"
+
+# --- Where the archive goes -------------------------------------------------
+# Path of the SQLite archive; `archiver crawl --db` and ARCHIVER_DB set it too.
+ARCHIVER_DB = "archive.db"
+# Articles are written in batches: one transaction per batch keeps writers
+# short (readers never wait long) and bounds what a crash can lose.
+ARCHIVER_BATCH_SIZE = 50
+ARCHIVER_BATCH_SECONDS = 2.0
+# Keep the raw response (zlib-compressed) so pages can be re-extracted later.
+ARCHIVER_KEEP_RAW = True
+
+# --- Politeness --------------------------------------------------------------
+# An honest User-Agent that names the tool, so site owners know who fetches.
+USER_AGENT = f"archiver/{__version__} (+https://pypi.org/project/news-archiver/; news article archiver)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# --- Safety: bounded work per page ------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+# News pages are rarely above a few MB; anything much larger is not an article.
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+# Only http and https are fetched (file:, ftp:, data: and s3: handlers are off).
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
+
+# --- Off for unattended runs -------------------------------------------------
+# Scrapy's remote-control server runs Python code sent to it, and the telnet
+# console opens a shell: neither belongs in a cron job.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- Components ----------------------------------------------------------------
+ITEM_PIPELINES = {
+    "archiver.pipelines.NormalizePipeline": 100,
+    "archiver.pipelines.ValidatePipeline": 200,
+    "archiver.pipelines.StorePipeline": 900,
+}
+
+# --- Scrapy defaults we pin --------------------------------------------------
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# Progress lines on stderr (the CLI turns this on when stderr is a terminal).
+ARCHIVER_PROGRESS = False
+ARCHIVER_PROGRESS_INTERVAL = 2.0
+EXTENSIONS = {"archiver.extensions.Progress": 500}
+# Skipped/failed pages are reported in the run summary, so dropping them is not a warning.
+LOG_FORMATTER = "archiver.logformatter.ArchiverLogFormatter"

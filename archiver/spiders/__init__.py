@@ -1,0 +1,1 @@
+"""Spiders: what to fetch and when to follow. The only place that builds Requests."""

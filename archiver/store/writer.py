@@ -1,0 +1,200 @@
+"""Writes articles and run history in short batched transactions."""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from archiver.store.schema import connect
+
+# Outcomes a page can have in a run; the summary counts them.
+ARCHIVED, UPDATED, UNCHANGED, SKIPPED, FAILED = "archived", "updated", "unchanged", "skipped", "failed"
+OUTCOMES = (ARCHIVED, UPDATED, UNCHANGED, SKIPPED, FAILED)
+
+_ARTICLE_COLUMNS = (
+    "url", "site", "site_name", "title", "description", "byline", "authors", "published_at",
+    "modified_at", "language", "section", "tags", "image", "body", "word_count",
+    "related_links", "content_hash", "provenance",
+)
+_VERSION_COLUMNS = ("title", "byline", "authors", "published_at", "modified_at", "body", "content_hash")
+_JSON_COLUMNS = ("authors", "tags", "related_links", "provenance")
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Fetched:
+    """One fetched page, ready to be written."""
+
+    requested_url: str
+    record: dict[str, Any]
+    fetched_at: str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes = b""
+
+
+@dataclass
+class PageOutcome:
+    url: str
+    outcome: str
+    reason: str | None = None
+    status: int | None = None
+
+
+class ArchiveWriter:
+    """The single writer of a crawl: buffers pages and writes them a batch at a time."""
+
+    def __init__(self, path: str | Path, *, keep_raw: bool = True):
+        self.db = connect(path)
+        self.keep_raw = keep_raw
+        self._articles: list[Fetched] = []
+        self._outcomes: list[PageOutcome] = []
+        self.run_id: int | None = None
+
+    # --- runs -------------------------------------------------------------
+    def start_run(self, *, spider: str, mode: str, source: str | None = None, args: Any = None) -> int:
+        with self.db.conn:
+            self.run_id = self.db["runs"].insert(
+                {
+                    "started_at": utcnow(),
+                    "status": "running",
+                    "spider": spider,
+                    "mode": mode,
+                    "source": source,
+                    "args": json.dumps(args) if args is not None else None,
+                    "pid": os.getpid(),
+                }
+            ).last_pk
+        return self.run_id
+
+    def finish_run(self, status: str) -> None:
+        self.flush()
+        if self.run_id is None:
+            return
+        with self.db.conn:
+            self.db["runs"].update(self.run_id, {"ended_at": utcnow(), "status": status, **self._counts()})
+
+    def _counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for outcome, n in self.db.execute(
+            "SELECT outcome, COUNT(*) FROM run_pages WHERE run_id = ? GROUP BY outcome", [self.run_id]
+        ):
+            counts[outcome] = n
+        return counts
+
+    # --- pages ------------------------------------------------------------
+    def add_article(self, page: Fetched) -> None:
+        self._articles.append(page)
+
+    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None) -> None:
+        self._outcomes.append(PageOutcome(url, outcome, reason, status))
+
+    @property
+    def pending(self) -> int:
+        return len(self._articles) + len(self._outcomes)
+
+    def flush(self) -> None:
+        """Write everything buffered in one transaction."""
+        if not self.pending:
+            return
+        articles, outcomes = self._articles, self._outcomes
+        self._articles, self._outcomes = [], []
+        with self.db.conn:
+            for page in articles:
+                article_id, outcome = self._store_article(page)
+                self._record_page(page.requested_url, outcome, None, page.status, article_id, page)
+            for item in outcomes:
+                self._record_page(item.url, item.outcome, item.reason, item.status, None, None)
+            if self.run_id is not None:
+                self.db["runs"].update(self.run_id, self._counts())
+
+    def _record_page(self, url, outcome, reason, status, article_id, page: Fetched | None) -> None:
+        now = page.fetched_at if page else utcnow()
+        if self.run_id is not None:
+            self.db["run_pages"].insert(
+                {"run_id": self.run_id, "url": url, "outcome": outcome, "reason": reason,
+                 "status": status, "article_id": article_id, "at": now}
+            )
+        headers = {k.lower(): v for k, v in (page.headers if page else {}).items()}
+        self.db["fetches"].upsert(
+            {
+                "url": url,
+                "final_url": page.record.get("url") if page else None,
+                "article_id": article_id,
+                "status": status,
+                "outcome": outcome,
+                "reason": reason,
+                "etag": headers.get("etag"),
+                "last_modified": headers.get("last-modified"),
+                "fetched_at": now,
+            },
+            pk="url",
+        )
+
+    def _store_article(self, page: Fetched) -> tuple[int, str]:
+        record = page.record
+        row = {col: record.get(col) for col in _ARTICLE_COLUMNS}
+        for col in _JSON_COLUMNS:
+            row[col] = json.dumps(row[col] if row[col] is not None else ([] if col != "provenance" else {}), ensure_ascii=False)
+        existing = next(
+            self.db.execute("SELECT id, content_hash, version FROM articles WHERE url = ?", [row["url"]]), None
+        )
+        if existing is None:
+            row.update(version=1, first_seen_at=page.fetched_at, last_seen_at=page.fetched_at, fetched_at=page.fetched_at)
+            article_id = self.db["articles"].insert(row).last_pk
+            version, outcome = 1, ARCHIVED
+        else:
+            article_id, old_hash, version = existing
+            if old_hash == row["content_hash"]:
+                self.db["articles"].update(article_id, {"last_seen_at": page.fetched_at, "fetched_at": page.fetched_at})
+                return article_id, UNCHANGED
+            version += 1
+            row.update(version=version, last_seen_at=page.fetched_at, fetched_at=page.fetched_at)
+            self.db["articles"].update(article_id, row)
+            outcome = UPDATED
+        self._write_children(article_id, record)
+        self.db["article_versions"].insert(
+            {"article_id": article_id, "version": version, "fetched_at": page.fetched_at,
+             **{col: row[col] for col in _VERSION_COLUMNS}}
+        )
+        if self.keep_raw and page.raw:
+            self.db["responses"].insert(
+                {
+                    "article_id": article_id,
+                    "version": version,
+                    "url": page.requested_url,
+                    "final_url": record.get("url"),
+                    "fetched_at": page.fetched_at,
+                    "status": page.status,
+                    "headers": json.dumps(page.headers, ensure_ascii=False),
+                    "body": zlib.compress(page.raw, 6),
+                    "compression": "zlib",
+                    "size": len(page.raw),
+                }
+            )
+        return article_id, outcome
+
+    def _write_children(self, article_id: int, record: dict[str, Any]) -> None:
+        for table in ("article_authors", "article_tags", "article_links"):
+            self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+        self.db["article_authors"].insert_all(
+            {"article_id": article_id, "position": i, "name": name} for i, name in enumerate(record.get("authors") or [])
+        )
+        self.db["article_tags"].insert_all(
+            {"article_id": article_id, "position": i, "tag": tag} for i, tag in enumerate(record.get("tags") or [])
+        )
+        self.db["article_links"].insert_all(
+            {"article_id": article_id, "position": i, "url": link.get("url"), "text": link.get("text")}
+            for i, link in enumerate(record.get("related_links") or [])
+        )
+
+    def close(self) -> None:
+        self.db.conn.close()

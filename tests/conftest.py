@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.pages import news_site
+from tests.support.server import FixtureSite
+
+# Loopback runs need no politeness delays; everything else stays as shipped.
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
+
+
+def archiver_cmd() -> list[str]:
+    """The installed console script next to this interpreter."""
+    script = Path(sys.executable).with_name("archiver")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "archiver"]
+
+
+@pytest.fixture
+def run_cli(tmp_path):
+    """Run the installed `archiver` command in tmp_path; returns CompletedProcess."""
+
+    def run(*args: str, input: str | None = None, timeout: float = 120, cwd: Path | None = None):
+        env = {k: v for k, v in os.environ.items() if k != "ARCHIVER_DB"}
+        return subprocess.run(
+            [*archiver_cmd(), *args], cwd=cwd or tmp_path, env=env, input=input,
+            capture_output=True, text=True, timeout=timeout,
+        )
+
+    return run
+
+
+@pytest.fixture
+def site():
+    with FixtureSite(news_site()) as s:
+        yield s

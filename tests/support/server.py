@@ -1,0 +1,73 @@
+"""A fixture web site on 127.0.0.1, port 0, in a background thread, with a request log."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Page:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+class FixtureSite:
+    """Serves `pages` (path -> Page, or a callable that writes its own response)."""
+
+    def __init__(self, pages: dict[str, Page | Handler] | None = None):
+        self.pages: dict[str, Page | Handler] = dict(pages or {})
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        site = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                with site._lock:
+                    site.requests.append(("GET", self.path, dict(self.headers)))
+                page = site.pages.get(self.path)
+                if page is None:
+                    page = site.pages.get(self.path.split("?")[0])
+                if callable(page):
+                    page(self)
+                    return
+                if page is None:
+                    page = Page(b"<html><body><h1>Not found</h1></body></html>", status=404)
+                self.send_response(page.status)
+                for name, value in page.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(page.body)))
+                self.end_headers()
+                self.wfile.write(page.body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def paths_requested(self) -> list[str]:
+        with self._lock:
+            return [path for _, path, _ in self.requests]
+
+    def __enter__(self) -> "FixtureSite":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
