@@ -31,7 +31,7 @@ def build_settings(db: str | Path, overrides: dict[str, str] | None = None, *, l
 
 def run_spider(spider_cls, settings: Settings, **spider_args: Any) -> int | None:
     """Run one spider to completion in this process; the id of the run it recorded."""
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **spider_args)
     process.start()

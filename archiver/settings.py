@@ -69,3 +69,8 @@ ARCHIVER_PROGRESS_INTERVAL = 2.0
 EXTENSIONS = {"archiver.extensions.Progress": 500}
 # Skipped/failed pages are reported in the run summary, so dropping them is not a warning.
 LOG_FORMATTER = "archiver.logformatter.ArchiverLogFormatter"
+DOWNLOADER_MIDDLEWARES = {
+    # Replaced by a fixed subclass (see archiver.middlewares.RobotsTxtMiddleware).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "archiver.middlewares.RobotsTxtMiddleware": 100,
+}

@@ -41,4 +41,6 @@ class ArticleSpider(ArchiverSpider):
             if reason:
                 yield FailedFetch(url=url, reason=reason)
             else:
-                yield self.article_request(url.strip())
+                # Each listed URL gets an outcome, even when a redirect leads to
+                # a page already fetched in this run.
+                yield self.article_request(url.strip(), dont_filter=True)
