@@ -1,0 +1,261 @@
+"""Article extraction: response bytes + URL -> one normalized article record.
+
+Each field is taken from the first source that states it, in a fixed order
+(JSON-LD, then <meta>/OpenGraph, then the visible page, then heuristics and the
+URL, then feed/sitemap evidence); titles are chosen by agreement instead.
+`extract_article` never raises: a page that cannot be read yields an empty,
+non-article record with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import lxml.html
+
+from archiver.extract import dom, structured
+from archiver.extract.article_check import check_article
+from archiver.extract.decode import decode_html
+from archiver.extract.links import extract_related_links
+from archiver.extract.maintext import extract_body
+from archiver.normalize.body import clean_body
+from archiver.normalize.bylines import normalize_authors, normalize_byline, split_authors
+from archiver.normalize.dates import date_from_url, parse_date
+from archiver.normalize.titles import choose_title, clean_text
+from archiver.normalize.urls import canonical_url, same_site, site_of
+from archiver.record import content_hash, word_count
+
+__all__ = ["extract_article"]
+
+MAX_HTML = 8_000_000  # characters; the rest of a bigger page is ads and scripts
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_DATE_LINE = re.compile(
+    r"\b(?:posted|published|updated|on|am|le|dated?|erschienen|veröffentlicht|publié|publicado)\b|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}",
+    re.I,
+)
+
+FIELDS = (
+    "url", "site", "site_name", "title", "description", "byline", "authors", "published_at", "modified_at",
+    "language", "section", "tags", "image", "body", "word_count", "related_links", "content_hash",
+    "provenance", "is_article", "not_article_reason",
+)
+
+
+def extract_article(body: bytes | str, url: str, *, content_type: str | None = None,
+                    fetched_at: datetime | None = None, evidence: dict | None = None) -> dict:
+    """One article record (see FIELDS) from a fetched page; never raises."""
+    try:
+        return _extract(body, url, content_type, _aware(fetched_at), evidence or {})
+    except Exception as exc:  # noqa: BLE001 - one hostile page must not stop a crawl
+        return _empty_record(url, f"extraction failed: {type(exc).__name__}")
+
+
+def _aware(moment: datetime | None) -> datetime:
+    if not isinstance(moment, datetime):
+        return datetime.now(timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _empty_record(url: str | None, reason: str) -> dict:
+    try:
+        clean = canonical_url(url) or url
+    except Exception:  # noqa: BLE001
+        clean = None
+    record = dict.fromkeys(FIELDS)
+    record.update(url=clean, site=site_of(clean) if clean else None, authors=[], tags=[], body="",
+                  word_count=0, related_links=[], content_hash=content_hash(None, ""), provenance={},
+                  is_article=False, not_article_reason=reason)
+    return record
+
+
+def _parse(html: str):
+    html = _XML_DECL.sub("", html[:MAX_HTML], count=1)
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except Exception:  # noqa: BLE001 - lxml.etree.ParserError and friends on junk
+        return None
+
+
+class _Fields:
+    """Collects field values and where each came from (the first wins)."""
+
+    def __init__(self) -> None:
+        self.values: dict = {}
+        self.provenance: dict = {}
+
+    def offer(self, field: str, value, source: str) -> None:
+        if field in self.values or value in (None, "", []):
+            return
+        self.values[field] = value
+        self.provenance[field] = source
+
+
+def _extract(body, url: str, content_type, fetched_at: datetime, evidence: dict) -> dict:
+    html = decode_html(body, content_type)
+    tree = _parse(html)
+    if tree is None:
+        return _empty_record(url, "empty or unreadable page")
+    page_url = canonical_url(url) or url or ""
+
+    objects = structured.json_ld_objects(tree)
+    ld = structured.json_ld_fields(objects, page_url)
+    meta = structured.meta_fields(structured.meta_tags(tree))
+    feed_source = evidence.get("source") if evidence.get("source") in ("feed", "sitemap") else "feed"
+    fields = _Fields()
+
+    canonical = _canonical(tree, meta, page_url)
+    site_name = clean_text(meta.get("site_name")) if meta.get("site_name_key") == "og:site_name" else None
+    fields.offer("site_name", site_name, "meta")
+    fields.offer("site_name", clean_text(ld.get("site_name") or ld.get("publisher")), "json-ld")
+    fields.offer("site_name", clean_text(meta.get("site_name")), "meta")
+    site_names = [n for n in (fields.values.get("site_name"), ld.get("publisher"), ld.get("org_name"),
+                              ld.get("site_name"), site_of(canonical)) if n]
+
+    _title(fields, tree, ld, meta, evidence, site_names, feed_source)
+    _authors(fields, tree, ld, meta, evidence, fields.values.get("site_name"), feed_source)
+    _dates(fields, tree, ld, meta, evidence, page_url, fetched_at, feed_source)
+    _descriptive(fields, tree, ld, meta, evidence, page_url, feed_source)
+
+    title = fields.values.get("title")
+    text, body_source = extract_body(tree, html, page_url, structured_body=ld.get("body"))
+    text = clean_body(text, title=title)
+    fields.offer("body", text, body_source)
+    related = extract_related_links(tree, page_url, canonical=canonical)
+
+    is_article, reason = check_article(
+        url=canonical, body=text, og_type=meta.get("type"), json_ld_types=ld.get("types"),
+        story_types=structured.STORY_TYPES, has_date="published_at" in fields.values,
+        has_author=bool(fields.values.get("authors")),
+    )
+    values = fields.values
+    return {
+        "url": canonical,
+        "site": site_of(canonical),
+        "site_name": values.get("site_name"),
+        "title": title,
+        "description": values.get("description"),
+        "byline": values.get("byline"),
+        "authors": values.get("authors", []),
+        "published_at": values.get("published_at"),
+        "modified_at": values.get("modified_at"),
+        "language": values.get("language"),
+        "section": values.get("section"),
+        "tags": values.get("tags", []),
+        "image": values.get("image"),
+        "body": text,
+        "word_count": word_count(text),
+        "related_links": related,
+        "content_hash": content_hash(title, text),
+        "provenance": fields.provenance,
+        "is_article": is_article,
+        "not_article_reason": reason,
+    }
+
+
+def _canonical(tree, meta: dict, page_url: str) -> str:
+    for candidate in (structured.link_href(tree, "canonical"), meta.get("url")):
+        absolute = canonical_url(candidate, base=page_url) if candidate else None
+        if absolute and same_site(absolute, page_url):
+            return absolute
+    return page_url
+
+
+def _title(fields: _Fields, tree, ld: dict, meta: dict, evidence: dict, site_names, feed_source: str) -> None:
+    candidates = [("json-ld", ld.get("title")), ("meta", meta.get("title"))]
+    candidates += [("dom", h) for h in dom.headlines(tree)]
+    candidates += [("dom", dom.title_tag(tree)), (feed_source, evidence.get("title"))]
+    title, source = choose_title([(s, t) for s, t in candidates if isinstance(t, str)], site_names=site_names)
+    fields.offer("title", title, source or "heuristic")
+
+
+def _authors(fields: _Fields, tree, ld: dict, meta: dict, evidence: dict, site_name, feed_source: str) -> None:
+    bylines = dom.byline_candidates(tree)
+    sources = [("json-ld", ld.get("authors") or []), ("meta", meta.get("authors") or []),
+               ("dom", bylines), (feed_source, _as_list(evidence.get("authors")))]
+    every_name = [n for _, raw in sources for text in raw for n in split_authors(text, fix_case=False)]
+    for source, raw in sources:
+        names = normalize_authors(raw, site_name=site_name)
+        if names:
+            fields.offer("authors", _proper_case(names, every_name), source)
+            break
+    for text in bylines:
+        if split_authors(text):
+            fields.offer("byline", normalize_byline(text), "dom")
+            break
+    if "authors" in fields.values:
+        fields.offer("byline", ", ".join(fields.values["authors"]), fields.provenance["authors"])
+
+
+def _proper_case(names: list[str], variants: list[str]) -> list[str]:
+    # "MARIA GONZALEZ" in one source and "Maria González" in another: keep the
+    # one a person typed with care.
+    by_key = {}
+    for variant in variants:
+        if not variant.isupper() and not variant.islower():
+            by_key.setdefault(variant.casefold(), variant)
+    return [by_key.get(name.casefold(), name) for name in names]
+
+
+def _as_list(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _dates(fields: _Fields, tree, ld, meta, evidence, page_url, fetched_at, feed_source) -> None:
+    def offer(field: str, raw, source: str) -> None:
+        if field not in fields.values and isinstance(raw, str):
+            fields.offer(field, parse_date(raw, fetched_at=fetched_at), source)
+
+    offer("published_at", ld.get("published"), "json-ld")
+    offer("modified_at", ld.get("modified"), "json-ld")
+    offer("published_at", meta.get("published"), "meta")
+    offer("modified_at", meta.get("modified"), "meta")
+    published, modified = dom.date_candidates(tree)
+    for raw in published:
+        offer("published_at", raw, "dom")
+    for raw in modified:
+        offer("modified_at", raw, "dom")
+    if "published_at" not in fields.values:
+        for line in dom.text_lines(tree):
+            if _DATE_LINE.search(line) and not re.search(r"\b(?:updated|modified|aktualisiert)\b", line, re.I):
+                offer("published_at", line, "heuristic")
+    fields.offer("published_at", date_from_url(page_url, fetched_at), "url")
+    offer("published_at", evidence.get("published_at"), feed_source)
+    offer("modified_at", evidence.get("modified_at"), feed_source)
+
+
+def _descriptive(fields: _Fields, tree, ld, meta, evidence, page_url, feed_source) -> None:
+    for source, data in (("json-ld", ld), ("meta", meta), (feed_source, evidence)):
+        fields.offer("description", clean_text(data.get("description")), source)
+        fields.offer("section", clean_text(data.get("section")), source)
+        fields.offer("tags", _tags(data.get("tags")), source)
+        image = data.get("image")
+        fields.offer("image", canonical_url(image, base=page_url) if isinstance(image, str) else None, source)
+    lang = tree.get("lang") or tree.get("xml:lang")
+    fields.offer("language", _language(ld.get("language")), "json-ld")
+    fields.offer("language", _language(lang), "dom")
+    fields.offer("language", _language(meta.get("language")), "meta")
+
+
+def _tags(values) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in _as_list(values):
+        tag = clean_text(value)
+        if tag and len(tag) <= 100:
+            seen.setdefault(tag.casefold(), tag)
+    return list(seen.values())[:50]
+
+
+def _language(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    m = re.match(r"\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}))?\b", value)
+    if not m:
+        return None
+    return m.group(1).lower() + (f"-{m.group(2).upper()}" if m.group(2) else "")

@@ -1,0 +1,55 @@
+"""Is a page one story (an article) or something else (home, section list, about)?"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+MIN_WORDS = 80  # below this there is no story to archive, only a teaser or a form
+_NON_ARTICLE_PATH = re.compile(
+    r"^/(?:[a-z]{2}(?:-[a-z]{2})?/)?(?:about(?:-us)?|contact(?:-us)?|impressum|imprint|privacy(?:-policy)?"
+    r"|datenschutz|terms(?:-of-(?:use|service))?|agb|legal|cookies?|faq|help|login|signin|register|subscribe"
+    r"|newsletter|careers|jobs|advertise|search|tag|tags|category|categories|author|authors|topics?|section"
+    r"|archive|sitemap|ueber-uns|uber-uns|a-propos|qui-sommes-nous|kontakt)(?:/|\.html?|$)",
+    re.I,
+)
+_NON_ARTICLE_TYPES = frozenset({"website", "profile", "product", "video.other", "music.song", "book", "place"})
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text or ""))
+
+
+def check_article(
+    *,
+    url: str | None,
+    body: str,
+    og_type: str | None,
+    json_ld_types: list[str] | None,
+    story_types: frozenset[str],
+    has_date: bool,
+    has_author: bool,
+) -> tuple[bool, str | None]:
+    """(is_article, reason when not). The page's own claim counts first, then shape."""
+    path = urlsplit(url or "").path or "/"
+    words = _words(body)
+    paragraphs = [p for p in (body or "").split("\n\n") if p.strip()]
+    if path in ("/", "") or re.fullmatch(r"/(?:index\.\w+|home|[a-z]{2}(?:-[a-z]{2})?)/?", path, re.I):
+        return False, "home page"
+    if _NON_ARTICLE_PATH.match(path):
+        return False, "site page (about, contact, list or legal)"
+    declared = bool(set(json_ld_types or ()) & story_types) or (og_type or "").lower() == "article"
+    if words < MIN_WORDS:
+        return False, f"too little text ({words} words)"
+    if paragraphs and not declared:
+        long_paragraphs = [p for p in paragraphs if _words(p) >= 20]
+        # Section fronts are many one-line teasers; stories have real paragraphs.
+        if len(long_paragraphs) < 2 and len(paragraphs) >= 6:
+            return False, "list of links, no paragraphs"
+    if declared:
+        return True, None
+    if (og_type or "").lower() in _NON_ARTICLE_TYPES and not (has_date or has_author):
+        return False, f"page type {og_type}"
+    if has_date or has_author or words >= 250:
+        return True, None
+    return False, "no date, author or long text"

@@ -1,0 +1,189 @@
+"""What the visible page says when markup says nothing: headline, byline, dates.
+
+Each function returns raw candidate strings in the order they are trusted;
+normalize/ decides which of them are names and dates.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_CANDIDATES = 8
+_MAX_BYLINE_TEXT = 250
+
+# Regions whose names and dates belong to other stories or to readers.
+_ELSEWHERE = re.compile(
+    r"comment|related|recommend|sidebar|footer|widget|teaser|popular|trending|more-stories|read-?more"
+    r"|newsletter|promo|share|social|nav|menu|breadcrumb|outbrain|taboola|reply|respond|disqus|most-read"
+    r"|jp-relatedposts|rail|aside|card|carousel|also",
+    re.I,
+)
+_BYLINE_ATTR = re.compile(
+    r"byline|by-line|author|autor|auteur|writer|creator|reporter|journalist|contributor|article-by|posted-?by"
+    r"|verfasser|credit",
+    re.I,
+)
+_NOT_BYLINE_ATTR = re.compile(r"avatar|image|img|photo|bio|description|desc|social|follow|more|twitter|email|mail|thumb|pic|caption|date|time", re.I)
+_DATE_ATTR = re.compile(r"date|time|publish|posted|dateline|timestamp|zeit|datum|fecha|meta|byline|info", re.I)
+_MODIFIED_ATTR = re.compile(r"modif|updat|edited|aktualisiert|revis", re.I)
+_PUBLISHED_ATTR = re.compile(r"publish|created|posted|pubdate|erschienen|veroeffentlicht|issued", re.I)
+_BY_LINE = re.compile(r"^\s*(?:written\s+by|posted\s+by|by|von|par|por|door|di|av|af)\s+\S", re.I)
+_UPDATED_TEXT = re.compile(r"\b(?:updated|modified|aktualisiert|mis à jour|actualizado|aggiornato|last edited)\b", re.I)
+_PUBLISHED_TEXT = re.compile(r"\b(?:published|posted|erschienen|veröffentlicht|publié|publicado|pubblicato|on)\b", re.I)
+
+
+def _attrs(el) -> str:
+    return " ".join(filter(None, (el.get("class"), el.get("id"), el.get("itemprop"), el.get("rel"), el.get("data-testid"))))
+
+
+def _text(el) -> str:
+    try:
+        return " ".join(el.text_content().split())
+    except Exception:
+        return ""
+
+
+def _elsewhere(el, stop_depth: int = 12) -> bool:
+    """True when el sits in a comment box, related-stories list, sidebar or footer."""
+    node = el
+    for _ in range(stop_depth):
+        node = node.getparent()
+        if node is None:
+            return False
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("footer", "aside", "nav"):
+            return True
+        if tag in ("article", "main", "body"):
+            return False
+        attrs = _attrs(node)
+        if attrs and _ELSEWHERE.search(attrs):
+            return True
+    return False
+
+
+def title_tag(tree) -> str | None:
+    try:
+        found = tree.xpath("//head/title/text() | //title/text()")
+    except Exception:
+        return None
+    return found[0] if found else None
+
+
+def headlines(tree) -> list[str]:
+    """Visible headline candidates: itemprop=headline, then <h1>s outside side regions."""
+    out = []
+    try:
+        marked = tree.xpath('//*[@itemprop="headline"][not(self::meta)]')
+        h1s = tree.xpath("//h1")
+    except Exception:
+        return out
+    for el in marked[:2] + [h for h in h1s if not _elsewhere(h)][:3]:
+        text = _text(el)
+        if text and len(text) < 1000:
+            out.append(text)
+    return out
+
+
+def byline_candidates(tree) -> list[str]:
+    """Byline texts: itemprop/rel=author, byline-named elements, "By ..." lines."""
+    out: list[str] = []
+    try:
+        for value in tree.xpath('//*[@itemprop="author"]//*[@itemprop="name"]'):
+            out.append(value.get("content") or _text(value))
+        for value in tree.xpath('//*[@itemprop="author" or @itemprop="creator"][not(self::meta)][not(.//*[@itemprop="name"])]'):
+            out.append(value.get("content") or _text(value))
+        for link in tree.xpath('//a[contains(concat(" ", @rel, " "), " author ")]'):
+            if not _elsewhere(link):
+                out.append(_text(link))
+        out.extend(_attribute_bylines(tree))
+        out.extend(_by_lines(tree))
+    except Exception:
+        pass
+    return [t for t in out if t and len(t) <= _MAX_BYLINE_TEXT][: MAX_CANDIDATES * 2]
+
+
+def _attribute_bylines(tree) -> list[str]:
+    out = []
+    for el in tree.xpath("//*[@class or @id or @rel or @data-testid][not(self::meta or self::link or self::script or self::body or self::html or self::img)]"):
+        attrs = _attrs(el)
+        if not _BYLINE_ATTR.search(attrs) or _NOT_BYLINE_ATTR.search(attrs):
+            continue
+        text = _text(el)
+        if not text or len(text) > _MAX_BYLINE_TEXT or _elsewhere(el):
+            continue
+        out.append(text)
+        if len(out) >= MAX_CANDIDATES:
+            break
+    return out
+
+
+def _by_lines(tree) -> list[str]:
+    out = []
+    for el in tree.xpath("//p | //span | //div[not(.//div or .//p)] | //strong | //em | //address | //td | //font | //b"):
+        text = el.text or ""
+        if not _BY_LINE.match(text) and not _BY_LINE.match(_text(el)[:40]):
+            continue
+        full = _text(el)
+        if len(full) <= 150 and not _elsewhere(el):
+            out.append(full)
+            if len(out) >= 3:
+                break
+    return out
+
+
+def date_candidates(tree) -> tuple[list[str], list[str]]:
+    """(published, modified) raw date strings from <time>, itemprop and date-named elements."""
+    published: list[str] = []
+    modified: list[str] = []
+    try:
+        for el in tree.xpath('//*[@itemprop="datePublished" or @itemprop="dateCreated"][not(self::meta)]'):
+            published.append(el.get("content") or el.get("datetime") or _text(el))
+        for el in tree.xpath('//*[@itemprop="dateModified"][not(self::meta)]'):
+            modified.append(el.get("content") or el.get("datetime") or _text(el))
+        for el in tree.xpath("//time"):
+            if _elsewhere(el):
+                continue
+            value = el.get("datetime") or el.get("data-datetime") or _text(el)
+            context = _attrs(el) + " " + _attrs(el.getparent()) if el.getparent() is not None else _attrs(el)
+            label = _text(el.getparent())[:80] if el.getparent() is not None else ""
+            if _MODIFIED_ATTR.search(context) or (_UPDATED_TEXT.search(label) and not _PUBLISHED_TEXT.search(label)):
+                modified.append(value)
+            else:
+                published.append(value)
+        published.extend(_dated_elements(tree, modified))
+    except Exception:
+        pass
+    return published[:MAX_CANDIDATES * 2], modified[:MAX_CANDIDATES]
+
+
+def _dated_elements(tree, modified: list[str]) -> list[str]:
+    out = []
+    for el in tree.xpath("//*[@class or @id][not(self::time or self::meta or self::script or self::body or self::html)]"):
+        attrs = _attrs(el)
+        if not _DATE_ATTR.search(attrs):
+            continue
+        text = _text(el)
+        if not text or len(text) > 200 or _elsewhere(el):
+            continue
+        if _MODIFIED_ATTR.search(attrs) or (_UPDATED_TEXT.match(text) and not _PUBLISHED_TEXT.search(text)):
+            modified.append(text)
+        else:
+            out.append(text)
+        if len(out) >= MAX_CANDIDATES:
+            break
+    return out
+
+
+def text_lines(tree, limit: int = 400) -> list[str]:
+    """Short visible text lines, for date lines like "Posted by X on 04/18/2019"."""
+    out = []
+    try:
+        for text in tree.xpath("//body//text()[normalize-space()][not(ancestor::script or ancestor::style)]"):
+            text = " ".join(text.split())
+            if 6 <= len(text) <= 160:
+                out.append(text)
+                if len(out) >= limit:
+                    break
+    except Exception:
+        pass
+    return out

@@ -1,0 +1,186 @@
+"""Bylines and authors: every rule about who wrote a story lives here."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+MAX_BYLINE = 300
+MAX_AUTHORS = 12
+
+_WS = re.compile(r"\s+")
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_PREFIX = re.compile(
+    r"^(?:(?:written|posted|reported|compiled|edited|text|story|words|photos?|report|reporting)\s+(?:by|von)"
+    r"|by|von|vom|par|por|di|de|door|af|av|texte?|autor(?:in)?|auteur|author|authors|verfasst von"
+    r"|a cura di|redaktion|reporter)\s*[:\-–—]?\s+",
+    re.I,
+)
+# Job titles that follow a name; they credit a role, not a person.
+_ROLES = (
+    "associated press writer|associated press|ap writer|staff writers?|staff reporters?|senior writer"
+    "|contributing writer|contributor|special correspondent|foreign correspondent|chief correspondent"
+    "|correspondent|reporter|senior reporter|editor-at-large|editor at large|deputy editor|senior editor"
+    "|managing editor|political editor|business editor|news editor|editor|columnist|photographer"
+    "|writer|journalist|redakteur(?:in)?|korrespondent(?:in)?|journaliste|redacteur|rédacteur|rédactrice"
+    "|envoyée? spéciale?|analyst|anchor|host|producer|freelance writer|guest author|guest writer|author"
+)
+_ROLE_TAIL = re.compile(rf"(?:[,|\-–—]\s*|\s+)(?:the\s+)?(?:{_ROLES})(?:\s+(?:for|at|of|with)\b.*)?$", re.I)
+_ROLE_ONLY = re.compile(rf"^(?:the\s+)?(?:(?:senior|chief|deputy|associate|assistant|digital|political|business|sports?|foreign|local|breaking news|tech|science|health)\s+)*(?:{_ROLES})s?$", re.I)
+# What follows a name and is not part of it: "Jane Doe for Dailymail.com",
+# "Jane Doe in Kyiv", "Jane Doe is a reporter at ...", "Updated 8:15 AM".
+_CUT_AFTER = re.compile(
+    r"\s+(?:for|in|from|at|is|was|has|who|covers|reports|on|published|updated|posted|aktualisiert"
+    r"|mis à jour|publié|le|am|um)\s.*$|\s+\|.*$|\s*[\(\[].*$",
+    re.I,
+)
+_DATEISH = re.compile(r"\d{1,4}[:/.\-]\d{1,2}|\b(?:19|20)\d\d\b|\b\d+\s+(?:min|minutes?|hours?|days?)\b", re.I)
+_SPLIT = re.compile(r"\s*(?:,|;|\s&\s|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s/\s|\s\|\s|\n)\s*", re.I)
+
+# Texts that sit where a byline sits but name nobody.
+_NOT_NAMES = frozenset(
+    """minute read min read read more published updated share comments comment follow email print
+    staff admin administrator editor editors guest anonymous unknown none null undefined author
+    authors contributor contributors team news desk newsdesk the editorial board more articles
+    subscribe sign in log in advertisement sponsored content opinion analysis home about us""".split()
+)
+_NOT_NAME_PHRASES = re.compile(
+    r"^(?:\d+\s*)?(?:minutes?|min)\s+read$|^read\s+more|^more\s+(?:from|by|stories)|^(?:published|updated|posted|last updated)\b"
+    r"|^(?:share|follow|contact|email|view)\b|^all\s+(?:posts|articles|stories)|^see\s+all|^editorial\s+(?:board|staff|team)$"
+    r"|^(?:sponsored|advertisement|anzeige)\b|^(?:click|tap)\b|^listen\b|^(?:by|von)$|^staff$|^admin$",
+    re.I,
+)
+# Words that mark a credit as an organization, not a person.
+_ORG_WORDS = re.compile(
+    r"\b(?:news|press|agency|agence|associated|reuters|afp|dpa|apa|kna|epd|sid|ansa|efe|upi|pa media|bloomberg"
+    r"|staff|team|desk|redaktion|rédaction|redacción|redazione|newsroom|times|post|online|media|service|services"
+    r"|network|group|wire|bureau|editorial|magazine|journal|daily|tribune|herald|gazette|radio|tv|television"
+    r"|broadcasting|corporation|inc|ltd|llc|gmbh|voice of america|voa|bbc|cnn|nbc|abc|cbs|npr|dw)\b",
+    re.I,
+)
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+
+def _clean(text: str | None) -> str:
+    if not text or not isinstance(text, str):
+        return ""
+    text = text[: MAX_BYLINE * 4]
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+    text = _EMAIL.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _HANDLE.sub(" ", text)
+    text = re.sub(r"\(\s*\)|\[\s*\]|<\s*>", " ", text)
+    return _WS.sub(" ", text).strip(" \t\n,;:|-–—·•*")
+
+
+def normalize_byline(text: str | None) -> str | None:
+    """A byline as a reader would write it: no "By", e-mail, handle or date."""
+    text = _clean(text)
+    for _ in range(3):
+        stripped = _PREFIX.sub("", text).strip(" ,;:|-–—·•*")
+        if stripped == text:
+            break
+        text = stripped
+    # "Jane Doe Updated 8:15 AM EST, March 6, 2024": a date ends the byline.
+    m = re.search(r"\s*(?:\b(?:updated|published|posted|aktualisiert|veröffentlicht|am|le|on)\b\s*)?[,|]?\s*(?:\w+\s+)?" + _DATEISH.pattern, text, re.I)
+    if m and m.start() > 0:
+        text = text[: m.start()].strip(" ,;:|-–—·•*")
+    elif m:
+        return None
+    if not text or len(text) > MAX_BYLINE:
+        return None
+    return text
+
+
+def _clean_name(part: str, fix_case: bool = True) -> str | None:
+    part = part.strip(" ,;:|-–—·•*.\"'")
+    part = _PREFIX.sub("", part).strip(" ,;:|-–—·•*")
+    for _ in range(2):
+        part = _ROLE_TAIL.sub("", part).strip(" ,;:|-–—·•*")
+    part = _CUT_AFTER.sub("", part).strip(" ,;:|-–—·•*")
+    if not part or _ROLE_ONLY.match(part) or not is_name(part):
+        return None
+    if fix_case and part.isupper() and len(part) > 3:
+        part = _title_case(part)
+    return part
+
+
+def _title_case(name: str) -> str:
+    # "MARIA O'NEIL-GONZALEZ" -> "Maria O'Neil-Gonzalez"
+    return re.sub(r"[^\W\d_]+", lambda m: m.group(0)[0].upper() + m.group(0)[1:].lower(), name)
+
+
+def is_name(text: str | None) -> bool:
+    """Could this credit a person or an organization? Rejects UI words and sentences."""
+    if not text:
+        return False
+    if len(text) > 80 or _DATEISH.search(text) or any(c.isdigit() for c in text):
+        return False
+    if text.casefold() in _NOT_NAMES or _NOT_NAME_PHRASES.search(text):
+        return False
+    words = text.split()
+    if len(words) > 6 and not _ORG_WORDS.search(text):
+        return False
+    if not any(c.isalpha() for c in text):
+        return False
+    letters = [w for w in words if w[:1].isalpha()]
+    # Names are capitalised ("de", "van", "bin" excepted); sentences are not.
+    lower = [w for w in letters if w[0].islower() and w not in _PARTICLES]
+    return len(lower) <= len(letters) // 3
+
+
+_PARTICLES = frozenset("de da del della der den di du la le van von vom zu y e bin bint al el ibn ten ter op dos das do of".split())
+
+
+def split_authors(text: str | None, *, fix_case: bool = True) -> list[str]:
+    """Names in one byline: "By A, B and C" -> ["A", "B", "C"]."""
+    byline = normalize_byline(text)
+    if not byline:
+        return []
+    names = []
+    for part in _SPLIT.split(byline):
+        name = _clean_name(part, fix_case)
+        if name:
+            names.append(name)
+    return names
+
+
+def is_organization(name: str) -> bool:
+    return bool(_ORG_WORDS.search(name)) or (name.isupper() and len(name) <= 5)
+
+
+def name_key(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name).casefold().translate(_APOSTROPHES)
+    return re.sub(r"[\W_]+", "", text)
+
+
+def normalize_authors(candidates, *, site_name: str | None = None) -> list[str]:
+    """Author names from bylines or name lists, best source first.
+
+    Case variants fold into the properly cased one; organizations (and the
+    site's own name) are dropped when a person is credited.
+    """
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    names: list[str] = []
+    for candidate in candidates or []:
+        if isinstance(candidate, str):
+            names.extend(split_authors(candidate, fix_case=False))
+    chosen: dict[str, str] = {}
+    for name in names:
+        key = name_key(name)
+        if not key:
+            continue
+        if key not in chosen or (chosen[key].isupper() or chosen[key].islower()) and not name.isupper():
+            chosen[key] = name
+    result = [_title_case(n) if n.isupper() and len(n) > 3 else n for n in chosen.values()]
+    site_key = name_key(site_name or "")
+    people = [n for n in result if not is_organization(n) and name_key(n) != site_key]
+    if people:
+        result = people
+    return result[:MAX_AUTHORS]
