@@ -1,43 +1,74 @@
 """Main text of an article page: plain paragraphs and where they came from.
 
-Pure: HTML tree in, text out; no Scrapy, no IO. The page tree is never modified.
+Pure: HTML tree in, text out; no Scrapy, no IO. The page tree is never modified
+(trafilatura copies an element it is given before cleaning it).
+
+Two candidates are compared: trafilatura's reading of the DOM and the page's
+JSON-LD articleBody. The JSON-LD text is written by the publisher and so free of
+page chrome, but it is often a teaser, stale, HTML-escaped or a wall of text
+without paragraph breaks; the DOM has the paragraph structure and the
+subheadings but also some chrome. So the DOM paragraphs are kept where the
+JSON-LD vouches for them, and the JSON-LD text is used alone only when the DOM
+reading missed most of it.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
+from collections import Counter
 
+import lxml.html
 import trafilatura
 
 _WS = re.compile(r"\s+")
-_WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"\w+")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.I)
+_TAG = re.compile(r"</?(p|br|div|span|a|strong|em|b|i|h[1-6]|ul|ol|li|figure|img|blockquote)\b[^>]*>", re.I)
+# WordPress shortcodes left in feeds and JSON-LD: [caption id="1"], [ami-related url="..."], [/caption]
+_SHORTCODE = re.compile(
+    r"\[/?[a-z][\w-]*(?:\s+[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s\]]+))+\s*/?\]|\[/[a-z][\w-]*\]", re.I
+)
 
 # trafilatura's output elements that each make one paragraph of ours.
 _BLOCKS = frozenset({"p", "head", "quote", "code", "item", "row"})
+# Elements whose text is never body text when JSON-LD carries HTML.
+_NON_TEXT = frozenset({"figure", "figcaption", "script", "style", "iframe", "noscript", "aside", "button"})
+_HTML_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "dd", "dt"})
+
+TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": False}
+
+# Shares of 4-word shingles, tuned on the development sets.
+MIN_STRUCTURED_WORDS = 30
+STRUCTURED_ON_PAGE = 0.8  # the JSON-LD words must be on the page, or it describes another story
+STRUCTURED_MIN_SHARE = 0.6  # a JSON-LD text much shorter than the DOM body is a teaser
+DOM_MISSED_MOST = 0.5  # the DOM reading holds less than this of the JSON-LD text: use the JSON-LD
+PARAGRAPH_VOUCHED = 0.5  # a DOM paragraph is confirmed when this share of it is in the JSON-LD
+SUBHEAD_MAX_WORDS = 14  # short unconfirmed lines between confirmed ones are subheadings
 
 
 def extract_body(tree, html: str, url: str, *, structured_body: str | None = None) -> tuple[str, str]:
     """Body text as paragraphs separated by one blank line, and its source label
     ("json-ld" | "dom" | "heuristic")."""
-    dom_text = _trafilatura_body(tree, url)
-    if structured_body and _structured_is_usable(structured_body, dom_text, tree):
-        return _paragraphs_of_text(structured_body), "json-ld"
-    if dom_text:
-        return dom_text, "dom"
+    dom = _trafilatura_paragraphs(tree, url)
+    structured = structured_paragraphs(structured_body) if structured_body else []
+    if structured and _structured_is_plausible(structured, dom, tree):
+        merged = _merge(dom, structured)
+        if merged is not None:
+            return "\n\n".join(merged), "json-ld"
+    if dom:
+        return "\n\n".join(dom), "dom"
     return "", "heuristic"
 
 
-def _trafilatura_body(tree, url: str) -> str:
-    # bare_extraction copies an element it is given, so the caller's tree stays intact.
+def _trafilatura_paragraphs(tree, url: str) -> list[str]:
     try:
-        doc = trafilatura.bare_extraction(
-            tree, url=url or None, include_comments=False, include_tables=True, with_metadata=False
-        )
+        doc = trafilatura.bare_extraction(tree, url=url or None, **TRAFILATURA_OPTIONS)
     except Exception:  # noqa: BLE001 - a broken page must never stop the crawl
-        return ""
+        return []
     if doc is None or doc.body is None:
-        return ""
-    return "\n\n".join(_blocks_text(doc.body))
+        return []
+    return _blocks_text(doc.body)
 
 
 def _blocks_text(body) -> list[str]:
@@ -49,39 +80,113 @@ def _blocks_text(body) -> list[str]:
         if any(anc.tag in _BLOCKS for anc in el.iterancestors()):
             continue
         if el.tag == "row":
-            text = " | ".join(_fold(c.xpath("string()")) for c in el if c.tag == "cell")
-        elif el.tag == "item" or not el.xpath(".//item"):
-            text = _fold(el.xpath("string()"))
+            out.append(" | ".join(t for c in el if c.tag == "cell" and (t := _fold(c.xpath("string()")))))
+        elif el.tag != "item" and el.find(".//item") is not None:
+            out.extend(_fold(item.xpath("string()")) for item in el.iter("item"))
         else:
-            text = None
-            for item in el.iter("item"):
-                t = _fold(item.xpath("string()"))
-                if t:
-                    out.append(t)
-        if text:
-            out.append(text)
-    return out
+            out.append(_fold(el.xpath("string()")))
+    return [t for t in out if t]
 
 
-def _structured_is_usable(structured: str, dom_text: str, tree) -> bool:
-    """JSON-LD articleBody wins when its words are on the page and it is not a
-    teaser: sites sometimes fill it with the summary or the first paragraph."""
-    s_words = _WORD.findall(structured.lower())
-    if len(s_words) < 30:
+def structured_paragraphs(text: str) -> list[str]:
+    """JSON-LD articleBody as paragraphs: entities decoded, HTML and shortcodes removed."""
+    for _ in range(2):  # some sites escape twice (&amp;Ccedil;)
+        if not _ENTITY.search(text):
+            break
+        text = html_lib.unescape(text)
+    text = _SHORTCODE.sub(" ", text)
+    if _TAG.search(text):
+        return _html_paragraphs(text)
+    return [p for p in (_fold(line) for line in text.splitlines()) if p]
+
+
+def _html_paragraphs(text: str) -> list[str]:
+    try:
+        root = lxml.html.fragment_fromstring(text, create_parent="div")
+    except Exception:  # noqa: BLE001 - unparsable markup: fall back to tag stripping
+        return [p for p in (_fold(re.sub(r"<[^>]+>", " ", line)) for line in text.splitlines()) if p]
+    out: list[str] = []
+    loose: list[str] = []
+
+    def flush():
+        if loose:
+            out.append(_fold(" ".join(loose)))
+            loose.clear()
+
+    def walk(el):
+        for child in el:
+            if not isinstance(child.tag, str) or child.tag in _NON_TEXT:
+                if child.tail:
+                    loose.append(child.tail)
+                continue
+            if child.tag in _HTML_BLOCKS:
+                flush()
+                out.append(_fold(child.text_content()))
+            elif child.tag == "br":
+                flush()
+            elif any(d.tag in _HTML_BLOCKS or d.tag == "br" for d in child.iterdescendants()):
+                flush()
+                if child.text:
+                    loose.append(child.text)
+                walk(child)
+                flush()
+            else:
+                loose.append(child.text_content())
+            if child.tail:
+                loose.append(child.tail)
+
+    if root.text:
+        loose.append(root.text)
+    walk(root)
+    flush()
+    return [p for p in out if p]
+
+
+def _structured_is_plausible(structured: list[str], dom: list[str], tree) -> bool:
+    """The JSON-LD text is about this page and is not a teaser of it."""
+    s_words = _TOKEN.findall(" ".join(structured).lower())
+    if len(s_words) < MIN_STRUCTURED_WORDS:
         return False
-    d_words = _WORD.findall(dom_text.lower())
-    if len(s_words) < 0.6 * len(d_words):
+    d_words = _TOKEN.findall(" ".join(dom).lower())
+    if len(s_words) < STRUCTURED_MIN_SHARE * len(d_words):
         return False
-    page_words = set(_WORD.findall(tree.text_content().lower()))
-    if not page_words:
-        return False
+    page_words = set(_TOKEN.findall(tree.text_content().lower()))
     shared = sum(1 for w in s_words if w in page_words)
-    return shared >= 0.8 * len(s_words)
+    return shared >= STRUCTURED_ON_PAGE * len(s_words)
 
 
-def _paragraphs_of_text(text: str) -> str:
-    paras = [_fold(p) for p in re.split(r"\n\s*\n|\n", text)]
-    return "\n\n".join(p for p in paras if p)
+def _merge(dom: list[str], structured: list[str]) -> list[str] | None:
+    """DOM paragraphs confirmed by the JSON-LD text (plus the subheadings between
+    them), or the JSON-LD paragraphs when the DOM reading missed most of them."""
+    s_sh = _shingles(" ".join(structured))
+    d_sh = _shingles(" ".join(dom))
+    if not s_sh:
+        return None
+    if sum((s_sh & d_sh).values()) < DOM_MISSED_MOST * sum(s_sh.values()):
+        return structured
+    vouched = [_share_in(p, s_sh) >= PARAGRAPH_VOUCHED for p in dom]
+    if not any(vouched):
+        return None
+    first = vouched.index(True)
+    last = len(vouched) - 1 - vouched[::-1].index(True)
+    kept = []
+    for i, para in enumerate(dom):
+        if vouched[i] or (first < i < last and len(_TOKEN.findall(para)) <= SUBHEAD_MAX_WORDS):
+            kept.append(para)
+    return kept
+
+
+def _shingles(text: str, n: int = 4) -> Counter:
+    toks = _TOKEN.findall(text.lower())
+    if len(toks) < n:
+        return Counter([tuple(toks)]) if toks else Counter()
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+
+
+def _share_in(para: str, reference: Counter) -> float:
+    sh = _shingles(para)
+    total = sum(sh.values())
+    return sum((sh & reference).values()) / total if total else 0.0
 
 
 def _fold(text: str) -> str:
