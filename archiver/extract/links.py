@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
+
 from archiver.normalize.urls import canonical_url
 
 _WS = re.compile(r"\s+")
@@ -31,7 +33,6 @@ RELATED_HEADING = re.compile(
     re.I,
 )
 # Ancestors whose links are site furniture, not stories offered with this one.
-EXCLUDED_TAGS = frozenset({"nav", "header", "footer", "form", "button", "select", "noscript", "script", "style"})
 EXCLUDED_BLOCK = re.compile(
     r"(^|[-_\s])(nav|navbar|navigation|menu|breadcrumbs?|header|masthead|footer|share|sharing|social|"
     r"comments?|comment-?form|respond|reply|ad|ads|advert\w*|sponsor\w*|banner|taboola|outbrain|"
@@ -71,17 +72,18 @@ def extract_related_links(tree, url: str, *, canonical: str) -> list[dict]:
     """Other stories offered with the article, absolute and canonical, first seen first."""
     base = _base_url(tree, url)
     own = {u for u in (canonical_url(canonical), canonical_url(url)) if u}
-    body = _body_container(tree)
+    excluded, related = _classify_blocks(tree)
+    body = _body_container(tree, excluded)
     candidates = []
     if body is not None:
         candidates.extend(body.iter("a"))
-    for block in _related_blocks(tree):
+    for block in _outermost(related + _headed_blocks(tree)):
         candidates.extend(block.iter("a"))
     links: list[dict] = []
     index: dict[str, int] = {}
     for a in candidates:
         href = a.get("href")
-        if not href or "sponsored" in (a.get("rel") or "") or _in_excluded(a):
+        if not href or a in excluded or "sponsored" in (a.get("rel") or ""):
             continue
         target = canonical_url(href, base)
         if not target or target in own or not _looks_like_story(target, href):
@@ -103,12 +105,47 @@ def _base_url(tree, url: str) -> str:
     return url
 
 
-def _body_container(tree):
+_MARKED = etree.XPath("//*[@class or @id or @role]")
+_FURNITURE = etree.XPath("//nav|//header|//footer|//form|//button|//select|//noscript")
+# Short elements that may title a block of links. The shallow-subtree tests come
+# first so the text length is only measured on small elements (all in C).
+_HEADING_LIKE = etree.XPath(
+    "//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::strong or self::b or self::span "
+    "or self::p or self::div][not(*[3])][not(*/*/*)][string-length(normalize-space()) > 3]"
+    "[string-length(normalize-space()) <= 60]"
+)
+
+
+def _classify_blocks(tree) -> tuple[set, list]:
+    """Links and paragraphs inside site furniture (menus, share bars, forms...), and
+    the blocks whose class or id says they offer related stories."""
+    roots = list(_FURNITURE(tree))
+    related = []
+    verdicts: dict[str, tuple[bool, bool]] = {}  # class names repeat a lot on a page
+    for el in _MARKED(tree):
+        if el.tag in ("html", "body", "a"):
+            continue
+        marker = f"{el.get('class', '')} {el.get('id', '')} {el.get('role', '')}"
+        verdict = verdicts.get(marker)
+        if verdict is None:
+            is_related = bool(RELATED_BLOCK.search(marker))
+            verdict = verdicts[marker] = (not is_related and bool(EXCLUDED_BLOCK.search(marker)), is_related)
+        if verdict[0] and el.tag not in ("article", "main"):
+            roots.append(el)
+        elif verdict[1]:
+            related.append(el)
+    excluded = set()
+    for root in roots:
+        excluded.update(root.iter("a", "p"))
+    return excluded, related
+
+
+def _body_container(tree, excluded: set):
     # The element holding the most paragraph text is the article body on nearly
     # every news layout; its in-body links point at stories the text cites.
     weights: dict = {}
     for p in tree.iter("p"):
-        if _in_excluded(p):
+        if p in excluded:
             continue
         n = len(p.text_content())
         if n < 40:
@@ -121,40 +158,28 @@ def _body_container(tree):
     return max(weights, key=weights.get)
 
 
-def _related_blocks(tree) -> list:
+def _headed_blocks(tree) -> list:
+    """Blocks introduced by a heading such as "Read more" or "Mehr zum Thema"."""
     blocks = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("a", "body", "html"):
+    for el in _HEADING_LIKE(tree):
+        if not RELATED_HEADING.match(_fold(el.text_content())):
             continue
-        marker = f"{el.get('class', '')} {el.get('id', '')}"
-        if marker.strip() and RELATED_BLOCK.search(marker) and el.find(".//a") is not None:
+        # the heading's links are in itself ("Read more: <a>") or in what follows it
+        if el.find(".//a") is not None:
             blocks.append(el)
-        elif el.tag in ("h2", "h3", "h4", "h5", "h6", "strong", "span", "div", "p") and len(el) <= 2:
-            text = _fold(el.text_content())
-            if 0 < len(text) <= 60 and RELATED_HEADING.match(text):
-                # the heading's links are in itself ("Read more: <a>") or its next siblings
-                if el.find(".//a") is not None:
-                    blocks.append(el)
-                parent = el.getparent()
-                sib = el.getnext()
-                if sib is not None:
-                    blocks.append(sib)
-                elif parent is not None and parent.tag != "body":
-                    blocks.append(parent)
+        sib = el.getnext()
+        parent = el.getparent()
+        if sib is not None:
+            blocks.append(sib)
+        elif parent is not None and parent.tag != "body":
+            blocks.append(parent)
+    return blocks
+
+
+def _outermost(blocks: list) -> list:
     # a block nested in another is already covered by it
-    ids = {id(b) for b in blocks}
-    return [b for b in blocks if not any(id(anc) in ids for anc in b.iterancestors())]
-
-
-def _in_excluded(el) -> bool:
-    for anc in el.iterancestors():
-        if anc.tag in EXCLUDED_TAGS:
-            return True
-        if anc.tag in ("aside", "section", "div", "ul", "ol", "li", "span", "p"):
-            marker = f"{anc.get('class', '')} {anc.get('id', '')} {anc.get('role', '')}"
-            if marker.strip() and EXCLUDED_BLOCK.search(marker) and not RELATED_BLOCK.search(marker):
-                return True
-    return False
+    chosen = set(blocks)
+    return [b for b in blocks if b.find(".//a") is not None and not any(anc in chosen for anc in b.iterancestors())]
 
 
 def _looks_like_story(target: str, href: str) -> bool:
