@@ -10,10 +10,6 @@ from w3lib.encoding import (
     resolve_encoding,
 )
 
-# Servers often label UTF-8 pages as Latin-1 (a default nobody changed); a
-# page that decodes cleanly as UTF-8 and has multi-byte sequences is UTF-8.
-_LATIN_LABELS = frozenset({"cp1252", "iso8859-1", "latin-1", "latin1", "windows-1252", "ascii"})
-
 
 def _utf8_or_cp1252(data: bytes) -> str:
     # Undeclared pages: strict UTF-8 first; what fails is almost always
@@ -25,36 +21,39 @@ def _utf8_or_cp1252(data: bytes) -> str:
     return "utf-8"
 
 
-def _is_utf8_with_multibyte(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return any(b >= 0x80 for b in data)
-
-
 def decode_html(body: bytes | str | None, content_type: str | None = None) -> str:
     """Decode an HTML response body; str passes through, junk never raises."""
     if body is None:
         return ""
     if isinstance(body, str):
-        return body
+        return body.replace("\x00", "")
+    data = bytes(body)
     try:
-        data = bytes(body)
-        if not read_bom(data)[0]:
-            declared = resolve_encoding(html_body_declared_encoding(data) or "") or ""
-            header_enc = _header_encoding(content_type)
-            if (header_enc or declared).lower() in _LATIN_LABELS and _is_utf8_with_multibyte(data):
-                return data.decode("utf-8")
-        _, text = html_to_unicode(content_type, data, default_encoding="cp1252",
-                                  auto_detect_fun=_utf8_or_cp1252)
+        text = _decode(data, content_type)
     except Exception:  # unknown codec names, broken headers: any text beats none
-        text = bytes(body).decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace")
     return text.replace("\x00", "")
 
 
-def _header_encoding(content_type: str | None) -> str:
-    try:
-        return http_content_type_encoding(content_type) or ""
-    except Exception:
-        return ""
+def _decode(data: bytes, content_type: str | None) -> str:
+    wide = _declares_wide(data, content_type)
+    if wide and not read_bom(data)[0]:
+        # UTF-16 without a BOM: ASCII markup leaves its zero bytes on one side.
+        sample = data[:2000]
+        return data.decode("utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be", errors="replace")
+    if not read_bom(data)[0]:
+        # Bytes that are valid UTF-8 and use multi-byte sequences are UTF-8,
+        # whatever a stale label says: servers and archivers re-encode pages
+        # without touching <meta charset>, and Latin-1 or GBK text almost never
+        # forms valid UTF-8 by accident. Trusting the label there is mojibake.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    _, text = html_to_unicode(content_type, data, default_encoding="cp1252", auto_detect_fun=_utf8_or_cp1252)
+    return text
+
+
+def _declares_wide(data: bytes, content_type: str | None) -> bool:
+    declared = http_content_type_encoding(content_type) or html_body_declared_encoding(data[:4096])
+    return bool(declared) and (resolve_encoding(declared) or "").startswith("utf-16")

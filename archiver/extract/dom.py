@@ -78,10 +78,23 @@ def headlines(tree) -> list[str]:
     except Exception:
         return out
     for el in marked[:2] + [h for h in h1s if not _elsewhere(h)][:3]:
-        text = _text(el)
+        text = _headline_text(el)
         if text and len(text) < 1000:
             out.append(text)
     return out
+
+
+def _headline_text(el) -> str:
+    # <h1><span>Kicker</span><span>Headline</span></h1> renders as two lines;
+    # text_content() would glue them ("KickerHeadline"), so keep a separator
+    # that the title chooser knows how to cut.
+    children = [c for c in el if isinstance(c.tag, str) and c.tag not in ("br", "script", "style")]
+    if 2 <= len(children) <= 3 and not (el.text or "").strip() and not any((c.tail or "").strip() for c in children):
+        parts = [_text(c) for c in children]
+        parts = [p for p in parts if any(ch.isalnum() for ch in p)]
+        if len(parts) >= 2:
+            return ": ".join(parts)
+    return _text(el)
 
 
 def byline_candidates(tree) -> list[str]:

@@ -11,10 +11,13 @@ MAX_TITLE = 400  # longer "titles" are whole paragraphs pasted into a tag
 _WS = re.compile(r"\s+")
 # Separators that set a site name apart. A hyphen or colon only counts with
 # spaces around it, so "Covid-19" or "Re:Invent" are never cut.
-_SEPARATORS = (" | ", " || ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", " « ", " / ", ": ", " ~ ", " — ")
 _SPLIT = re.compile(r"\s+(?:\|\|?|-{1,2}|–|—|::|·|•|»|«|/|~)\s+|:\s+")
-_QUOTES = str.maketrans({"\u00ab": '"', "\u00bb": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-                         "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'"})
+# Labels that announce the medium, not the story: "(video)", "[Watch]", "WATCH:".
+_MEDIA_MARK = re.compile(
+    r"\s*[\(\[](?:video|videos|watch|photos?|pictures|gallery|audio|podcast|listen|poll|quiz)[\)\]]\s*$"
+    r"|^(?:WATCH|VIDEO|PHOTOS|LISTEN|GALLERY)\s*:\s*",
+    re.I,
+)
 _INVISIBLE = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\ufeff\u00ad]")
 
 
@@ -37,11 +40,9 @@ def normalize_title(text: str | None, *, site_names: tuple[str, ...] | list[str]
     text = text[: MAX_TITLE * 3]
     if site_names:
         text = strip_site_name(text, site_names)
-    text = text.translate(_QUOTES).strip()
-    # Quotes that wrap the whole headline belong to the markup, not the story;
-    # only strip them when no quote of that kind stands inside.
-    if len(text) > 2 and text[0] in "\"'“" and text[-1] in "\"'”" and not any(q in text[1:-1] for q in "\"'“”"):
-        text = text[1:-1].strip()
+    text = _MEDIA_MARK.sub("", text).strip()
+    # Doubled quotes come from templates that quote an already quoted value.
+    text = re.sub(r'^(["\'])\1(.*)\1\1$', r"\1\2\1", text).strip()
     if len(text) > MAX_TITLE:
         text = _shorten(text)
     return text or None
@@ -84,7 +85,7 @@ def _is_site(part: str, keys: set[str]) -> bool:
         if key == site:
             return True
         # "The Guardian" vs "guardian", "Reuters.com" vs "reuters", "NYTimes" vs "nytimes".
-        if len(site) >= 4 and (key.startswith(site) or key.endswith(site)) and len(key) <= len(site) + 10:
+        if len(site) >= 3 and (key.startswith(site) or key.endswith(site)) and len(key) <= len(site) + 10:
             return True
         if len(key) >= 4 and site.startswith(key) and len(site) <= len(key) + 10:
             return True
@@ -113,43 +114,80 @@ def strip_site_name(title: str, site_names) -> str:
     return title
 
 
-def title_parts(title: str) -> list[str]:
-    return [p for p in _SPLIT.split(title) if p.strip()]
+# How much a source's headline counts when titles are chosen by agreement: the
+# visible headline most, the <title> tag (often an SEO variant) least.
+SOURCE_WEIGHT = {"h1": 4.0, "json-ld": 3.0, "meta": 3.0, "title": 1.0, "feed": 1.0, "sitemap": 1.0}
+# When sources agree on the words, whose spelling to keep: markup values keep
+# the separators a rendered <h1> loses between its kicker and headline spans.
+SPELLING_WEIGHT = {"meta": 3.1, "json-ld": 3.0, "h1": 2.0, "title": 1.0}
+# A variant made by cutting a kicker or a tail off a headline counts much less
+# than a headline stated whole, and must keep most of the headline's length.
+PART_WEIGHT = 0.3
+PART_MIN_SHARE = 0.4
+
+
+def title_variants(title: str) -> list[str]:
+    """The title cut at each separator: "Kicker: Story | Site" -> "Story | Site", "Story", ..."""
+    pieces = _SPLIT.split(title)
+    seps = _SPLIT.findall(title)
+    if len(pieces) < 2 or len(pieces) > 8:
+        return []
+    variants = []
+    for i in range(len(pieces)):
+        for j in range(i + 1, len(pieces) + 1):
+            if (i, j) == (0, len(pieces)):
+                continue
+            text = (pieces[i] + "".join(seps[k] + pieces[k + 1] for k in range(i, j - 1))).strip()
+            if len(text.split()) >= 2 and len(text) >= PART_MIN_SHARE * len(title):
+                variants.append(text)
+    return variants
 
 
 def choose_title(candidates: list[tuple[str, str]], *, site_names=()) -> tuple[str | None, str | None]:
-    """Pick (title, source) from ordered (source, raw text) candidates by agreement.
+    """Pick (title, source) among (source, raw headline) candidates by agreement.
 
-    A headline that two sources give alike wins; otherwise a candidate that
-    another one contains as a whole segment ("Story | Site" holds "Story");
-    otherwise the first in source order.
+    Each headline votes for itself with its source's weight and, weakly, for
+    what is left of it without a kicker or tail (cut at a separator, or equal
+    to another candidate it starts or ends with); the best-supported text wins,
+    then the one more sources state.
     """
-    cleaned = []
+    keys = _site_keys(site_names)
+    stated = []
+    seen_sources: set[str] = set()
     for source, raw in candidates:
         title = normalize_title(raw, site_names=site_names)
-        if title:
-            cleaned.append((source, title, raw))
-    if not cleaned:
+        if not title or _is_site(title, keys):
+            continue
+        # Only the first headline of a kind speaks with full weight; later
+        # <h1>s are often teasers or the site logo.
+        weight = SOURCE_WEIGHT.get(source, 1.0) * (0.25 if source in seen_sources else 1.0)
+        seen_sources.add(source)
+        stated.append((source, title, fold(title), weight))
+    if not stated:
         return None, None
-    # Exact agreement between two different sources.
-    for i, (source, title, _) in enumerate(cleaned):
-        key = fold(title)
-        if any(fold(other) == key for j, (_, other, _) in enumerate(cleaned) if j != i):
-            return title, source
-    # A candidate that stands as a segment of another ("Story | Section | Site").
-    for source, title, _ in cleaned:
-        key = fold(title)
-        for other_source, other, raw in cleaned:
-            if other is title:
-                continue
-            segments = title_parts(clean_text(raw) or "")
-            if len(segments) > 1 and any(fold(seg) == key for seg in segments):
-                return title, source
-            # "Story: more words" in <title> vs "Story" in h1: the shorter whole
-            # prefix followed by a separator.
-            raw_clean = clean_text(raw) or ""
-            for sep in _SEPARATORS:
-                if fold(raw_clean.split(sep, 1)[0]) == key and sep in raw_clean:
-                    return title, source
-    source, title, _ = cleaned[0]
-    return title, source
+    votes: dict[str, float] = {}
+    supporters: dict[str, set[str]] = {}
+    spellings: dict[str, dict[str, float]] = {}
+    spelled_by: dict[tuple[str, str], str] = {}
+    for source, title, key, weight in stated:
+        votes[key] = votes.get(key, 0.0) + weight
+        supporters.setdefault(key, set()).add(source)
+        spelling = spellings.setdefault(key, {})
+        spelling[title] = spelling.get(title, 0.0) + SPELLING_WEIGHT.get(source, 0.5)
+        spelled_by.setdefault((key, title), source)
+    for source, title, key, weight in stated:
+        parts = {fold(v): v for v in title_variants(title)}
+        for _, other, other_key, _ in stated:
+            if other_key != key and len(other_key) >= PART_MIN_SHARE * len(key) and (
+                key.startswith(other_key) or key.endswith(other_key)
+            ):
+                parts.setdefault(other_key, other)
+        for part_key, part in parts.items():
+            if part_key and part_key != key:
+                votes[part_key] = votes.get(part_key, 0.0) + weight * PART_WEIGHT
+                spellings.setdefault(part_key, {}).setdefault(part, 0.0)
+                spelled_by.setdefault((part_key, part), source)
+    best = max(votes, key=lambda k: (round(votes[k], 6), len(supporters.get(k, ())), len(k)))
+    title = max(spellings[best], key=lambda t: spellings[best][t])
+    source = spelled_by[(best, title)]
+    return title, ("dom" if source in ("h1", "title") else source)
