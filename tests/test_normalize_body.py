@@ -30,6 +30,22 @@ REAL = "The council voted on Tuesday to rebuild the old pier after a long debate
         "(Image credit: Getty Images)",
         "Foto: dpa",
         "Sign up for our newsletter",
+        "Get the Coastal Courier Newsletter",
+        "Follow the Courier on Facebook to make sure you never miss a story.",
+        "MORE: Storm damage bill reaches new high",
+        "Les også: Dette skjedde i går",
+        "Recommended Videos",
+        "Instagram content",
+        "This content can also be viewed on the site it originates from.",
+        "Reporting by Jane Doe; Editing by John Roe",
+        "The Associated Press contributed to this report.",
+        "Mit Agenturmaterial.",
+        "By Jane Doe and John Roe",
+        "Von Max Mustermann",
+        "Updated: March 5, 2024 10:31 am ET",
+        "Stand: 22.04.2024, 06:00 Uhr",
+        "The old pier at dawn on Monday. (Photo: Sam Lee/Coastal Courier)",
+        "Harbours are busy again pic.twitter.com/AbCdEf123— Chief Brooks (@ChiefBrooks) December 22, 2023",
     ],
 )
 def test_boilerplate_line_dropped(line):
@@ -50,6 +66,11 @@ def test_boilerplate_line_dropped(line):
         "Photo: a word that starts a sentence about photos in a long explanation of the city's archive project, which has now scanned more than a million old negatives.",
         "Back to top form, the striker scored twice in the second half.",
         "Comments from the minister drew criticism from the opposition.",
+        "By Tuesday, the council had agreed to pay for the repairs.",
+        "More than 200 people attended the meeting on Monday evening.",
+        "Watch the video below to see the storm arrive over the harbour.",
+        "Jane Doe is a fisherwoman who has worked in the harbour for 30 years.",
+        "March 2024",
     ],
 )
 def test_real_sentences_kept(sentence):
@@ -71,6 +92,19 @@ def test_real_sentences_kept(sentence):
 )
 def test_clean_body_table(text, expected):
     assert clean_body(text, title="Pier to be rebuilt") == expected
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "Jane Doe is a senior reporter for the Coastal Courier. Email: jdoe@courier.example.",
+        "Jane Doe writes about local politics and the harbour.",
+        "Travis Roe can be reached at travis.roe@courier.example.",
+    ],
+)
+def test_author_note_dropped_only_at_the_end(tail):
+    assert clean_body(f"{REAL}\n\n{tail}") == REAL
+    assert clean_body(f"{tail}\n\n{REAL}") == f"{tail}\n\n{REAL}"
 
 
 def test_subheading_kept_as_own_paragraph():

@@ -62,8 +62,73 @@ BOILERPLATE_LINES = [
         r"(copyright|©|\(c\)) ?(\d{4})?.{0,80}(all rights reserved|alle rechte vorbehalten|todos los derechos reservados).{0,20}",
         r"all rights reserved\.?|alle rechte vorbehalten\.?|todos los derechos reservados\.?",
         r"(follow|folgen sie) (us|uns) (on|auf) .{1,60}",
+        r"follow [\w .'’-]{1,40} on (facebook|twitter|x|instagram|tiktok|youtube|google news|snapchat|threads|"
+        r"linkedin|whatsapp|telegram|bluesky)\b.{0,120}",
+        # promotions of the site's own products
+        r"(sign up|subscribe|register)( now| today| here| free)? (for|to) .{1,140}|"
+        r"(get|download|install) (the|our) [\w .'’-]{1,40} (app|newsletter)\b.{0,100}|"
+        r"join (our|the) [\w .'’-]{1,40} (forums?|community|newsletter|whatsapp|telegram|channel)\b.{0,120}|"
+        r"(click|tap) here\b.{0,140}|want (more|to read more)\b.{0,150}\?.{0,150}",
+        r"(more|also|watch|listen|read|see|related|previously|top stories|recommended|trending|most read)"
+        r"( (here|now|next))? ?:.{1,150}",
+        # labels of blocks that trafilatura sometimes keeps without their content
+        r"(recommended( videos| stories| for you)?|you (may|might) (also )?like|trending( now| this week)?|"
+        r"most (read|popular|viewed)|popular( now)?|up next|deep dive|more stories|latest news|editor'?s picks|"
+        r"related (videos|topics)|sponsored links?|promoted( stories| content)?|around the web|from our partners|"
+        r"meistgelesen|meistgelesene artikel|empfehlungen|top-themen|themen|das könnte sie auch interessieren|"
+        r"lo más leído|más noticias|les plus lus|czytaj (więcej|też|także)|les også|läs också|læs også|"
+        r"lue myös|přečtěte si také|leggi anche|artikel|článek)",
+        r"(les også|läs också|læs også|lue myös|czytaj (więcej|też|także)|přečtěte si (také|též)|zum artikel)"
+        r"\s*:.{1,150}",
+        # embeds that left only their placeholder text
+        r"(instagram|twitter|x|youtube|tiktok|facebook|external|externer|embedded) (content|inhalt|post|video)"
+        r"( (nicht verfügbar|not available))?|this content can also be viewed on the site it originates from|"
+        r"link zum [\w-]+-inhalt|.{0,60}enable javascript.{0,120}|"
+        r"your browser does not support .{1,80}|(video|audio) (nicht verfügbar|not available|unavailable)",
+        # agency and contributor credits
+        r"(\(?(additional )?reporting by|editing by|writing by|compiled by|\(?with reporting from) .{1,150}",
+        r".{1,80} contributed (reporting )?to this (report|story|article)\.?",
+        r"(mit (material|agenturmaterial|informationen) (von|der|des)? ?.{0,40}|mit agenturmaterial|"
+        r"quelle: [\w .,/-]{1,60}|\((dpa|afp|ap|reuters|apa|kna|epd|sda|efe|ansa)(/[\w]+)*\))",
     )
 ]
+# A line that only gives a date, a time or "Updated"/"Stand" with them.
+DATE_WORDS = frozenset(
+    """
+    updated update published posted modified last am pm uhr gmt utc et est edt bst cet cest pt pst
+    stand aktualisiert veröffentlicht erschienen zuletzt actualizado publicado mis à jour publié le la el de der
+    um at on by a las à h min read minutes minuten lesezeit
+    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
+    september october november december januar februar märz mai juni juli oktober dezember enero febrero marzo
+    abril mayo junio julio agosto septiembre octubre noviembre diciembre janvier février mars avril juin juillet
+    août septembre octobre novembre décembre mon tue wed thu fri sat sun monday tuesday wednesday thursday
+    friday saturday sunday montag dienstag mittwoch donnerstag freitag samstag sonntag
+    """.split()
+)
+# "By Jane Doe", "Von Max Muster", "Por Ana García": a byline line that slipped into the text.
+BYLINE_LINE = re.compile(
+    r"(?i:by|von|por|par|di|door|av|af|przez|tekst) [A-ZÀ-ÖØ-ÞŁŚŻ][\w'’.-]+( (und|and|y|et|e|og|och|i|&|,)?"
+    r" ?[A-ZÀ-ÖØ-ÞŁŚŻ][\w'’.-]+){1,5}",
+)
+# Closing lines about the author or how to reach them: dropped only at the end of the text.
+AUTHOR_TAIL = re.compile(
+    r"([A-ZÀ-ÖØ-Þ][\w'’.-]+ ){1,3}[A-ZÀ-ÖØ-Þ][\w'’.-]+ (is|was|ist|es|est) (a|an|the|ein|eine|un|una|une|"
+    r"senior|deputy|lead|chief|staff|contributing) .{0,80}(writer|reporter|editor|journalist|correspondent|"
+    r"columnist|contributor|producer|freelancer|critic|redakteur|redakteurin|journalistin|autorin|periodista|"
+    r"redactor|redactora|journaliste|rédacteur|rédactrice)\b.{0,250}|"
+    r"([A-ZÀ-ÖØ-Þ][\w'’.-]+ ){1,3}[A-ZÀ-ÖØ-Þ][\w'’.-]+ (writes|covers|reports|has covered|has written|"
+    r"can be reached|schreibt|berichtet) .{0,250}|"
+    r".{0,200}\b[\w.+-]+@[\w-]+\.[\w.]+\b.{0,120}|"
+    r"(follow|contact|email|reach) (him|her|them|me|the author)\b.{0,200}",
+)
+# Captions: a short description ending in a picture credit.
+CAPTION_CREDIT = re.compile(
+    r".{0,250}(\(|\[|\s)(photo|picture|image|pic|credit|foto|bild|imagen|photograph)s?( credit)?:\s?"
+    r"[^.!?()]{1,80}[\)\]]?\.?$",
+    re.I,
+)
+# Embedded posts: "... pic.twitter.com/x— Name (@handle) December 22, 2023"
+EMBEDDED_POST = re.compile(r"pic\.twitter\.com/\w+|[—-] ?[^—]{1,60} \(@\w{1,30}\) \w+ \d{1,2}, \d{4}$")
 # Picture credits: "Photo: X/Reuters", "(Image credit: Getty)", "Foto: dpa", "Bild: Keystone".
 CREDIT_LINE = re.compile(
     r"[\(\[]?\s*(photo|photograph|image|picture|pic|foto|fotos|bild|bilder|imagen|imágenes|"
@@ -101,17 +166,32 @@ def _clean(text: str, title: str | None) -> str:
             continue
         seen.add(key)
         out.append(para)
+    # author notes close an article; the same words mid-text are reporting
+    while out and len(out[-1]) <= 400 and AUTHOR_TAIL.fullmatch(out[-1]):
+        out.pop()
     return "\n\n".join(out)
 
 
 def is_boilerplate(para: str) -> bool:
     """True for a line that is site furniture rather than a sentence of the story."""
+    if EMBEDDED_POST.search(para):
+        return True
     if len(para) > MAX_BOILERPLATE_LEN:
-        return False
+        return len(para) <= 300 and bool(CAPTION_CREDIT.match(para))
     line = para.strip(_TRIM)
     if any(p.fullmatch(line) for p in BOILERPLATE_LINES):
         return True
-    return bool(CREDIT_LINE.fullmatch(para.strip(" .")))
+    if CREDIT_LINE.fullmatch(para.strip(" .")) or EMBEDDED_POST.search(para):
+        return True
+    if len(line) <= 80 and (BYLINE_LINE.fullmatch(line) or _is_dateline(line)):
+        return True
+    return len(para) <= 300 and bool(CAPTION_CREDIT.match(para))
+
+
+def _is_dateline(line: str) -> bool:
+    words = re.findall(r"[^\W\d_]+", line.lower())
+    # two groups of digits at least: a day and a year, or a date and a time
+    return len(re.findall(r"\d+", line)) >= 2 and all(w in DATE_WORDS for w in words)
 
 
 def _key(text: str) -> str:
