@@ -102,3 +102,23 @@ def test_empty_or_tiny_page_gives_text_not_error(html):
     body, label = extract_body(tree, html, "https://example.org/")
     assert isinstance(body, str)
     assert label in {"dom", "heuristic", "json-ld"}
+
+
+LEAD_PAGE = """<html><head><meta name="description" content="Saltmere will rebuild its pier, the council decided after a long night."></head>
+<body><header><h1>Pier to be rebuilt</h1><p class="standfirst">Saltmere will rebuild its pier, the council decided after a long night.</p></header>
+<div class="story">{paras}</div></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("description_shown", "first"),
+    [(True, "Saltmere will rebuild its pier"), (False, "Paragraph number 0")],
+)
+def test_standfirst_shown_on_page_leads_the_body(description_shown, first):
+    paras = "".join(f"<p>Paragraph number {i} of the story says something long enough to be kept as text.</p>" for i in range(8))
+    html = LEAD_PAGE.format(paras=paras)
+    if not description_shown:
+        html = html.replace('<p class="standfirst">Saltmere will rebuild its pier, the council decided after a long night.</p>', "")
+    tree = lxml.html.document_fromstring(html)
+    body, _ = extract_body(tree, html, "https://courier.example/pier")
+    assert body.startswith(first)
+    assert body.count("Saltmere will rebuild") <= 1

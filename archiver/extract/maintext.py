@@ -20,6 +20,7 @@ from collections import Counter
 
 import lxml.html
 import trafilatura
+from lxml import etree
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
@@ -50,15 +51,61 @@ SUBHEAD_MAX_WORDS = 14  # short unconfirmed lines between confirmed ones are sub
 def extract_body(tree, html: str, url: str, *, structured_body: str | None = None) -> tuple[str, str]:
     """Body text as paragraphs separated by one blank line, and its source label
     ("json-ld" | "dom" | "heuristic")."""
+    paragraphs, label = _best_candidate(tree, url, structured_body)
+    if paragraphs:
+        lead = _visible_lead(tree)
+        if lead and _share_in(lead, _shingles(" ".join(paragraphs))) < PARAGRAPH_VOUCHED:
+            paragraphs = [lead, *paragraphs]
+    return "\n\n".join(paragraphs), label
+
+
+def _best_candidate(tree, url: str, structured_body: str | None) -> tuple[list[str], str]:
     dom = _trafilatura_paragraphs(tree, url)
     structured = structured_paragraphs(structured_body) if structured_body else []
     if structured and _structured_is_plausible(structured, dom, tree):
         merged = _merge(dom, structured)
         if merged is not None:
-            return "\n\n".join(merged), "json-ld"
+            return merged, "json-ld"
     if dom:
-        return "\n\n".join(dom), "dom"
-    return "", "heuristic"
+        return dom, "dom"
+    return [], "heuristic"
+
+
+_DESCRIPTION = etree.XPath(
+    "//head/meta[@property='og:description' or @name='description' or @name='twitter:description']/@content"
+)
+_TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $key)]")
+_LEAD_BLOCKS = frozenset({"p", "div", "h2", "h3", "section", "header", "span", "strong", "b"})
+LEAD_MIN_CHARS = 40
+LEAD_MAX_EXCESS = 1.15  # the element may hold a little more than the description (a dateline), not a headline
+
+
+def _visible_lead(tree) -> str | None:
+    """The standfirst shown above the text: the page's description, when the page
+    also prints it. trafilatura often leaves it out as part of the header."""
+    for desc in _DESCRIPTION(tree):
+        desc = _fold(desc)
+        if len(desc) < LEAD_MIN_CHARS:
+            continue
+        # a key without quotes or apostrophes, which pages and meta tags write differently
+        key = re.split(r"[\"'’‘“”„«»]", desc)[0][:40]
+        if len(key) < 20:
+            continue
+        for node in _TEXT_CONTAINING(tree, key=key):
+            el = node.getparent()
+            if node.is_tail:
+                el = el.getparent()
+            elif el.tag in ("script", "style", "noscript", "template"):
+                continue
+            while el is not None and el.tag not in _LEAD_BLOCKS:
+                el = el.getparent()
+            if el is None:
+                continue
+            text = _fold(el.text_content())
+            if len(text) <= LEAD_MAX_EXCESS * len(desc) + 10:
+                return text
+        return None
+    return None
 
 
 def _trafilatura_paragraphs(tree, url: str) -> list[str]:
