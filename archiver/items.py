@@ -26,3 +26,17 @@ class FailedFetch:
     url: str = ""
     reason: str = ""
     status: int | None = None
+
+
+@dataclass
+class Unchanged:
+    """An archived URL that needs nothing stored: not due for a revisit, or a 304.
+
+    `listed` is True when the user named the URL (it then gets a line in the
+    run's pages); links found while crawling are only counted.
+    """
+
+    url: str = ""
+    reason: str = ""
+    status: int | None = None
+    listed: bool = True

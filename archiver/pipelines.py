@@ -8,10 +8,10 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from twisted.internet import task
 
-from archiver.items import ArticleItem, FailedFetch
+from archiver.items import ArticleItem, FailedFetch, Unchanged
 from archiver.normalize.urls import canonical_url, site_of
 from archiver.record import content_hash, word_count
-from archiver.store.writer import FAILED, SKIPPED, ArchiveWriter, Fetched
+from archiver.store.writer import FAILED, SKIPPED, UNCHANGED, ArchiveWriter, Fetched
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,13 @@ class StorePipeline:
             self.writer.add_outcome(item.url, FAILED, item.reason, item.status)
             self._maybe_flush()
             raise DropItem(f"failed: {item.url}: {item.reason}")
+        if isinstance(item, Unchanged):
+            if item.listed:
+                self.writer.add_outcome(item.url, UNCHANGED, item.reason, item.status)
+                self._maybe_flush()
+            else:
+                self.writer.count_not_due()
+            raise DropItem(f"unchanged: {item.url}: {item.reason}")
         adapter = ItemAdapter(item)
         if adapter.get("skip_reason"):
             self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status)

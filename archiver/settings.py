@@ -17,6 +17,9 @@ ARCHIVER_DB = "archive.db"
 # short (readers never wait long) and bounds what a crash can lose.
 ARCHIVER_BATCH_SIZE = 50
 ARCHIVER_BATCH_SECONDS = 2.0
+# An archived article is not fetched again before this (s, m, h, d, w); when it
+# is due, the request carries If-None-Match / If-Modified-Since.
+ARCHIVER_REVISIT_AFTER = "1d"
 # Keep the raw response (zlib-compressed) so pages can be re-extracted later.
 ARCHIVER_KEEP_RAW = True
 

@@ -10,48 +10,145 @@ import click
 from archiver.cli import cli
 from archiver.cli.options import archive_errors, db_option, json_option, open_db
 
+
 @cli.command()
 @click.argument("urls", nargs=-1)
 @click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
-              help="Read article URLs from a file, one per line ('-' for stdin).")
+              help="Read URLs from a file, one per line ('-' for stdin).")
+@click.option("--follow", "mode", flag_value="follow",
+              help="URLs are home or section pages: follow links on the same site, archive the articles.")
+@click.option("--feed", "mode", flag_value="feed",
+              help="URLs are RSS/Atom feeds (or pages announcing one): archive the articles they list.")
+@click.option("--sitemap", "mode", flag_value="sitemap",
+              help="URLs are sitemaps or sitemap indexes (a site root: found via robots.txt).")
+@click.option("--depth", default=2, show_default=True, type=click.IntRange(0, 50),
+              help="With --follow: link hops from the start pages.")
+@click.option("--max-pages", default=1000, show_default=True, type=click.IntRange(1),
+              help="With --follow: pages to request at most.")
+@click.option("--allow", multiple=True, metavar="REGEX", help="With --follow: only follow URLs matching (repeatable).")
+@click.option("--deny", multiple=True, metavar="REGEX", help="With --follow: never follow URLs matching (repeatable).")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+              help="Crawl the sites of a sources file (TOML; see the README).")
+@click.option("--only", multiple=True, metavar="NAME", help="With --sources: only these sources (repeatable).")
+@click.option("--due", is_flag=True,
+              help="With --sources: only sources whose interval has elapsed since their last finished run.")
+@click.option("--revisit-after", metavar="DURATION",
+              help="Fetch archived articles again only after this (e.g. 30m, 6h, 1d; 0 = always). "
+                   "Default: the source's `revisit`, else ARCHIVER_REVISIT_AFTER (1d).")
 @db_option
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO level).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress and no summary details.")
 @archive_errors
-def crawl(urls, input_file, db_path, settings, verbose, quiet):
-    """Fetch article pages and archive them.
+def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, only, due, revisit_after,
+          db_path, settings, verbose, quiet):
+    """Fetch news pages and archive the articles.
+
+    URLs are article pages unless --follow, --feed or --sitemap says what they
+    are; --sources runs the sites of a sources file. Archived articles are not
+    fetched again until their revisit is due, and then conditionally (a 304 is
+    "unchanged"); a changed article gets a new version.
 
     Prints a summary on stderr: archived, updated (new version), unchanged,
     skipped (not an article) and failed, each failure with its reason.
     Exit status: 0 when nothing failed, 1 when any URL failed, 2 on usage errors.
+    Only one crawl writes to an archive at a time; another one exits with a message.
 
     \b
     Example:
         archiver crawl https://example.com/news/story-1 https://example.com/news/story-2
         archiver crawl -i urls.txt --db news.db -s DOWNLOAD_DELAY=2
+        archiver crawl --follow https://example.com/news/ --depth 2 --max-pages 300
+        archiver crawl --feed https://example.com/rss.xml
+        archiver crawl --sitemap https://example.com/
+        archiver crawl --sources sources.toml --due      # from cron, every 5 minutes
     """
-    from archiver.crawl import build_settings, parse_setting, run_spider
-    from archiver.spiders.article import ArticleSpider, read_url_list
+    from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, build_settings, parse_setting, run_jobs, source_job
+    from archiver.lock import CrawlLock, Locked
+    from archiver.sources import SourcesError, load_sources, parse_duration
+    from archiver.spiders.article import read_url_list
 
     listed = list(urls)
     if input_file is not None:
         listed += read_url_list(input_file.read())
-    if not listed:
-        raise click.UsageError("give at least one URL (or --input FILE)")
     try:
         overrides = dict(parse_setting(s) for s in settings)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="-s/--set") from exc
+    if revisit_after is not None:
+        try:
+            parse_duration(revisit_after)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--revisit-after") from exc
+    if sources_file:
+        if listed or mode:
+            raise click.UsageError("--sources takes its URLs from the file; give no URLs or mode with it")
+        try:
+            sources = load_sources(sources_file)
+        except SourcesError as exc:
+            raise click.ClickException(str(exc)) from exc
+        unknown = sorted(set(only) - {s.name for s in sources})
+        if unknown:
+            raise click.UsageError(f"no source named {', '.join(unknown)} in {sources_file}")
+        if only:
+            sources = [s for s in sources if s.name in only]
+    elif only or due:
+        raise click.UsageError("--only and --due go with --sources")
+    elif not listed:
+        raise click.UsageError("give at least one URL (or --input FILE, or --sources FILE)")
+
     # Fail on an unusable archive before any page is fetched.
     open_db(db_path, readonly=False).conn.close()
-    log_level = "INFO" if verbose else "ERROR" if quiet else "WARNING"
-    progress = not quiet and not verbose and sys.stderr.isatty()
-    run_id = run_spider(
-        ArticleSpider, build_settings(db_path, overrides, log_level=log_level, progress=progress), urls=listed
-    )
-    sys.exit(report_run(db_path, run_id, quiet=quiet))
+    try:
+        with CrawlLock(db_path):
+            if sources_file:
+                if due:
+                    sources = due_sources(db_path, sources, quiet=quiet)
+                    if not sources:
+                        sys.exit(0)
+                jobs = [source_job(s, revisit_after) for s in sources]
+            else:
+                args = {"urls" if (mode or "urls") == "urls" else _SEED_ARG[mode]: listed}
+                if mode == "follow":
+                    args.update(depth=depth, max_pages=max_pages, allow=list(allow), deny=list(deny))
+                if revisit_after is not None:
+                    args["revisit_after"] = revisit_after
+                jobs = [CrawlJob(SPIDERS_BY_MODE[mode or "urls"], args)]
+            log_level = "INFO" if verbose else "ERROR" if quiet else "WARNING"
+            progress = not quiet and not verbose and sys.stderr.isatty()
+            run_ids = run_jobs(jobs, build_settings(db_path, overrides, log_level=log_level, progress=progress))
+    except Locked as exc:
+        click.echo(f"{exc}; not starting another ({db_path})", err=True)
+        # From cron an overlapping run is expected: the next tick catches up.
+        sys.exit(0 if due else 1)
+    sys.exit(max(report_run(db_path, run_id, quiet=quiet) for run_id in run_ids))
+
+
+_SEED_ARG = {"follow": "follow", "feed": "feeds", "sitemap": "sitemaps"}
+
+
+def due_sources(db_path: str, sources, *, quiet: bool):
+    """The sources whose interval has elapsed since their last finished run."""
+    from datetime import datetime, timedelta, timezone
+
+    from archiver.store.queries import last_finished_run
+
+    db = open_db(db_path)
+    now = datetime.now(timezone.utc)
+    due = []
+    for source in sources:
+        last = last_finished_run(db, source.name)
+        if last is None:
+            due.append(source)
+            continue
+        next_due = datetime.fromisoformat(last["started_at"]) + timedelta(seconds=source.interval)
+        if now >= next_due:
+            due.append(source)
+        elif not quiet:
+            click.echo(f"{source.name}: not due until {next_due.isoformat(timespec='seconds')}", err=True)
+    db.conn.close()
+    return due
 
 
 def report_run(db_path: str, run_id: int | None, *, quiet: bool = False) -> int:
@@ -64,7 +161,9 @@ def report_run(db_path: str, run_id: int | None, *, quiet: bool = False) -> int:
     db = open_db(db_path)
     run = get_run(db, run_id)
     counts = ", ".join(f"{run[k]} {k}" for k in ("archived", "updated", "unchanged", "skipped", "failed"))
-    click.echo(f"run {run_id} {run['status']}: {counts} -> {db_path}", err=True)
+    source = f" [{run['source']}]" if run.get("source") else ""
+    not_due = f" ({run['not_due']} archived links not due for a revisit)" if run.get("not_due") else ""
+    click.echo(f"run {run_id}{source} {run['status']}: {counts}{not_due} -> {db_path}", err=True)
     if not quiet:
         for outcome in ("skipped", "failed"):
             for page in run_pages(db, run_id, outcome):

@@ -1,8 +1,9 @@
-"""Shared parse -> extract step and failure reporting for every archiver spider."""
+"""Shared parse -> extract step, revisit decisions and failure reporting for every spider."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
@@ -10,8 +11,12 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archiver.extract import extract_article
+from archiver.extract.overrides import apply_selectors
+from archiver.items import ArticleItem, FailedFetch, Unchanged
+from archiver.sources import parse_duration
 from archiver.spiders.errors import describe_failure
-from archiver.items import ArticleItem, FailedFetch
+from archiver.store.queries import fetch_state
+from archiver.store.schema import ArchiveError, connect
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -36,15 +41,117 @@ def requested_url(request: scrapy.Request) -> str:
     return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
+def as_list(value) -> list[str]:
+    """A spider argument as a list: `-a feeds=URL1,URL2` arrives as one string."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace("\n", ",").split(",") if v.strip()]
+    return [str(v) for v in value]
+
+
 class ArchiverSpider(scrapy.Spider):
-    """Base: turns responses into ArticleItems and failures into FailedFetch items."""
+    """Base of every archiver spider.
+
+    Arguments (also as `scrapy crawl NAME -a KEY=VALUE`): urls (article URLs),
+    revisit_after (e.g. "1d": archived URLs fetched more recently are not
+    fetched again), source_name, selectors (per-site CSS overrides).
+    """
 
     mode = "urls"
 
-    def article_request(self, url: str, **kwargs) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, **kwargs)
+    def __init__(self, urls=None, revisit_after=None, source_name=None, selectors=None, mode_label=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.urls = list(dict.fromkeys(as_list(urls)))
+        if mode_label:
+            self.mode = mode_label
+        self._revisit_arg = revisit_after
+        self.source_name = source_name
+        self.selectors = dict(selectors or {})
+        self._db = None
+        self._db_checked = False
 
+    @property
+    def run_args(self) -> dict:
+        """What the run was asked to crawl, for the run history (long lists as counts)."""
+        seeds = {k: getattr(self, k, None) for k in ("urls", "follow", "feeds", "sitemaps")}
+        return {k: (v if len(v) <= 20 else f"{len(v)} URLs") for k, v in seeds.items() if v}
+
+    # --- seeds -------------------------------------------------------------
+    async def start(self):
+        for entry in self.seed_requests():
+            yield entry
+
+    def seed_requests(self):
+        """Requests (or items) that start the crawl; mixins add their kinds."""
+        for url in self.urls:
+            yield from self.article_requests(url, listed=True)
+
+    def checked(self, url: str):
+        """A FailedFetch for a URL that cannot be fetched, else None."""
+        reason = unsupported_url_reason(url)
+        return FailedFetch(url=url, reason=reason) if reason else None
+
+    # --- revisits ----------------------------------------------------------
+    @property
+    def revisit_after(self) -> timedelta:
+        value = self._revisit_arg
+        if value is None:
+            value = self.settings.get("ARCHIVER_REVISIT_AFTER", "1d")
+        return timedelta(seconds=parse_duration(value))
+
+    def _archive(self):
+        if not self._db_checked:
+            self._db_checked = True
+            path = self.settings.get("ARCHIVER_DB")
+            if path and Path(path).exists():
+                try:
+                    self._db = connect(path, readonly=True)
+                except ArchiveError:
+                    self._db = None
+        return self._db
+
+    def article_requests(self, url: str, *, listed: bool, evidence: dict | None = None,
+                         callback=None, meta: dict | None = None):
+        """A request for an article URL, unless the archive has it and it is not due."""
+        url = url.strip()
+        failed = self.checked(url)
+        if failed:
+            yield failed
+            return
+        headers = {}
+        meta = dict(meta or {})
+        db = self._archive()
+        state = fetch_state(db, url) if db is not None else None
+        if state and state["archived"]:
+            fetched = datetime.fromisoformat(state["fetched_at"])
+            due = fetched + self.revisit_after
+            if datetime.now(timezone.utc) < due:
+                yield Unchanged(url=url, listed=listed,
+                                reason=f"not due for a revisit (fetched {state['fetched_at']}, due {due.isoformat(timespec='seconds')})")
+                return
+            # Due: ask the server whether it changed since.
+            if state["etag"]:
+                headers["If-None-Match"] = state["etag"]
+            if state["last_modified"]:
+                headers["If-Modified-Since"] = state["last_modified"]
+            meta["handle_httpstatus_list"] = [304]
+        if evidence:
+            meta["evidence"] = evidence
+        yield scrapy.Request(
+            url, callback=callback or self.parse_article, errback=self.on_error,
+            headers=headers, meta=meta,
+            # Each listed URL gets an outcome, even when a redirect leads to a
+            # page already fetched in this run.
+            dont_filter=listed,
+        )
+
+    # --- responses ---------------------------------------------------------
     def parse_article(self, response: Response):
+        if response.status == 304:
+            yield Unchanged(url=requested_url(response.request), reason="not modified (HTTP 304)", status=304)
+            return
         fetched_at = datetime.now(timezone.utc)
         headers = {
             k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
@@ -69,6 +176,8 @@ class ArchiverSpider(scrapy.Spider):
             fetched_at=fetched_at,
             evidence=response.meta.get("evidence"),
         )
+        if self.selectors:
+            item.fields = apply_selectors(item.fields, response.text, self.selectors)
         yield item
 
     def on_error(self, failure: Failure):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
@@ -76,26 +78,314 @@ def _quoted(query: str) -> str:
     return " ".join(f'"{word}"' for word in _FTS_WORD.findall(query))
 
 
-def search(db: sqlite_utils.Database, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
+def search(
+    db: sqlite_utils.Database, query: str, *, limit: int = 20, filters: ArticleFilters | None = None
+) -> list[dict[str, Any]]:
     """Full-text search over title and body, best matches (bm25) first."""
-    sql = """
+    where, params = (filters or ArticleFilters()).where("a")
+    sql = f"""
         SELECT a.id, a.title, a.published_at, a.site, a.url,
                snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet,
                bm25(articles_fts, 5.0, 1.0) AS rank
         FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        WHERE articles_fts MATCH ?
+        WHERE articles_fts MATCH ? {"AND " + where if where else ""}
         ORDER BY rank LIMIT ?
     """
     try:
-        return list(db.query(sql, [query, limit]))
+        return list(db.query(sql, [query, *params, limit]))
     except sqlite3.OperationalError as exc:
         fallback = _quoted(query)
         if not fallback:
-            raise QueryError(f"cannot search for {query!r}: {exc}") from exc
+            raise QueryError(_fts_message(query, exc)) from exc
         try:
-            return list(db.query(sql, [fallback, limit]))
+            return list(db.query(sql, [fallback, *params, limit]))
         except sqlite3.OperationalError as exc2:
-            raise QueryError(f"cannot search for {query!r}: {exc2}") from exc2
+            raise QueryError(_fts_message(query, exc2)) from exc2
+
+
+def _fts_message(query: str, exc: Exception) -> str:
+    return (f"cannot search for {query!r} ({exc}); use words, \"exact phrases\", OR, NOT, "
+            "prefix* (SQLite FTS5 syntax)")
+
+
+# --- filtered reads: list, export, stats (archiver list/stats/sql/export) -----
+
+_MISSING_FIELDS = (
+    "title", "byline", "authors", "published_at", "modified_at", "description",
+    "language", "section", "tags", "image", "site_name", "body",
+)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class ArticleFilters:
+    """The filters `search`, `list` and `export` share. A repeated filter matches
+    any of its values; different filters must all match."""
+
+    sites: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()  # case-insensitive substring of an author's name
+    tags: tuple[str, ...] = ()
+    since: str | None = None  # publication date/time, inclusive, compared as the page wrote it
+    until: str | None = None  # a bare day includes that whole day
+
+    def where(self, alias: str = "a") -> tuple[str, list[Any]]:
+        """A SQL condition over articles aliased `alias`, and its parameters."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.sites:
+            clauses.append(f"{alias}.site COLLATE NOCASE IN ({', '.join('?' * len(self.sites))})")
+            params += self.sites
+        if self.authors:
+            likes = " OR ".join("aa.name LIKE ? ESCAPE '\\'" for _ in self.authors)
+            clauses.append(f"EXISTS (SELECT 1 FROM article_authors aa WHERE aa.article_id = {alias}.id AND ({likes}))")
+            params += [f"%{_like_escape(a)}%" for a in self.authors]
+        if self.tags:
+            marks = ", ".join("?" * len(self.tags))
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id = {alias}.id "
+                f"AND t.tag COLLATE NOCASE IN ({marks}))"
+            )
+            params += self.tags
+        if self.since:
+            clauses.append(f"{alias}.published_at >= ?")
+            params.append(self.since)
+        if self.until:
+            if len(self.until) == 10:
+                clauses.append(f"substr({alias}.published_at, 1, 10) <= ?")
+            else:
+                clauses.append(f"{alias}.published_at <= ?")
+            params.append(self.until)
+        return " AND ".join(clauses), params
+
+
+@dataclass(frozen=True)
+class ChangeWindow:
+    """Articles (and responses) stored after one export and up to the next one."""
+
+    after_version: int = 0
+    upto_version: int | None = None
+    after_response: int = 0
+    upto_response: int | None = None
+
+
+def list_articles(
+    db: sqlite_utils.Database, filters: ArticleFilters | None = None, *, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Articles newest first (publication time, else first seen), filtered."""
+    where, params = (filters or ArticleFilters()).where("a")
+    sql = (
+        "SELECT a.id, a.title, a.published_at, a.site, a.byline, a.url, a.word_count, a.version "
+        f"FROM articles a {'WHERE ' + where if where else ''} "
+        "ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, a.id DESC LIMIT ?"
+    )
+    return list(db.query(sql, [*params, limit]))
+
+
+def _article_condition(filters: ArticleFilters | None, window: ChangeWindow | None) -> tuple[str, list[Any]]:
+    where, params = (filters or ArticleFilters()).where("a")
+    clauses = [where] if where else []
+    if window is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM article_versions v WHERE v.article_id = a.id AND v.id > ?"
+            + (" AND v.id <= ?)" if window.upto_version is not None else ")")
+        )
+        params.append(window.after_version)
+        if window.upto_version is not None:
+            params.append(window.upto_version)
+    return " AND ".join(clauses), params
+
+
+def count_filtered(
+    db: sqlite_utils.Database, filters: ArticleFilters | None = None, window: ChangeWindow | None = None
+) -> int:
+    where, params = _article_condition(filters, window)
+    return db.execute(f"SELECT COUNT(*) FROM articles a {'WHERE ' + where if where else ''}", params).fetchone()[0]
+
+
+def iter_filtered(
+    db: sqlite_utils.Database,
+    filters: ArticleFilters | None = None,
+    window: ChangeWindow | None = None,
+    *,
+    batch: int = 500,
+) -> Iterator[dict[str, Any]]:
+    """Matching articles in id order, as records, a batch at a time (flat memory)."""
+    where, params = _article_condition(filters, window)
+    columns = ", ".join(f"a.{name}" for name in RECORD_FIELDS)
+    sql = f"SELECT {columns} FROM articles a WHERE a.id > ? {'AND ' + where if where else ''} ORDER BY a.id LIMIT ?"
+    last_id = 0
+    while True:
+        rows = list(db.query(sql, [last_id, *params, batch]))
+        if not rows:
+            return
+        for row in rows:
+            yield to_record(row)
+        last_id = rows[-1]["id"]
+
+
+def _response_condition(filters: ArticleFilters | None, window: ChangeWindow | None) -> tuple[str, list[Any]]:
+    where, params = (filters or ArticleFilters()).where("a")
+    clauses = [where] if where else []
+    if window is not None:
+        clauses.append("r.id > ?")
+        params.append(window.after_response)
+        if window.upto_response is not None:
+            clauses.append("r.id <= ?")
+            params.append(window.upto_response)
+    return " AND ".join(clauses), params
+
+
+def count_responses(
+    db: sqlite_utils.Database, filters: ArticleFilters | None = None, window: ChangeWindow | None = None
+) -> int:
+    where, params = _response_condition(filters, window)
+    sql = f"SELECT COUNT(*) FROM responses r JOIN articles a ON a.id = r.article_id {'WHERE ' + where if where else ''}"
+    return db.execute(sql, params).fetchone()[0]
+
+
+def iter_responses(
+    db: sqlite_utils.Database,
+    filters: ArticleFilters | None = None,
+    window: ChangeWindow | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Stored raw responses of matching articles, one at a time, body decompressed."""
+    where, params = _response_condition(filters, window)
+    sql = (
+        "SELECT r.id, r.article_id, r.version, r.url, r.final_url, r.fetched_at, r.status, r.headers, "
+        "r.body, r.compression FROM responses r JOIN articles a ON a.id = r.article_id "
+        f"WHERE r.id > ? {'AND ' + where if where else ''} ORDER BY r.id LIMIT 1"
+    )
+    last_id = 0
+    while True:
+        rows = list(db.query(sql, [last_id, *params]))
+        if not rows:
+            return
+        row = rows[0]
+        last_id = row["id"]
+        body = row.pop("body") or b""
+        row["body"] = zlib.decompress(body) if row.pop("compression") == "zlib" else body
+        try:
+            row["headers"] = json.loads(row["headers"] or "{}")
+        except ValueError:
+            row["headers"] = {}
+        yield row
+
+
+def change_marks(db: sqlite_utils.Database) -> tuple[int, int]:
+    """The newest article version and response ids: where an export stops."""
+    versions = db.execute("SELECT COALESCE(MAX(id), 0) FROM article_versions").fetchone()[0]
+    responses = db.execute("SELECT COALESCE(MAX(id), 0) FROM responses").fetchone()[0]
+    return versions, responses
+
+
+def last_export(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
+    if not db["export_state"].exists():
+        return None
+    rows = list(db.query("SELECT * FROM export_state WHERE key = ?", [key]))
+    return rows[0] if rows else None
+
+
+def remember_export(db: sqlite_utils.Database, key: str, *, version_mark: int, response_mark: int,
+                    path: str, count: int, exported_at: str) -> None:
+    """Where an incremental (`--since-last`) export stopped, for the next one."""
+    with db.conn:
+        db["export_state"].upsert(
+            {"key": key, "version_mark": version_mark, "response_mark": response_mark,
+             "path": path, "count": count, "exported_at": exported_at},
+            pk="key",
+        )
+
+
+def get_version(db: sqlite_utils.Database, article_id: int, version: int) -> dict[str, Any] | None:
+    """One stored version of an article (title, byline, dates, body as they were)."""
+    rows = list(
+        db.query("SELECT * FROM article_versions WHERE article_id = ? AND version = ?", [article_id, version])
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    if isinstance(row.get("authors"), str):
+        try:
+            row["authors"] = json.loads(row["authors"])
+        except ValueError:
+            row["authors"] = None
+    return row
+
+
+def version_numbers(db: sqlite_utils.Database, article_id: int) -> list[int]:
+    return [v for (v,) in db.execute(
+        "SELECT version FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]
+    )]
+
+
+def site_stats(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query(
+        "SELECT site, COUNT(*) AS articles, MIN(published_at) AS first_published, "
+        "MAX(published_at) AS last_published, SUM(version > 1) AS changed "
+        "FROM articles GROUP BY site ORDER BY articles DESC, site"
+    ))
+
+
+def day_stats(db: sqlite_utils.Database, *, limit: int = 30) -> list[dict[str, Any]]:
+    """Articles per publication day (the page's own date), newest days first."""
+    return list(db.query(
+        "SELECT substr(published_at, 1, 10) AS day, COUNT(*) AS articles FROM articles "
+        "WHERE published_at IS NOT NULL GROUP BY day ORDER BY day DESC LIMIT ?", [limit]
+    ))
+
+
+def author_stats(db: sqlite_utils.Database, *, limit: int = 20) -> list[dict[str, Any]]:
+    return list(db.query(
+        "SELECT name AS author, COUNT(DISTINCT article_id) AS articles FROM article_authors "
+        "GROUP BY name ORDER BY articles DESC, name LIMIT ?", [limit]
+    ))
+
+
+def missing_field_stats(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per site, how many articles lack each field (NULL, empty text or empty list):
+    the extraction health report."""
+    missing = ", ".join(
+        f"SUM({name} IS NULL OR TRIM({name}) IN ('', '[]')) AS {name}" for name in _MISSING_FIELDS
+    )
+    return list(db.query(f"SELECT site, COUNT(*) AS articles, {missing} FROM articles GROUP BY site ORDER BY site"))
+
+
+def provenance_stats(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per site and field, how many articles took the field from each source."""
+    return list(db.query(
+        "SELECT a.site, p.key AS field, p.value AS source, COUNT(*) AS articles "
+        "FROM articles a, json_each(CASE WHEN json_valid(a.provenance) THEN a.provenance ELSE '{}' END) p "
+        "WHERE p.value IS NOT NULL GROUP BY a.site, p.key, p.value ORDER BY a.site, p.key, articles DESC"
+    ))
+
+
+def run_readonly_sql(db: sqlite_utils.Database, sql: str, params: dict[str, Any] | None = None):
+    """Run a user's SQL on a read-only connection: (column names, row cursor)."""
+    db.conn.execute("PRAGMA query_only = ON")
+    # query_only also covers ATTACHed files, but refuse attaching outright.
+    db.conn.set_authorizer(
+        lambda action, *_: sqlite3.SQLITE_DENY if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH)
+        else sqlite3.SQLITE_OK
+    )
+    try:
+        cursor = db.conn.execute(sql, params or {})
+    except sqlite3.Error as exc:
+        message = str(exc)
+        if "readonly" in message or "query_only" in message or "not authorized" in message:
+            message += " (archiver sql is read-only)"
+        raise QueryError(f"cannot run the query: {message}") from exc
+    columns = [d[0] for d in cursor.description or ()]
+
+    def rows() -> Iterator[tuple]:
+        try:
+            yield from cursor
+        except sqlite3.Error as exc:
+            raise QueryError(f"cannot run the query: {exc}") from exc
+
+    return columns, rows()
 
 
 def get_run(db: sqlite_utils.Database, run_id: int) -> dict[str, Any] | None:
@@ -114,3 +404,43 @@ def run_pages(db: sqlite_utils.Database, run_id: int, outcome: str | None = None
 
 def list_runs(db: sqlite_utils.Database, *, limit: int = 20) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))
+
+
+# Outcomes after which a URL holds an archived article.
+_ARCHIVED_OUTCOMES = ("archived", "updated", "unchanged")
+
+
+def fetch_state(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
+    """What the archive remembers of a URL: last fetch time, outcome, validators."""
+    rows = list(
+        db.query(
+            "SELECT url, article_id, outcome, fetched_at, etag, last_modified FROM fetches WHERE url = ?", [url]
+        )
+    )
+    if not rows:
+        return None
+    state = rows[0]
+    state["archived"] = state["outcome"] in _ARCHIVED_OUTCOMES and state["article_id"] is not None
+    return state
+
+
+def last_finished_run(db: sqlite_utils.Database, source: str) -> dict[str, Any] | None:
+    """The newest run of a source that finished (for --due scheduling)."""
+    rows = list(
+        db.query(
+            "SELECT * FROM runs WHERE source = ? AND status = 'finished' ORDER BY started_at DESC LIMIT 1", [source]
+        )
+    )
+    return rows[0] if rows else None
+
+
+def article_versions(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
+    """Every stored version of an article, oldest first."""
+    rows = list(db.query("SELECT * FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]))
+    for row in rows:
+        if isinstance(row.get("authors"), str):
+            try:
+                row["authors"] = json.loads(row["authors"])
+            except ValueError:
+                pass
+    return rows

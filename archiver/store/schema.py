@@ -161,6 +161,24 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["run_pages"].create_index(["run_id", "outcome"])
 
 
+
+@migrations()
+def m002_not_due(db: sqlite_utils.Database) -> None:
+    # Pages a run found already archived and not yet due for a revisit: counted,
+    # not fetched.
+    db["runs"].add_column("not_due", int, not_null_default=0)
+
+
+@migrations()
+def m003_export_state(db: sqlite_utils.Database) -> None:
+    # Where each incremental export (`archiver export --since-last`) stopped:
+    # the newest article version and raw response it included.
+    db["export_state"].create(
+        {"key": str, "version_mark": int, "response_mark": int, "path": str, "count": int, "exported_at": str},
+        pk="key",
+    )
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 

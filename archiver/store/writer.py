@@ -57,6 +57,7 @@ class ArchiveWriter:
         self.keep_raw = keep_raw
         self._articles: list[Fetched] = []
         self._outcomes: list[PageOutcome] = []
+        self._not_due = 0
         self.run_id: int | None = None
 
     # --- runs -------------------------------------------------------------
@@ -84,6 +85,7 @@ class ArchiveWriter:
 
     def _counts(self) -> dict[str, int]:
         counts = dict.fromkeys(OUTCOMES, 0)
+        counts["not_due"] = self._not_due
         for outcome, n in self.db.execute(
             "SELECT outcome, COUNT(*) FROM run_pages WHERE run_id = ? GROUP BY outcome", [self.run_id]
         ):
@@ -96,6 +98,10 @@ class ArchiveWriter:
 
     def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None) -> None:
         self._outcomes.append(PageOutcome(url, outcome, reason, status))
+
+    def count_not_due(self, n: int = 1) -> None:
+        """Pages found already archived and not due: counted in the run, not fetched."""
+        self._not_due += n
 
     @property
     def pending(self) -> int:
@@ -112,9 +118,18 @@ class ArchiveWriter:
                 article_id, outcome = self._store_article(page)
                 self._record_page(page.requested_url, outcome, None, page.status, article_id, page)
             for item in outcomes:
-                self._record_page(item.url, item.outcome, item.reason, item.status, None, None)
+                article_id = self._touch_unchanged(item.url) if item.status == 304 else None
+                self._record_page(item.url, item.outcome, item.reason, item.status, article_id, None)
             if self.run_id is not None:
                 self.db["runs"].update(self.run_id, self._counts())
+
+    def _touch_unchanged(self, url: str) -> int | None:
+        """A 304 for a URL we archived: the article was seen again, unchanged."""
+        row = self.db.execute("SELECT article_id FROM fetches WHERE url = ?", [url]).fetchone()
+        if row and row[0]:
+            self.db["articles"].update(row[0], {"last_seen_at": utcnow()})
+            return row[0]
+        return None
 
     def _record_page(self, url, outcome, reason, status, article_id, page: Fetched | None) -> None:
         now = page.fetched_at if page else utcnow()
@@ -123,21 +138,18 @@ class ArchiveWriter:
                 {"run_id": self.run_id, "url": url, "outcome": outcome, "reason": reason,
                  "status": status, "article_id": article_id, "at": now}
             )
-        headers = {k.lower(): v for k, v in (page.headers if page else {}).items()}
-        self.db["fetches"].upsert(
-            {
-                "url": url,
-                "final_url": page.record.get("url") if page else None,
-                "article_id": article_id,
-                "status": status,
-                "outcome": outcome,
-                "reason": reason,
-                "etag": headers.get("etag"),
-                "last_modified": headers.get("last-modified"),
-                "fetched_at": now,
-            },
-            pk="url",
-        )
+        if status is None and outcome == FAILED:
+            return  # never fetched (refused URL, DNS, connection): nothing to remember
+        fetch = {"url": url, "status": status, "outcome": outcome, "reason": reason, "fetched_at": now}
+        if page is not None:
+            # Only a full response replaces what we know of the URL: its article
+            # and the validators for conditional revisits.
+            headers = {k.lower(): v for k, v in page.headers.items()}
+            fetch.update(final_url=page.record.get("url"), article_id=article_id,
+                         etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+        if outcome == UNCHANGED and page is None and status != 304:
+            return
+        self.db["fetches"].upsert(fetch, pk="url")
 
     def _store_article(self, page: Fetched) -> tuple[int, str]:
         record = page.record

@@ -41,6 +41,13 @@ class FixtureSite:
                     return
                 if page is None:
                     page = Page(b"<html><body><h1>Not found</h1></body></html>", status=404)
+                etag = page.headers.get("ETag")
+                if etag and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(page.status)
                 for name, value in page.headers.items():
                     self.send_header(name, value)
