@@ -444,3 +444,17 @@ def article_versions(db: sqlite_utils.Database, article_id: int) -> list[dict[st
             except ValueError:
                 pass
     return rows
+
+
+def distributed_run(db: sqlite_utils.Database, redis_run: str, job: str) -> int | None:
+    """The run `archiver ingest` records for one job of a distributed run."""
+    row = db.execute(
+        "SELECT id FROM runs WHERE json_extract(args, '$.redis_run') = ? AND json_extract(args, '$.job') = ? "
+        "ORDER BY id LIMIT 1", [redis_run, job],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def page_recorded(db: sqlite_utils.Database, run_id: int, url: str) -> bool:
+    """Whether the run already has an outcome for this URL (re-ingesting after a crash)."""
+    return db.execute("SELECT 1 FROM run_pages WHERE run_id = ? AND url = ? LIMIT 1", [run_id, url]).fetchone() is not None
