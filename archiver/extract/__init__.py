@@ -20,8 +20,8 @@ from archiver.extract.decode import decode_html
 from archiver.extract.links import extract_related_links
 from archiver.extract.maintext import extract_body
 from archiver.normalize.body import clean_body
-from archiver.normalize.bylines import normalize_authors, normalize_byline, split_authors
-from archiver.normalize.dates import date_from_url, parse_date
+from archiver.normalize.bylines import credits_person, normalize_authors, normalize_byline, split_authors
+from archiver.normalize.dates import date_from_url, local_form, parse_date
 from archiver.normalize.titles import choose_title, clean_text
 from archiver.normalize.urls import canonical_url, same_site, site_of
 from archiver.record import content_hash, word_count
@@ -115,7 +115,7 @@ def _extract(body, url: str, content_type, fetched_at: datetime, evidence: dict)
                               ld.get("site_name"), site_of(canonical)) if n]
 
     _title(fields, tree, ld, meta, evidence, site_names, feed_source)
-    _authors(fields, tree, ld, meta, evidence, fields.values.get("site_name"), feed_source)
+    _authors(fields, tree, ld, meta, evidence, site_names, feed_source)
     _dates(fields, tree, ld, meta, evidence, page_url, fetched_at, feed_source)
     _descriptive(fields, tree, ld, meta, evidence, page_url, feed_source)
 
@@ -171,21 +171,32 @@ def _title(fields: _Fields, tree, ld: dict, meta: dict, evidence: dict, site_nam
     fields.offer("title", title, source or "heuristic")
 
 
-def _authors(fields: _Fields, tree, ld: dict, meta: dict, evidence: dict, site_name, feed_source: str) -> None:
-    bylines = dom.byline_candidates(tree)
-    sources = [("json-ld", ld.get("authors") or []), ("meta", meta.get("authors") or []),
-               ("dom", bylines), (feed_source, _as_list(evidence.get("authors")))]
-    every_name = [n for _, raw in sources for text in raw for n in split_authors(text, fix_case=False)]
-    for source, raw in sources:
-        names = normalize_authors(raw, site_name=site_name)
-        if names:
-            fields.offer("authors", _proper_case(names, every_name), source)
+def _authors(fields: _Fields, tree, ld: dict, meta: dict, evidence: dict, site_names, feed_source: str) -> None:
+    # The first source that credits a person wins; a source that only names
+    # the outlet ("USA TODAY", "Guardian") yields to a person found further
+    # down. The page's byline elements are only searched when markup credits
+    # nobody: they are the slowest source.
+    sources = [("json-ld", lambda: ld.get("authors") or []), ("meta", lambda: meta.get("authors") or []),
+               ("dom", lambda: dom.byline_candidates(tree)), (feed_source, lambda: _as_list(evidence.get("authors")))]
+    fallback = None
+    seen: list[str] = []
+    for source, get in sources:
+        raw = get()
+        seen.extend(raw)
+        names = normalize_authors(raw, site_names=site_names)
+        if source == "dom":
+            byline = next((normalize_byline(t) for t in raw if split_authors(t)), None)
+            fields.offer("byline", byline if names and credits_person(names, site_names) else None, "dom")
+        if names and credits_person(names, site_names):
+            fields.offer("authors", names, source)
             break
-    for text in bylines:
-        if split_authors(text):
-            fields.offer("byline", normalize_byline(text), "dom")
-            break
+        if names and fallback is None:
+            fallback = (names, source)
+    if fallback and "authors" not in fields.values:
+        fields.offer("authors", *fallback)
     if "authors" in fields.values:
+        every_name = [n for text in seen for n in split_authors(text, fix_case=False)]
+        fields.values["authors"] = _proper_case(fields.values["authors"], every_name)
         fields.offer("byline", ", ".join(fields.values["authors"]), fields.provenance["authors"])
 
 
@@ -216,11 +227,17 @@ def _dates(fields: _Fields, tree, ld, meta, evidence, page_url, fetched_at, feed
     offer("modified_at", ld.get("modified"), "json-ld")
     offer("published_at", meta.get("published"), "meta")
     offer("modified_at", meta.get("modified"), "meta")
-    published, modified = dom.date_candidates(tree)
-    for raw in published:
-        offer("published_at", raw, "dom")
-    for raw in modified:
-        offer("modified_at", raw, "dom")
+    published = fields.values.get("published_at")
+    # The visible page is read when markup gives no date, or gives it in UTC
+    # while readers see a local time (the day can differ).
+    if published is None or published.endswith("+00:00"):
+        shown, modified = dom.date_candidates(tree)
+        if published:
+            fields.values["published_at"] = local_form(published, shown, fetched_at=fetched_at)
+        for raw in shown:
+            offer("published_at", raw, "dom")
+        for raw in modified:
+            offer("modified_at", raw, "dom")
     if "published_at" not in fields.values:
         for line in dom.text_lines(tree):
             if _DATE_LINE.search(line) and not re.search(r"\b(?:updated|modified|aktualisiert)\b", line, re.I):

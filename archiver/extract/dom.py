@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
+from archiver.normalize.bylines import split_authors
+
 MAX_CANDIDATES = 8
 _MAX_BYLINE_TEXT = 250
 
@@ -19,8 +23,8 @@ _ELSEWHERE = re.compile(
     re.I,
 )
 _BYLINE_ATTR = re.compile(
-    r"byline|by-line|author|autor|auteur|writer|creator|reporter|journalist|contributor|article-by|posted-?by"
-    r"|verfasser|credit",
+    r"byline|by-line|author|autor|auteur|writer|creator|reporter|journalist|contributor|article-by|posted-by"
+    r"|postedby|verfasser|credit",
     re.I,
 )
 _NOT_BYLINE_ATTR = re.compile(r"avatar|image|img|photo|bio|description|desc|social|follow|more|twitter|email|mail|thumb|pic|caption|date|time", re.I)
@@ -30,6 +34,18 @@ _PUBLISHED_ATTR = re.compile(r"publish|created|posted|pubdate|erschienen|veroeff
 _BY_LINE = re.compile(r"^\s*(?:written\s+by|posted\s+by|by|von|par|por|door|di|av|af)\s+\S", re.I)
 _UPDATED_TEXT = re.compile(r"\b(?:updated|modified|aktualisiert|mis à jour|actualizado|aggiornato|last edited)\b", re.I)
 _PUBLISHED_TEXT = re.compile(r"\b(?:published|posted|erschienen|veröffentlicht|publié|publicado|pubblicato|on)\b", re.I)
+
+
+# Elements that may carry a byline or a date: anything with naming attributes.
+_NAMED_ELEMENTS = etree.XPath("//*[@class or @id or @itemprop or @rel or @data-testid]")
+_NO_BYLINE_TAGS = frozenset({"meta", "link", "script", "style", "body", "html", "img", "svg", "path"})
+_NO_DATE_TAGS = frozenset({"time", "meta", "link", "script", "style", "body", "html", "img", "svg", "path"})
+
+
+def _named(tree, pattern: re.Pattern, skip_tags: frozenset):
+    for el in _NAMED_ELEMENTS(tree):
+        if el.tag not in skip_tags and pattern.search(_attrs(el)):
+            yield el
 
 
 def _attrs(el) -> str:
@@ -98,47 +114,86 @@ def _headline_text(el) -> str:
 
 
 def byline_candidates(tree) -> list[str]:
-    """Byline texts: itemprop/rel=author, byline-named elements, "By ..." lines."""
-    out: list[str] = []
+    """Byline texts of the story's own byline block, best kind of evidence first.
+
+    Kinds: itemprop=author names, rel=author links, byline-named elements,
+    "By ..." lines. The first kind that names someone wins, and only its
+    elements inside the same small block count: author lists of related
+    stories further down the page are not this story's authors.
+    """
     try:
-        for value in tree.xpath('//*[@itemprop="author"]//*[@itemprop="name"]'):
-            out.append(value.get("content") or _text(value))
-        for value in tree.xpath('//*[@itemprop="author" or @itemprop="creator"][not(self::meta)][not(.//*[@itemprop="name"])]'):
-            out.append(value.get("content") or _text(value))
-        for link in tree.xpath('//a[contains(concat(" ", @rel, " "), " author ")]'):
-            if not _elsewhere(link):
-                out.append(_text(link))
-        out.extend(_attribute_bylines(tree))
-        out.extend(_by_lines(tree))
+        kinds = (
+            tree.xpath('//*[@itemprop="author"]//*[@itemprop="name"]'),
+            tree.xpath('//*[@itemprop="author" or @itemprop="creator"][not(self::meta or self::link)]'
+                       '[not(.//*[@itemprop="name"])]'),
+            [a for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " author ")]')],
+            _attribute_bylines(tree),
+            _by_lines(tree),
+        )
     except Exception:
-        pass
-    return [t for t in out if t and len(t) <= _MAX_BYLINE_TEXT][: MAX_CANDIDATES * 2]
+        return []
+    for elements in kinds:
+        named = [(el, text) for el in elements if not _elsewhere(el)
+                 for text in [_byline_text(el)] if text and split_authors(text)]
+        if named:
+            block = _byline_block(named[0][0])
+            return [text for el, text in named if el is named[0][0] or _inside(el, block)][:MAX_CANDIDATES]
+    return []
 
 
-def _attribute_bylines(tree) -> list[str]:
+def _byline_text(el) -> str:
+    value = el.get("content")
+    if value:
+        return value.strip()
+    text = _text(el)
+    if not text or len(text) > _MAX_BYLINE_TEXT:
+        return ""
+    # "<a>Jane Doe</a><a>John Roe</a>" renders as two names but text_content()
+    # glues them into one; name the links one by one.
+    links = [_text(a) for a in el.iter("a")]
+    links = [t for t in links if t and len(t.split()) <= 5]
+    if len(links) >= 2:
+        return ", ".join(links)
+    return text
+
+
+def _byline_block(el, limit: int = 400):
+    """The largest ancestor (up to four levels) that is still only a byline's worth of text."""
+    block = el
+    for _ in range(4):
+        parent = block.getparent()
+        if parent is None or len(_text(parent)) > limit:
+            break
+        block = parent
+    return block
+
+
+def _inside(el, block) -> bool:
+    return any(anc is block for anc in el.iterancestors())
+
+
+def _attribute_bylines(tree) -> list:
     out = []
-    for el in tree.xpath("//*[@class or @id or @rel or @data-testid][not(self::meta or self::link or self::script or self::body or self::html or self::img)]"):
-        attrs = _attrs(el)
-        if not _BYLINE_ATTR.search(attrs) or _NOT_BYLINE_ATTR.search(attrs):
+    for el in _named(tree, _BYLINE_ATTR, _NO_BYLINE_TAGS):
+        if _NOT_BYLINE_ATTR.search(_attrs(el)):
             continue
         text = _text(el)
-        if not text or len(text) > _MAX_BYLINE_TEXT or _elsewhere(el):
+        if not text or len(text) > _MAX_BYLINE_TEXT:
             continue
-        out.append(text)
-        if len(out) >= MAX_CANDIDATES:
+        out.append(el)
+        if len(out) >= MAX_CANDIDATES * 2:
             break
     return out
 
 
-def _by_lines(tree) -> list[str]:
+def _by_lines(tree) -> list:
     out = []
     for el in tree.xpath("//p | //span | //div[not(.//div or .//p)] | //strong | //em | //address | //td | //font | //b"):
         text = el.text or ""
         if not _BY_LINE.match(text) and not _BY_LINE.match(_text(el)[:40]):
             continue
-        full = _text(el)
-        if len(full) <= 150 and not _elsewhere(el):
-            out.append(full)
+        if len(_text(el)) <= 150:
+            out.append(el)
             if len(out) >= 3:
                 break
     return out
@@ -171,10 +226,8 @@ def date_candidates(tree) -> tuple[list[str], list[str]]:
 
 def _dated_elements(tree, modified: list[str]) -> list[str]:
     out = []
-    for el in tree.xpath("//*[@class or @id][not(self::time or self::meta or self::script or self::body or self::html)]"):
+    for el in _named(tree, _DATE_ATTR, _NO_DATE_TAGS):
         attrs = _attrs(el)
-        if not _DATE_ATTR.search(attrs):
-            continue
         text = _text(el)
         if not text or len(text) > 200 or _elsewhere(el):
             continue

@@ -6,6 +6,8 @@ import html
 import re
 import unicodedata
 
+from archiver.normalize.dates import MONTH_PATTERN
+
 MAX_BYLINE = 300
 MAX_AUTHORS = 12
 
@@ -14,20 +16,38 @@ _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _HANDLE = re.compile(r"(?<!\w)@\w+")
 _PREFIX = re.compile(
-    r"^(?:(?:written|posted|reported|compiled|edited|text|story|words|photos?|report|reporting)\s+(?:by|von)"
+    r"^(?:(?:written|posted|reported|compiled|edited|text|story|words|report|reporting)\s+(?:by|von)"
     r"|by|von|vom|par|por|di|de|door|af|av|texte?|autor(?:in)?|auteur|author|authors|verfasst von"
     r"|a cura di|redaktion|reporter)\s*[:\-–—]?\s+",
     re.I,
 )
 # Job titles that follow a name; they credit a role, not a person.
 _ROLES = (
-    "associated press writer|associated press|ap writer|staff writers?|staff reporters?|senior writer"
+    "associated press writer|ap writer|staff writers?|staff reporters?|senior writer"
     "|contributing writer|contributor|special correspondent|foreign correspondent|chief correspondent"
     "|correspondent|reporter|senior reporter|editor-at-large|editor at large|deputy editor|senior editor"
     "|managing editor|political editor|business editor|news editor|editor|columnist|photographer"
     "|writer|journalist|redakteur(?:in)?|korrespondent(?:in)?|journaliste|redacteur|rédacteur|rédactrice"
     "|envoyée? spéciale?|analyst|anchor|host|producer|freelance writer|guest author|guest writer|author"
+    "|staff|contributing opinion writer|opinion writer|opinion contributor|contributing opinion|kolumnist(?:in)?"
+    "|autor(?:in)?|redaktion|rédaction|redazione|redacción|reporterin|journalistin|fotograf(?:in)?|기자|記者"
 )
+# Degrees and credentials after a name ("Jane Doe, MS, RD"): kept case-sensitive
+# so a surname like "Md" in lower case is never touched.
+_CREDENTIALS = re.compile(r"(?:,?\s+(?:MS|MSc|MA|MD|PhD|Ph\.D\.|RD|RDN|LD|LDN|MPH|DO|RN|CPT|CSCS|MBA|JD|Esq\.?|CFP|CFA|CPA|NASM-CPT|DVM|PharmD))+$")
+# Credits for pictures, not for the story.
+_PHOTO_CREDIT = re.compile(
+    r"^\(?(?:photos?|photograph(?:s|y)?|image|images|picture|pictures|illustration|video|graphic|foto|fotos|bild|bilder"
+    r"|quelle|source|credit|skjáskot|ljósmynd|grafik)\b(?:\s*(?:by|credit|von|:))?",
+    re.I,
+)
+# News agencies: credited beside a reporter, never dropped as "the site's own name".
+AGENCIES = frozenset(
+    """ap afp dpa reuters sda apa kna epd sid ansa efe upi xinhua anp belga tass ria kyodo yonhap pti ani ians
+    aap ats keystone-sda ntb tt ritzau stt ctk pap mti hina tanjug bta anadolu aa bernama antara""".split()
+) | {"associated press", "the associated press", "agence france-presse", "agence france presse",
+     "deutsche presse-agentur", "press association", "pa media", "canadian press", "the canadian press",
+     "australian associated press", "united press international", "bloomberg", "anadolu ajansı", "anadolu agency"}
 _ROLE_TAIL = re.compile(rf"(?:[,|\-–—]\s*|\s+)(?:the\s+)?(?:{_ROLES})(?:\s+(?:for|at|of|with)\b.*)?$", re.I)
 _ROLE_ONLY = re.compile(rf"^(?:the\s+)?(?:(?:senior|chief|deputy|associate|assistant|digital|political|business|sports?|foreign|local|breaking news|tech|science|health)\s+)*(?:{_ROLES})s?$", re.I)
 # What follows a name and is not part of it: "Jane Doe for Dailymail.com",
@@ -37,7 +57,13 @@ _CUT_AFTER = re.compile(
     r"|mis à jour|publié|le|am|um)\s.*$|\s+\|.*$|\s*[\(\[].*$",
     re.I,
 )
-_DATEISH = re.compile(r"\d{1,4}[:/.\-]\d{1,2}|\b(?:19|20)\d\d\b|\b\d+\s+(?:min|minutes?|hours?|days?)\b", re.I)
+_DATEISH = re.compile(
+    rf"\d{{1,4}}[:/.\-]\d{{1,2}}|\b(?:19|20)\d\d\b|\b\d+\s+(?:min|minutes?|hours?|days?)\b"
+    rf"|\b(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:{MONTH_PATTERN})\b",
+    re.I,
+)
+_WEEKDAY = (r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun|montag|dienstag|mittwoch|donnerstag"
+            r"|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\w*\.?,?\s+)?")
 _SPLIT = re.compile(r"\s*(?:,|;|\s&\s|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s/\s|\s\|\s|\n)\s*", re.I)
 
 # Texts that sit where a byline sits but name nobody.
@@ -74,6 +100,7 @@ def _clean(text: str | None) -> str:
     text = _EMAIL.sub(" ", text)
     text = _URL.sub(" ", text)
     text = _HANDLE.sub(" ", text)
+    text = re.sub(r"^[^\w(\[]+", "", text)
     text = re.sub(r"\(\s*\)|\[\s*\]|<\s*>", " ", text)
     return _WS.sub(" ", text).strip(" \t\n,;:|-–—·•*")
 
@@ -87,7 +114,8 @@ def normalize_byline(text: str | None) -> str | None:
             break
         text = stripped
     # "Jane Doe Updated 8:15 AM EST, March 6, 2024": a date ends the byline.
-    m = re.search(r"\s*(?:\b(?:updated|published|posted|aktualisiert|veröffentlicht|am|le|on)\b\s*)?[,|]?\s*(?:\w+\s+)?" + _DATEISH.pattern, text, re.I)
+    text = _CREDENTIALS.sub("", text)
+    m = re.search(r"\s*(?:\b(?:updated|published|posted|aktualisiert|veröffentlicht|am|le|on)\b\s*)?[,|]?\s*" + _WEEKDAY + _DATEISH.pattern, text, re.I)
     if m and m.start() > 0:
         text = text[: m.start()].strip(" ,;:|-–—·•*")
     elif m:
@@ -98,11 +126,17 @@ def normalize_byline(text: str | None) -> str | None:
 
 
 def _clean_name(part: str, fix_case: bool = True) -> str | None:
-    part = part.strip(" ,;:|-–—·•*.\"'")
+    part = part.strip(" ,;:|-–—·•*\"'")
+    if _PHOTO_CREDIT.match(part):
+        return None
     part = _PREFIX.sub("", part).strip(" ,;:|-–—·•*")
     for _ in range(2):
         part = _ROLE_TAIL.sub("", part).strip(" ,;:|-–—·•*")
+        part = _CREDENTIALS.sub("", part).strip(" ,;:|-–—·•*")
     part = _CUT_AFTER.sub("", part).strip(" ,;:|-–—·•*")
+    # A final period belongs to an initial ("Nelson C.J."), never to a full word.
+    if part.endswith(".") and not re.search(r"(?:^|[\s.])\w\.$", part):
+        part = part.rstrip(".")
     if not part or _ROLE_ONLY.match(part) or not is_name(part):
         return None
     if fix_case and part.isupper() and len(part) > 3:
@@ -115,10 +149,16 @@ def _title_case(name: str) -> str:
     return re.sub(r"[^\W\d_]+", lambda m: m.group(0)[0].upper() + m.group(0)[1:].lower(), name)
 
 
+def is_agency(name: str | None) -> bool:
+    return bool(name) and name.casefold().strip(" .") in AGENCIES
+
+
 def is_name(text: str | None) -> bool:
     """Could this credit a person or an organization? Rejects UI words and sentences."""
     if not text:
         return False
+    if is_agency(text):
+        return True
     if len(text) > 80 or _DATEISH.search(text) or any(c.isdigit() for c in text):
         return False
     if text.casefold() in _NOT_NAMES or _NOT_NAME_PHRASES.search(text):
@@ -130,6 +170,7 @@ def is_name(text: str | None) -> bool:
         return False
     letters = [w for w in words if w[:1].isalpha()]
     # Names are capitalised ("de", "van", "bin" excepted); sentences are not.
+    # Scripts without case (CJK, Arabic...) pass: islower() is False there.
     lower = [w for w in letters if w[0].islower() and w not in _PARTICLES]
     return len(lower) <= len(letters) // 3
 
@@ -150,8 +191,30 @@ def split_authors(text: str | None, *, fix_case: bool = True) -> list[str]:
     return names
 
 
-def is_organization(name: str) -> bool:
-    return bool(_ORG_WORDS.search(name)) or (name.isupper() and len(name) <= 5)
+def _site_key(text: str) -> str:
+    return re.sub(r"\.(?:com|org|net|co|de|at|ch|fr|es|it|uk|be|is|no|se|dk|nl|tv|in)\b|^www\.|^the\s+", "", text.casefold())
+
+
+def is_organization(name: str, site_names=()) -> bool:
+    """An outlet, agency, desk or the site itself rather than a person."""
+    if is_agency(name) or _ORG_WORDS.search(name) or "." in name.replace(". ", " ").rstrip("."):
+        return True
+    if name.isupper() and len(name) <= 6:
+        return True
+    key = name_key(_site_key(name))
+    for site in site_names or ():
+        site_key = name_key(_site_key(site or ""))
+        if len(site_key) >= 3 and (key == site_key or key.startswith(site_key) or site_key.startswith(key) and len(key) >= 3):
+            return True
+    return False
+
+
+def is_person(name: str, site_names=()) -> bool:
+    # One word is a first name, a city or a section far more often than a
+    # person's full credit; CJK names are written without spaces.
+    if is_organization(name, site_names):
+        return False
+    return len(name.split()) >= 2 or bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", name))
 
 
 def name_key(name: str) -> str:
@@ -159,14 +222,16 @@ def name_key(name: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
-def normalize_authors(candidates, *, site_name: str | None = None) -> list[str]:
+def normalize_authors(candidates, *, site_name: str | None = None, site_names=()) -> list[str]:
     """Author names from bylines or name lists, best source first.
 
-    Case variants fold into the properly cased one; organizations (and the
-    site's own name) are dropped when a person is credited.
+    Case variants fold into the properly cased one. When a person is
+    credited, other organizations and the site's own name are dropped, news
+    agencies kept ("Jane Doe, dpa").
     """
     if isinstance(candidates, str):
         candidates = [candidates]
+    sites = [n for n in (site_name, *site_names) if n]
     names: list[str] = []
     for candidate in candidates or []:
         if isinstance(candidate, str):
@@ -178,9 +243,11 @@ def normalize_authors(candidates, *, site_name: str | None = None) -> list[str]:
             continue
         if key not in chosen or (chosen[key].isupper() or chosen[key].islower()) and not name.isupper():
             chosen[key] = name
-    result = [_title_case(n) if n.isupper() and len(n) > 3 else n for n in chosen.values()]
-    site_key = name_key(site_name or "")
-    people = [n for n in result if not is_organization(n) and name_key(n) != site_key]
-    if people:
-        result = people
+    result = [_title_case(n) if n.isupper() and len(n) > 3 and not is_agency(n) else n for n in chosen.values()]
+    if any(is_person(n, sites) for n in result):
+        result = [n for n in result if is_person(n, sites) or is_agency(n)]
     return result[:MAX_AUTHORS]
+
+
+def credits_person(names: list[str], site_names=()) -> bool:
+    return any(is_person(n, site_names) for n in names)

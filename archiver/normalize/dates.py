@@ -32,7 +32,8 @@ _MONTHS = {
     12: "december dec décembre decembre dezember dez diciembre dic dicembre desember dezembro",
 }
 MONTH_NUMBER = {name.rstrip("."): num for num, names in _MONTHS.items() for name in names.split()}
-_MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTH_NUMBER), key=len, reverse=True))
+MONTH_PATTERN = "|".join(sorted((re.escape(m) for m in MONTH_NUMBER), key=len, reverse=True))
+_MONTH_RE = MONTH_PATTERN
 
 # Zone abbreviations pages print after a time. "ET"/"PT" (no daylight flag) are
 # left out on purpose: guessing wrong moves the day for late-evening stories.
@@ -292,3 +293,39 @@ def date_from_url(url: str | None, fetched_at: datetime | None = None) -> str | 
     return _format(int(m.group(1)), int(m.group(2)), int(m.group(3)), None, fetched_at)
 
 
+
+
+def local_form(iso: str | None, others: list[str | None], *, fetched_at: datetime | None = None) -> str | None:
+    """The same moment as iso, written in the page's local time when the page shows it.
+
+    Structured data often states UTC ("…T01:06:51Z") while the page shows
+    "Dec 23, 2023 5:06pm PT": the day a reader sees is the local one. A local
+    reading must be the same instant (stated offset), or differ from UTC by a
+    whole quarter hour within 14 hours (a clock with no zone printed).
+    """
+    moment = _moment(iso)
+    if moment is None or moment.utcoffset() != timedelta(0):
+        return iso
+    for raw in others:
+        local = _moment(parse_date(raw, fetched_at=fetched_at)) if isinstance(raw, str) else None
+        if local is None:
+            continue
+        if local.tzinfo is not None:
+            if local.utcoffset() and abs((local - moment).total_seconds()) <= 120:
+                return local.isoformat()
+            continue
+        shift = (local - moment.replace(tzinfo=None)).total_seconds()
+        minutes = round(shift / 60)
+        if shift and abs(shift) <= 14 * 3600 and minutes % 15 in (0, 1, 14):
+            offset = timezone(timedelta(minutes=round(minutes / 15) * 15))
+            return (moment.astimezone(offset)).isoformat()
+    return iso
+
+
+def _moment(iso: str | None) -> datetime | None:
+    if not iso or "T" not in iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        return None
