@@ -7,7 +7,8 @@ override any of them.
 from archiver import __version__
 
 BOT_NAME = "archiver"
-SPIDER_MODULES = ["archiver.spiders"]
+# archiver.distributed.spiders holds the `worker` spider; it imports no Redis until run.
+SPIDER_MODULES = ["archiver.spiders", "archiver.distributed.spiders"]
 NEWSPIDER_MODULE = "archiver.spiders"
 
 # --- Where the archive goes -------------------------------------------------
@@ -20,6 +21,10 @@ ARCHIVER_BATCH_SECONDS = 2.0
 # An archived article is not fetched again before this (s, m, h, d, w); when it
 # is due, the request carries If-None-Match / If-Modified-Since.
 ARCHIVER_REVISIT_AFTER = "1d"
+# Extraction runs in this many worker processes ("auto": one per core; 0: in
+# the crawl process). A page whose extraction takes longer is recorded as failed.
+ARCHIVER_EXTRACT_WORKERS = "auto"
+ARCHIVER_EXTRACT_TIMEOUT = 60
 # Keep the raw response (zlib-compressed) so pages can be re-extracted later.
 ARCHIVER_KEEP_RAW = True
 
@@ -52,6 +57,22 @@ DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
 # console opens a shell: neither belongs in a cron job.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+
+# --- Distributed crawling (README: "Distributed crawling") -------------------
+# Unset, no Redis client is ever imported. Set (`archiver crawl --redis`,
+# the ARCHIVER_REDIS_URL environment variable, or -s), the `worker` spider shares
+# a scrapy-redis frontier and queues its items for `archiver ingest`.
+ARCHIVER_REDIS_URL = None
+# The run a worker works on (printed by `archiver enqueue`; default: the latest),
+# and the job of that run (a source's name, or the mode of enqueued URLs).
+ARCHIVER_RUN_ID = None
+ARCHIVER_JOB = None
+# A worker with nothing to fetch for this long (seconds) stops; 0 = wait for work.
+ARCHIVER_IDLE_TIMEOUT = 0
+ARCHIVER_REDIS_PREFIX = "archiver"
+# A run's frontier keys (queue, duplicate filter, seeds) expire this long after
+# its last worker stopped.
+ARCHIVER_RUN_TTL = "7d"
 
 # --- Components ----------------------------------------------------------------
 ITEM_PIPELINES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,13 +11,13 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archiver.extract import extract_article
 from archiver.extract.overrides import apply_selectors
 from archiver.items import ArticleItem, FailedFetch, Unchanged
 from archiver.sources import parse_duration
 from archiver.spiders.errors import describe_failure
 from archiver.store.queries import fetch_state
 from archiver.store.schema import ArchiveError, connect
+from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -71,6 +72,7 @@ class ArchiverSpider(scrapy.Spider):
         self.selectors = dict(selectors or {})
         self._db = None
         self._db_checked = False
+        self._pool: ExtractionPool | None = None
 
     @property
     def run_args(self) -> dict:
@@ -147,8 +149,29 @@ class ArchiverSpider(scrapy.Spider):
             dont_filter=listed,
         )
 
+    # --- extraction --------------------------------------------------------
+    @property
+    def pool(self) -> ExtractionPool:
+        if self._pool is None:
+            workers = self.settings.get("ARCHIVER_EXTRACT_WORKERS", "auto")
+            workers = default_workers() if str(workers).lower() == "auto" else int(workers)
+            self._pool = ExtractionPool(workers, timeout=self.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 60))
+        return self._pool
+
+    def closed(self, reason):
+        if self._pool is not None:
+            pool = self._pool
+            worker_pids = pool.pids - {os.getpid()}
+            self.logger.info("extraction: %d pages, %d of them in %d worker processes",
+                             pool.pages, pool.pooled, len(worker_pids))
+            self.crawler.stats.set_value("archiver/extract_pages", pool.pages)
+            self.crawler.stats.set_value("archiver/extract_pages_in_workers", pool.pooled)
+            self._pool.close()
+        if self._db is not None:
+            self._db.conn.close()
+
     # --- responses ---------------------------------------------------------
-    def parse_article(self, response: Response):
+    async def parse_article(self, response: Response):
         if response.status == 304:
             yield Unchanged(url=requested_url(response.request), reason="not modified (HTTP 304)", status=304)
             return
@@ -168,14 +191,18 @@ class ArchiverSpider(scrapy.Spider):
             item.skip_reason = f"not HTML ({mime or 'unknown type'})"
             yield item
             return
+        try:
+            item.fields = await self.pool.extract(
+                body=response.body,
+                url=response.url,
+                content_type=content_type or None,
+                fetched_at=fetched_at,
+                evidence=response.meta.get("evidence"),
+            )
+        except ExtractionFailed as exc:
+            yield FailedFetch(url=item.requested_url, reason=str(exc), status=response.status)
+            return
         item.raw = response.body
-        item.fields = extract_article(
-            response.body,
-            response.url,
-            content_type=content_type or None,
-            fetched_at=fetched_at,
-            evidence=response.meta.get("evidence"),
-        )
         if self.selectors:
             item.fields = apply_selectors(item.fields, response.text, self.selectors)
         yield item

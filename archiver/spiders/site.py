@@ -45,8 +45,9 @@ class FollowMixin:
             return False
         return not any(p.search(url) for p in self.deny)
 
-    def parse_page(self, response: Response):
-        yield from self.parse_article(response)
+    async def parse_page(self, response: Response):
+        async for entry in self.parse_article(response):
+            yield entry
         depth = response.meta.get("archiver_depth", 0)
         if depth >= self.depth or not isinstance(response, TextResponse):
             return

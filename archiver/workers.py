@@ -1,0 +1,119 @@
+"""Extraction in worker processes, so a crawl uses every core.
+
+The crawl process (Scrapy, pipelines, SQLite) hands each page's bytes to a
+pool and awaits the record; parsing and extraction, the real CPU cost of an
+archiver, run beside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import threading
+from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from archiver.extract import extract_article
+
+
+class ExtractionFailed(Exception):
+    """Extraction of one page could not finish (too slow, or its worker died)."""
+
+
+def _extract_job(kwargs: dict) -> tuple[int, dict]:
+    return os.getpid(), extract_article(**kwargs)
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class ExtractionPool:
+    """`await pool.extract(body=..., url=...)`; workers=0 extracts in this process.
+
+    Workers start in the background (about a second) once a run has more than
+    `inline_first` pages; until they are ready pages are extracted in this
+    process, so a run of a few URLs never waits for them.
+    """
+
+    def __init__(self, workers: int, timeout: float = 60.0, inline_first: int = 4):
+        self.workers = workers
+        self.inline_first = inline_first
+        self.timeout = timeout
+        self.pages = 0
+        self.pooled = 0  # pages extracted in worker processes
+        self.pids: set[int] = set()
+        self._executor: ProcessPoolExecutor | None = None
+        self._ready = threading.Event()
+        self._warming: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the workers in the background."""
+        if self.workers > 0 and self._warming is None:
+            self._warming = threading.Thread(target=self._warm, name="extraction-pool-start", daemon=True)
+            self._warming.start()
+
+    def _warm(self) -> None:
+        try:
+            pool = self._pool()
+            for future in [pool.submit(_ping) for _ in range(self.workers)]:
+                future.result()
+            self._ready.set()
+        except (OSError, BrokenProcessPool, RuntimeError, CancelledError):
+            pass  # no workers: extraction stays in this process
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # forkserver: workers fork from a clean process that has imported
+            # the extraction code once, never from the threaded crawl process.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["archiver.extract"])
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._executor
+
+    def _restart(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    async def extract(self, **kwargs) -> dict:
+        self.pages += 1
+        if self.workers > 0 and self.pages > self.inline_first:
+            self.start()
+        if self.workers <= 0 or not self._ready.is_set():
+            self.pids.add(os.getpid())
+            return extract_article(**kwargs)
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            future = loop.run_in_executor(self._pool(), _extract_job, kwargs)
+            try:
+                pid, record = await asyncio.wait_for(future, self.timeout)
+            except asyncio.TimeoutError:
+                self._restart()
+                raise ExtractionFailed(f"extraction took longer than {self.timeout:g} s") from None
+            except BrokenProcessPool:
+                # Another page may have killed the worker; give this one a fresh pool once.
+                self._restart()
+                if attempt == 2:
+                    raise ExtractionFailed("the extraction worker died (out of memory, or a crash)") from None
+                continue
+            self.pids.add(pid)
+            self.pooled += 1
+            return record
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Stop the workers; nothing is pending once the crawl has closed."""
+        if self._warming is not None:
+            self._warming.join(timeout=60)
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,52 @@
+"""The mechanism that makes crawls fast: extraction runs in worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+
+from archiver.workers import ExtractionPool
+from tests.conftest import FAST
+from tests.support.pages import article_html, html_page
+from tests.support.server import FixtureSite
+
+
+def test_pool_extracts_in_other_processes():
+    async def run():
+        pool = ExtractionPool(2, inline_first=0)
+        pool.start()
+        pool._warming.join(60)
+        html = article_html(1).encode()
+        records = await asyncio.gather(*(pool.extract(body=html, url=f"http://x.example/{i}") for i in range(6)))
+        pool.close()
+        return pool, records
+
+    pool, records = asyncio.run(run())
+    assert all(r["title"] == "Story number 1 about the city budget" for r in records)
+    assert pool.pooled == 6 and pool.pids and os.getpid() not in pool.pids
+
+
+def test_small_runs_do_not_start_workers():
+    async def run():
+        pool = ExtractionPool(2, inline_first=4)
+        for i in range(3):
+            await pool.extract(body=article_html(i).encode(), url=f"http://x.example/{i}")
+        return pool
+
+    pool = asyncio.run(run())
+    assert pool._warming is None and pool.pids == {os.getpid()}
+
+
+def test_crawl_uses_the_worker_pool(run_cli, tmp_path):
+    pages = {f"/news/{i}.html": html_page(article_html(i)) for i in range(120)}
+    with FixtureSite(pages) as site:
+        urls = "\n".join(site.url + path for path in pages)
+        result = run_cli("crawl", "-i", "-", "--db", "a.db", "-v", "-s", "ARCHIVER_EXTRACT_WORKERS=2", *FAST,
+                         input=urls)
+    assert result.returncode == 0, result.stderr[-2000:]
+    match = re.search(r"extraction: (\d+) pages, (\d+) of them in (\d+) worker processes", result.stderr)
+    assert match, result.stderr[-2000:]
+    pages_done, in_workers, processes = map(int, match.groups())
+    assert pages_done == 120
+    assert in_workers > 0 and processes >= 1
