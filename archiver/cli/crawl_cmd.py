@@ -8,10 +8,12 @@ import sys
 import click
 
 from archiver.cli import cli
+from archiver.cli.distributed_cmd import worker_options
 from archiver.cli.options import archive_errors, db_option, json_option, open_db
 
 
 @cli.command()
+@worker_options
 @click.argument("urls", nargs=-1)
 @click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
               help="Read URLs from a file, one per line ('-' for stdin).")

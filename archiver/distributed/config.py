@@ -1,0 +1,88 @@
+"""Scrapy settings of a worker: the scrapy-redis frontier under a run's keys.
+
+Read by WorkerSpider.update_settings, so `archiver crawl --redis`, `scrapy crawl
+worker` and Scrapyd all configure a worker the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from archiver.distributed.keys import Keys
+
+STORE_PIPELINE = "archiver.pipelines.StorePipeline"
+QUEUE_PIPELINE = "archiver.distributed.pipeline.QueuePipeline"
+
+
+class WorkerConfigError(ValueError):
+    """A worker that cannot start: no Redis URL, no run, no such job."""
+
+
+def redis_url(settings) -> str | None:
+    return settings.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL") or None
+
+
+def keys_of(settings) -> Keys:
+    return Keys(settings.get("ARCHIVER_REDIS_PREFIX") or "archiver")
+
+
+def quiet_scrapy_redis() -> None:
+    """scrapy-redis 0.9 still uses APIs Scrapy 2.13+ deprecates; users can do nothing about it."""
+    from scrapy.exceptions import ScrapyDeprecationWarning
+
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"scrapy_redis(\.|$)")
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, message=r".*scrapy_redis")
+
+
+def apply_worker_settings(settings) -> None:
+    """Resolve the run and job, then point Scrapy's scheduler and dupefilter at their keys.
+
+    The job's own politeness (a source's delay, concurrency) is applied at spider
+    priority; the frontier settings at command-line priority, so no override can
+    turn a worker back into an SQLite writer.
+    """
+    from archiver.distributed import registry
+
+    quiet_scrapy_redis()
+    url = redis_url(settings)
+    if not url:
+        raise WorkerConfigError("a worker needs a Redis URL: --redis URL, ARCHIVER_REDIS_URL, or -s ARCHIVER_REDIS_URL=")
+    keys = keys_of(settings)
+    client = registry.connect(url)
+    try:
+        run = settings.get("ARCHIVER_RUN_ID") or registry.current_run(client, keys)
+        if not run:
+            raise WorkerConfigError("no run to work on: push seeds with `archiver enqueue` first, or give --run")
+        jobs = registry.load_jobs(client, keys, run)
+        job = settings.get("ARCHIVER_JOB")
+        if not job and len(jobs) == 1:
+            job = next(iter(jobs))
+        if not job or job not in jobs:
+            known = ", ".join(jobs) or "none"
+            raise WorkerConfigError(f"run {run}: no job {job!r} (jobs: {known}); set ARCHIVER_JOB")
+    finally:
+        client.close()
+    for name, value in jobs[job].settings.items():
+        settings.set(name, value, priority="spider")
+    pipelines = dict(settings.getdict("ITEM_PIPELINES"))
+    pipelines[STORE_PIPELINE] = None
+    pipelines[QUEUE_PIPELINE] = 900
+    frontier = {
+        "ARCHIVER_REDIS_URL": url,
+        "ARCHIVER_RUN_ID": run,
+        "ARCHIVER_JOB": job,
+        # Workers never open the archive, not even to read it.
+        "ARCHIVER_DB": "",
+        "ITEM_PIPELINES": pipelines,
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "REDIS_URL": url,
+        # Kept when a worker stops: other workers (and later ones) share them.
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_FLUSH_ON_START": False,
+        "SCHEDULER_QUEUE_KEY": keys.job(run, job, "requests"),
+        "SCHEDULER_DUPEFILTER_KEY": keys.job(run, job, "dupefilter"),
+    }
+    for name, value in frontier.items():
+        settings.set(name, value, priority="cmdline")
