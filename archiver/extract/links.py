@@ -116,6 +116,11 @@ _HEADING_LIKE = etree.XPath(
 )
 
 
+def furniture_elements(tree) -> set:
+    """Links and paragraphs inside site furniture: menus, share bars, forms, comments..."""
+    return _classify_blocks(tree)[0]
+
+
 def _classify_blocks(tree) -> tuple[set, list]:
     """Links and paragraphs inside site furniture (menus, share bars, forms...), and
     the blocks whose class or id says they offer related stories."""

@@ -22,6 +22,8 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from archiver.extract.links import furniture_elements
+
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.I)
@@ -60,7 +62,7 @@ def extract_body(tree, html: str, url: str, *, structured_body: str | None = Non
 
 
 def _best_candidate(tree, url: str, structured_body: str | None) -> tuple[list[str], str]:
-    dom = _trafilatura_paragraphs(tree, url)
+    dom = _trim_to_container(_trafilatura_paragraphs(tree, url), tree)
     structured = structured_paragraphs(structured_body) if structured_body else []
     if structured and _structured_is_plausible(structured, dom, tree):
         merged = _merge(dom, structured)
@@ -69,6 +71,55 @@ def _best_candidate(tree, url: str, structured_body: str | None) -> tuple[list[s
     if dom:
         return dom, "dom"
     return [], "heuristic"
+
+
+MIN_PARAGRAPH_CHARS = 25
+CONTAINER_HOLDS_TEXT = 0.6  # trim only when the container holds this share of trafilatura's text
+TAIL_MAX_CHARS = 300
+
+
+def _main_container(tree):
+    """The element that holds the article's paragraphs: each paragraph scores its
+    parent with its length and its grandparent with half of it (readability's rule),
+    so text split into one <div> per paragraph still finds the common ancestor."""
+    excluded = furniture_elements(tree)
+    scores: dict = {}
+    for p in tree.iter("p"):
+        if p in excluded:
+            continue
+        n = len(p.text_content().strip())
+        if n < MIN_PARAGRAPH_CHARS:
+            continue
+        parent = p.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0) + n
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0) + n / 2
+    return max(scores, key=scores.get) if scores else None
+
+
+def _trim_to_container(paragraphs: list[str], tree) -> list[str]:
+    """Drop trailing paragraphs that lie outside the article container: related
+    teasers, newsletter boxes and author cards that trafilatura kept. The head is
+    left alone: leads often sit outside the container, above a picture."""
+    if len(paragraphs) < 3:
+        return paragraphs
+    container = _main_container(tree)
+    if container is None:
+        return paragraphs
+    inside = _shingles(container.text_content())
+    shares = [_share_in(p, inside) for p in paragraphs]
+    total = sum(len(p) for p in paragraphs)
+    held = sum(len(p) for p, s in zip(paragraphs, shares) if s >= PARAGRAPH_VOUCHED)
+    if held < CONTAINER_HOLDS_TEXT * total:
+        return paragraphs
+    last = max(i for i, s in enumerate(shares) if s >= PARAGRAPH_VOUCHED)
+    # a long paragraph after the container is the story going on past an embed
+    if any(len(p) > TAIL_MAX_CHARS for p in paragraphs[last + 1 :]):
+        return paragraphs
+    return paragraphs[: last + 1]
 
 
 _DESCRIPTION = etree.XPath(
