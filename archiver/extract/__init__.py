@@ -165,7 +165,8 @@ def _canonical(tree, meta: dict, page_url: str) -> str:
 
 def _title(fields: _Fields, tree, ld: dict, meta: dict, evidence: dict, site_names, feed_source: str) -> None:
     candidates = [("json-ld", ld.get("title")), ("meta", meta.get("title"))]
-    candidates += [("h1", h) for h in dom.headlines(tree)]
+    visible = dom.headlines(tree)
+    candidates += [("h1", h) for h in visible] or [("heading", h) for h in dom.weak_headlines(tree)]
     candidates += [("title", dom.title_tag(tree)), (feed_source, evidence.get("title"))]
     title, source = choose_title([(s, t) for s, t in candidates if isinstance(t, str)], site_names=site_names)
     fields.offer("title", title, source or "heuristic")

@@ -100,6 +100,30 @@ def headlines(tree) -> list[str]:
     return out
 
 
+# Pages without <h1> (old table layouts, some blogs) still set the headline
+# apart: a headline class, an <h2>, or big bold type.
+_WEAK_HEADINGS = etree.XPath(
+    "//*[contains(@class, 'headline') or contains(@class, 'entry-title') or contains(@class, 'post-title')]"
+    "[not(self::meta or self::body or self::html or self::article)]"
+    " | //h2 | //font[number(translate(@size, '+', '')) >= 4 or starts-with(@size, '+')]"
+)
+
+
+def weak_headlines(tree) -> list[str]:
+    """Headline-like text when a page has no <h1>: first few, outside side regions."""
+    out = []
+    try:
+        for el in _WEAK_HEADINGS(tree):
+            text = _text(el)
+            if text and 3 <= len(text) < 300 and not _elsewhere(el):
+                out.append(text)
+                if len(out) >= 2:
+                    break
+    except Exception:
+        pass
+    return out
+
+
 def _headline_text(el) -> str:
     # <h1><span>Kicker</span><span>Headline</span></h1> renders as two lines;
     # text_content() would glue them ("KickerHeadline"), so keep a separator

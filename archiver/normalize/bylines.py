@@ -12,7 +12,8 @@ MAX_BYLINE = 300
 MAX_AUTHORS = 12
 
 _WS = re.compile(r"\s+")
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _HANDLE = re.compile(r"(?<!\w)@\w+")
 _PREFIX = re.compile(
@@ -28,7 +29,7 @@ _ROLES = (
     "|correspondent|reporter|senior reporter|editor-at-large|editor at large|deputy editor|senior editor"
     "|managing editor|political editor|business editor|news editor|editor|columnist|photographer"
     "|writer|journalist|redakteur(?:in)?|korrespondent(?:in)?|journaliste|redacteur|rédacteur|rédactrice"
-    "|envoyée? spéciale?|analyst|anchor|host|producer|freelance writer|guest author|guest writer|author"
+    "|envoyée? spéciale?|analyst|anchor|host|producer|freelance writer|guest author|guest writer"
     "|staff|contributing opinion writer|opinion writer|opinion contributor|contributing opinion|kolumnist(?:in)?"
     "|autor(?:in)?|redaktion|rédaction|redazione|redacción|reporterin|journalistin|fotograf(?:in)?|기자|記者"
 )
@@ -94,15 +95,22 @@ def _clean(text: str | None) -> str:
     if not text or not isinstance(text, str):
         return ""
     text = text[: MAX_BYLINE * 4]
-    if "&" in text:
-        text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
-    text = _EMAIL.sub(" ", text)
-    text = _URL.sub(" ", text)
-    text = _HANDLE.sub(" ", text)
-    text = re.sub(r"^[^\w(\[]+", "", text)
-    text = re.sub(r"\(\s*\)|\[\s*\]|<\s*>", " ", text)
-    return _WS.sub(" ", text).strip(" \t\n,;:|-–—·•*")
+    # Each step can uncover work for another ("[] \\", "&amp;amp;"): repeat
+    # until nothing changes, so that cleaning twice equals cleaning once.
+    while True:
+        before = text
+        if "&" in text:
+            text = html.unescape(text)
+        text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+        text = _CONTROL.sub(" ", text)
+        text = _EMAIL.sub(" ", text)
+        text = _URL.sub(" ", text)
+        text = _HANDLE.sub(" ", text)
+        text = re.sub(r"\(\s*\)|\[\s*\]|<\s*>", " ", text)
+        text = re.sub(r"^[^\w(\[]+", "", text)
+        text = _WS.sub(" ", text).strip(" \t\n,;:|-–—·•*")
+        if text == before:
+            return text
 
 
 def normalize_byline(text: str | None) -> str | None:
@@ -126,10 +134,12 @@ def normalize_byline(text: str | None) -> str | None:
 
 
 def _clean_name(part: str, fix_case: bool = True) -> str | None:
-    part = part.strip(" ,;:|-–—·•*\"'")
+    part = re.sub(r"^[^\w(\[]+", "", part).strip(" ,;:|-–—·•*\"'")
     if _PHOTO_CREDIT.match(part):
         return None
     part = _PREFIX.sub("", part).strip(" ,;:|-–—·•*")
+    if _ROLE_ONLY.match(part):
+        return None
     for _ in range(2):
         part = _ROLE_TAIL.sub("", part).strip(" ,;:|-–—·•*")
         part = _CREDENTIALS.sub("", part).strip(" ,;:|-–—·•*")

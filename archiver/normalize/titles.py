@@ -25,8 +25,11 @@ def clean_text(text: str | None) -> str | None:
     """Unescape entities, drop invisible characters, fold whitespace."""
     if not text or not isinstance(text, str):
         return None
-    if "&" in text:
-        text = html.unescape(text)
+    while "&" in text:  # "&amp;quot;" is common: unescape until stable
+        unescaped = html.unescape(text)
+        if unescaped == text:
+            break
+        text = unescaped
     text = _INVISIBLE.sub("", text)
     text = _WS.sub(" ", text).strip()
     return text or None
@@ -116,10 +119,10 @@ def strip_site_name(title: str, site_names) -> str:
 
 # How much a source's headline counts when titles are chosen by agreement: the
 # visible headline most, the <title> tag (often an SEO variant) least.
-SOURCE_WEIGHT = {"h1": 4.0, "json-ld": 3.0, "meta": 3.0, "title": 1.0, "feed": 1.0, "sitemap": 1.0}
+SOURCE_WEIGHT = {"h1": 4.0, "heading": 2.0, "json-ld": 3.0, "meta": 3.0, "title": 1.0, "feed": 1.0, "sitemap": 1.0}
 # When sources agree on the words, whose spelling to keep: markup values keep
 # the separators a rendered <h1> loses between its kicker and headline spans.
-SPELLING_WEIGHT = {"meta": 3.1, "json-ld": 3.0, "h1": 2.0, "title": 1.0}
+SPELLING_WEIGHT = {"meta": 3.1, "json-ld": 3.0, "h1": 2.0, "heading": 1.5, "title": 1.0}
 # A variant made by cutting a kicker or a tail off a headline counts much less
 # than a headline stated whole, and must keep most of the headline's length.
 PART_WEIGHT = 0.3
@@ -190,4 +193,4 @@ def choose_title(candidates: list[tuple[str, str]], *, site_names=()) -> tuple[s
     best = max(votes, key=lambda k: (round(votes[k], 6), len(supporters.get(k, ())), len(k)))
     title = max(spellings[best], key=lambda t: spellings[best][t])
     source = spelled_by[(best, title)]
-    return title, ("dom" if source in ("h1", "title") else source)
+    return title, ("dom" if source in ("h1", "heading", "title") else source)
