@@ -16,6 +16,7 @@ class ArticleItem:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes = b""
+    raw_zlib: bytes = b""  # the raw page, compressed where it was extracted
     skip_reason: str | None = None
 
 

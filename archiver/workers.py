@@ -11,6 +11,7 @@ import asyncio
 import multiprocessing
 import os
 import threading
+import zlib
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -21,8 +22,18 @@ class ExtractionFailed(Exception):
     """Extraction of one page could not finish (too slow, or its worker died)."""
 
 
-def _extract_job(kwargs: dict) -> tuple[int, dict]:
-    return os.getpid(), extract_article(**kwargs)
+# The raw page is compressed for the archive where the CPU time is spent
+# anyway, not in the crawl process that feeds every worker.
+RAW_COMPRESSION_LEVEL = 6
+
+
+def extract_and_pack(kwargs: dict) -> tuple[dict, bytes]:
+    """The record of a page and its raw bytes compressed (zlib) for the archive."""
+    return extract_article(**kwargs), zlib.compress(kwargs["body"], RAW_COMPRESSION_LEVEL)
+
+
+def _extract_job(kwargs: dict) -> tuple[int, dict, bytes]:
+    return (os.getpid(), *extract_and_pack(kwargs))
 
 
 def _ping() -> int:
@@ -84,18 +95,19 @@ class ExtractionPool:
             process.kill()
         executor.shutdown(wait=False, cancel_futures=True)
 
-    async def extract(self, **kwargs) -> dict:
+    async def extract(self, **kwargs) -> tuple[dict, bytes]:
+        """(record, zlib-compressed raw page) of one page."""
         self.pages += 1
         if self.workers > 0 and self.pages > self.inline_first:
             self.start()
         if self.workers <= 0 or not self._ready.is_set():
             self.pids.add(os.getpid())
-            return extract_article(**kwargs)
+            return extract_and_pack(kwargs)
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             future = loop.run_in_executor(self._pool(), _extract_job, kwargs)
             try:
-                pid, record = await asyncio.wait_for(future, self.timeout)
+                pid, record, packed = await asyncio.wait_for(future, self.timeout)
             except asyncio.TimeoutError:
                 self._restart()
                 raise ExtractionFailed(f"extraction took longer than {self.timeout:g} s") from None
@@ -107,7 +119,7 @@ class ExtractionPool:
                 continue
             self.pids.add(pid)
             self.pooled += 1
-            return record
+            return record, packed
         raise AssertionError("unreachable")
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import zlib
 
 from archiver.workers import ExtractionPool
 from tests.conftest import FAST
@@ -18,12 +19,13 @@ def test_pool_extracts_in_other_processes():
         pool.start()
         pool._warming.join(60)
         html = article_html(1).encode()
-        records = await asyncio.gather(*(pool.extract(body=html, url=f"http://x.example/{i}") for i in range(6)))
+        results = await asyncio.gather(*(pool.extract(body=html, url=f"http://x.example/{i}") for i in range(6)))
         pool.close()
-        return pool, records
+        return pool, html, results
 
-    pool, records = asyncio.run(run())
-    assert all(r["title"] == "Story number 1 about the city budget" for r in records)
+    pool, html, results = asyncio.run(run())
+    assert all(record["title"] == "Story number 1 about the city budget" for record, _ in results)
+    assert all(zlib.decompress(packed) == html for _, packed in results)
     assert pool.pooled == 6 and pool.pids and os.getpid() not in pool.pids
 
 
