@@ -42,6 +42,8 @@ def apply_worker_settings(settings) -> None:
     priority; the frontier settings at command-line priority, so no override can
     turn a worker back into an SQLite writer.
     """
+    from scrapy.settings import SETTINGS_PRIORITIES
+
     from archiver.distributed import registry
 
     quiet_scrapy_redis()
@@ -65,6 +67,11 @@ def apply_worker_settings(settings) -> None:
         client.close()
     for name, value in jobs[job].settings.items():
         settings.set(name, value, priority="spider")
+    # Scrapy takes up to CONCURRENT_REQUESTS from the scheduler at once, even when
+    # the per-site limit lets it download far fewer: from a shared queue, one
+    # worker would hoard a site's requests. Take what can be downloaded now.
+    if settings.getpriority("CONCURRENT_REQUESTS") < SETTINGS_PRIORITIES["cmdline"]:
+        settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), priority="spider")
     pipelines = dict(settings.getdict("ITEM_PIPELINES"))
     pipelines[STORE_PIPELINE] = None
     pipelines[QUEUE_PIPELINE] = 900

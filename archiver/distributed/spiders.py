@@ -67,6 +67,7 @@ class WorkerSpider(SourceSpider):
         self.worker = worker_name()
         self.idle_timeout = crawler.settings.getfloat("ARCHIVER_IDLE_TIMEOUT", 0)
         self._idle_since: float | None = None
+        self._idle_check = None
         self._pages_key = keys.job(run, job, "pages")
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(self._on_response, signal=signals.response_received)
@@ -116,12 +117,28 @@ class WorkerSpider(SourceSpider):
         now = time.monotonic()
         if self._idle_since is None:
             self._idle_since = now
-        if self.idle_timeout and now - self._idle_since >= self.idle_timeout:
-            self.logger.info("no work for %.0f s: stopping", now - self._idle_since)
-            return
-        # Other workers may still add requests to the shared queue; the engine
-        # looks at it again on its next heartbeat.
+        if self.idle_timeout:
+            remaining = self.idle_timeout - (now - self._idle_since)
+            if remaining <= 0:
+                self.logger.info("no work for %.1f s: stopping", now - self._idle_since)
+                return
+            # The engine looks at the shared queue (other workers keep adding to
+            # it) and calls this again only every few seconds: check on time.
+            if self._idle_check is None or not self._idle_check.active():
+                from twisted.internet import reactor
+
+                self._idle_check = reactor.callLater(remaining, self._stop_if_still_idle)
         raise DontCloseSpider
+
+    def _stop_if_still_idle(self):
+        engine = self.crawler.engine
+        if self._idle_since is None or not engine.spider_is_idle() or self.take_seeds():
+            return
+        if time.monotonic() - self._idle_since >= self.idle_timeout:
+            self.logger.info("no work for %.1f s: stopping", time.monotonic() - self._idle_since)
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason="finished"))
 
     # --- max_pages across all workers of the job ----------------------------
     @property
@@ -142,6 +159,8 @@ class WorkerSpider(SourceSpider):
         self._pages_seen = int(self.redis.incrby(self._pages_key, value - getattr(self, "_pages_seen", 0)))
 
     def closed(self, reason):
+        if self._idle_check is not None and self._idle_check.active():
+            self._idle_check.cancel()
         parent = getattr(super(), "closed", None)
         if parent is not None:
             parent(reason)

@@ -1,0 +1,306 @@
+"""Distributed crawling with real components: redis-server, worker processes, one SQLite writer."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST, archiver_cmd
+from tests.support.pages import ABOUT_HTML, article_html, html_page
+from tests.support.redis_server import RedisServer
+from tests.support.server import FixtureSite
+
+N_ARTICLES = 45
+SECTIONS = 5
+# Articles answer slowly, as real sites do, so the crawl lasts long enough for
+# both workers to take part and for the writer to be killed in the middle.
+ARTICLE_DELAY = 0.25
+# Both workers together stay polite: 2 requests at a time each.
+WORKER_FAST = [*FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+
+needs_redis = pytest.mark.skipif(not RedisServer.available(), reason="redis-server is not installed (apt-get install redis-server)")
+
+
+def listing(title: str, links: list[str]) -> str:
+    items = "".join(f'<li><a href="{href}">Headline for {href}</a></li>' for href in links)
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{title} | Fixture Gazette</title>'
+            f'<meta property="og:type" content="website"></head><body><h1>{title}</h1><ul>{items}</ul></body></html>')
+
+
+def slow(page, delay: float):
+    def handler(request):
+        time.sleep(delay)
+        request.send_response(page.status)
+        for name, value in page.headers.items():
+            request.send_header(name, value)
+        request.send_header("Content-Length", str(len(page.body)))
+        request.end_headers()
+        request.wfile.write(page.body)
+
+    return handler
+
+
+def big_site() -> dict:
+    """Home, a news index, 5 sections of 9 articles, an About page: 53 pages."""
+    per = N_ARTICLES // SECTIONS
+    story = "/news/story-{}.html".format
+    pages = {"/": html_page(listing("Home", [f"/section-{k}/" for k in range(1, SECTIONS + 1)])),
+             "/news/": html_page(listing("News", [f"/section-{k}/" for k in range(1, SECTIONS + 1)])),
+             "/about.html": html_page(ABOUT_HTML)}
+    for k in range(SECTIONS):
+        pages[f"/section-{k + 1}/"] = html_page(listing(f"Section {k + 1}", [story(k * per + i) for i in range(1, per + 1)]))
+    for i in range(1, N_ARTICLES + 1):
+        page = html_page(article_html(i, related=[story(i % N_ARTICLES + 1)]))
+        pages[story(i)] = slow(page, ARTICLE_DELAY)
+    return pages
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if not RedisServer.available():
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with RedisServer(tmp_path / "redis") as server:
+        yield server
+
+
+@pytest.fixture
+def bigsite():
+    with FixtureSite(big_site()) as s:
+        yield s
+
+
+def env_for(redis_url: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("ARCHIVER_DB", "ARCHIVER_REDIS_URL")}
+    if redis_url:
+        env["ARCHIVER_REDIS_URL"] = redis_url
+    return env
+
+
+class Proc:
+    """A child process with its output in files (no pipe can fill up)."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str], name: str):
+        self.out = open(cwd / f"{name}.out", "w+")
+        self.err = open(cwd / f"{name}.err", "w+")
+        self.popen = subprocess.Popen(args, cwd=cwd, env=env, stdout=self.out, stderr=self.err, text=True)
+
+    def wait(self, timeout: float = 90) -> int:
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+            raise AssertionError(f"timed out:\n{self.stderr}")
+
+    @property
+    def stdout(self) -> str:
+        self.out.seek(0)
+        return self.out.read()
+
+    @property
+    def stderr(self) -> str:
+        self.err.seek(0)
+        return self.err.read()
+
+
+def archiver(*args: str, cwd: Path, env: dict[str, str], name: str) -> Proc:
+    return Proc([*archiver_cmd(), *args], cwd, env, name)
+
+
+def run(*args: str, cwd: Path, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([*archiver_cmd(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def redis_client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, decode_responses=True)
+
+
+def db_rows(db: Path, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def count(db: Path, sql: str) -> int:
+    try:
+        return db_rows(db, sql)[0][0] if db.exists() else 0
+    except sqlite3.OperationalError:
+        return 0  # the writer has not created the tables yet
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def drained(url: str) -> bool:
+    client = redis_client(url)
+    return client.llen("archiver:items") == 0 and client.llen("archiver:processing") == 0
+
+
+def all_paths() -> set[str]:
+    return set(big_site())
+
+
+@needs_redis
+def test_two_workers_one_writer_killed_and_restarted_then_a_second_run(redis_server, bigsite, tmp_path):
+    env = env_for(redis_server.url)
+    db = tmp_path / "archive.db"
+
+    enqueued = run("enqueue", "--follow", bigsite.url + "/", "--depth", "3", cwd=tmp_path, env=env)
+    assert enqueued.returncode == 0, enqueued.stderr
+    run1 = enqueued.stdout.strip()
+    assert run1 and "seed(s) queued" in enqueued.stderr
+
+    workers = [archiver("crawl", "--redis", redis_server.url, "--run", run1, "--idle-timeout", "2", *WORKER_FAST,
+                        cwd=tmp_path, env=env, name=f"worker{i}") for i in (1, 2)]
+    writer = archiver("ingest", "--db", str(db), "--batch", "2", cwd=tmp_path, env=env, name="writer1")
+    # Kill the writer in the middle: some articles written, most still to come.
+    wait_until(lambda: count(db, "SELECT COUNT(*) FROM articles") >= 3, 60, "the first articles")
+    writer.popen.send_signal(signal.SIGKILL)
+    writer.wait()
+    at_kill = count(db, "SELECT COUNT(*) FROM articles")
+    assert at_kill < N_ARTICLES, "the crawl ended before the writer could be killed mid-ingest"
+
+    writer = archiver("ingest", "--db", str(db), cwd=tmp_path, env=env, name="writer2")
+    for worker in workers:
+        assert worker.wait() == 0, worker.stderr
+        assert "Traceback" not in worker.stderr and "Deprecat" not in worker.stderr, worker.stderr
+    pages_by_worker = [int(w.stderr.split(" pages fetched")[0].rsplit(" ", 1)[-1]) for w in workers]
+    assert all(n > 0 for n in pages_by_worker), f"a worker fetched nothing: {pages_by_worker}"
+
+    wait_until(lambda: drained(redis_server.url) and count(
+        db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, 30, "the writer to catch up")
+    writer.popen.send_signal(signal.SIGTERM)
+    assert writer.wait() == 0, writer.stderr
+    assert f"run 1 finished: {N_ARTICLES} archived" in writer.stderr, writer.stderr
+
+    # Every page fetched exactly once overall (robots.txt: once per worker).
+    requested = [p for p in bigsite.paths_requested() if p != "/robots.txt"]
+    assert sorted(requested) == sorted(all_paths())
+    assert bigsite.paths_requested().count("/robots.txt") <= 2
+    # Every article in SQLite exactly once; every page's outcome recorded once.
+    assert count(db, "SELECT COUNT(*) FROM articles") == N_ARTICLES
+    assert count(db, "SELECT COUNT(DISTINCT url) FROM articles") == N_ARTICLES
+    assert count(db, "SELECT COUNT(*) FROM run_pages") == len(all_paths())
+    assert count(db, "SELECT COUNT(DISTINCT url) FROM run_pages") == len(all_paths())
+    run_row = db_rows(db, "SELECT status, mode, archived, skipped, failed, args FROM runs")[0]
+    assert run_row[:5] == ("finished", "follow", N_ARTICLES, len(all_paths()) - N_ARTICLES, 0)
+    assert json.loads(run_row[5]) == {"redis_run": run1, "job": "follow"}
+
+    # The next scheduled run has keys of its own: the whole site is fetched again.
+    before = len(bigsite.requests)
+    enqueued = run("enqueue", "--follow", bigsite.url + "/", "--depth", "3", "-q", cwd=tmp_path, env=env)
+    run2 = enqueued.stdout.strip()
+    assert run2 and run2 != run1
+    scrapy = Path(sys.executable).with_name("scrapy")
+    workers = [
+        # The default run is the one the last enqueue started.
+        archiver("crawl", "--idle-timeout", "2", *WORKER_FAST, cwd=tmp_path, env=env, name="worker3"),
+        # What Scrapyd runs on a worker machine.
+        Proc([str(scrapy), "crawl", "worker", "-s", "ARCHIVER_IDLE_TIMEOUT=2", "-s", "LOG_LEVEL=WARNING", *WORKER_FAST],
+             tmp_path, {**env, "SCRAPY_SETTINGS_MODULE": "archiver.settings"}, "worker4"),
+    ]
+    for worker in workers:
+        assert worker.wait() == 0, worker.stderr
+    writer = archiver("ingest", "--db", str(db), "--idle-timeout", "1", cwd=tmp_path, env=env, name="writer3")
+    assert writer.wait() == 0, writer.stderr
+    again = [p for p in bigsite.paths_requested()[before:] if p != "/robots.txt"]
+    assert sorted(again) == sorted(all_paths())
+    assert count(db, "SELECT COUNT(*) FROM articles") == N_ARTICLES
+    rows = db_rows(db, "SELECT status, archived, unchanged, json_extract(args, '$.redis_run') FROM runs ORDER BY id")
+    assert rows[1] == ("finished", 0, N_ARTICLES, run2)
+    assert drained(redis_server.url)
+
+
+@needs_redis
+def test_ingest_recovers_taken_items_and_never_writes_one_twice(redis_server, bigsite, tmp_path):
+    env = env_for(redis_server.url)
+    db = tmp_path / "archive.db"
+    urls = [f"{bigsite.url}/news/story-{i}.html" for i in range(1, 7)]
+    run_id = run("enqueue", *urls, cwd=tmp_path, env=env).stdout.strip()
+    worker = archiver("crawl", "--run", run_id, "--idle-timeout", "1", *FAST, cwd=tmp_path, env=env, name="worker")
+    assert worker.wait() == 0, worker.stderr
+    client = redis_client(redis_server.url)
+    queued = client.lrange("archiver:items", 0, -1)[::-1]  # oldest first
+    assert [json.loads(m)["kind"] for m in queued] == ["opened", *["article"] * 6, "closed"]
+    assert all(json.loads(m)["raw"] for m in queued[1:7])  # raw bytes travel as base64 JSON
+
+    # A writer died after taking three items, before committing them.
+    for _ in range(3):
+        client.lmove("archiver:items", "archiver:items:processing", "RIGHT", "LEFT")
+    first = run("ingest", "--db", str(db), "--idle-timeout", "0.5", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "recovering 3 item(s)" in first.stderr
+    assert count(db, "SELECT COUNT(*) FROM articles") == 6
+    assert count(db, "SELECT COUNT(*) FROM run_pages") == 6
+
+    # A writer died after committing two items, before removing them from Redis.
+    client.lpush("archiver:items:processing", queued[2], queued[3])
+    second = run("ingest", "--db", str(db), "--idle-timeout", "0.5", cwd=tmp_path, env=env)
+    assert second.returncode == 0, second.stderr
+    assert "2 already written before a crash" in second.stderr
+    assert count(db, "SELECT COUNT(*) FROM articles") == 6
+    assert count(db, "SELECT COUNT(*) FROM run_pages") == 6
+    assert count(db, "SELECT COUNT(*) FROM article_versions") == 6
+    assert db_rows(db, "SELECT status, archived, unchanged FROM runs") == [("finished", 6, 0)]
+    assert drained(redis_server.url)
+
+    # Junk on the list is kept aside, not lost and not stored.
+    client.lpush("archiver:items", "not json")
+    third = run("ingest", "--db", str(db), "--idle-timeout", "0.5", cwd=tmp_path, env=env)
+    assert third.returncode == 0 and client.lrange("archiver:items:rejected", 0, -1) == ["not json"]
+
+
+@needs_redis
+def test_one_writer_at_a_time(redis_server, tmp_path):
+    env = env_for(redis_server.url)
+    first = archiver("ingest", "--db", "a.db", cwd=tmp_path, env=env, name="writer1")
+    wait_until(lambda: redis_client(redis_server.url).exists("archiver:ingest:lock"), 30, "the first writer")
+    second = run("ingest", "--db", "b.db", "--idle-timeout", "1", cwd=tmp_path, env=env)
+    first.popen.send_signal(signal.SIGTERM)
+    assert first.wait() == 0, first.stderr
+    assert second.returncode == 1 and "another archiver ingest" in second.stderr
+
+
+def test_seeds_go_through_enqueue(tmp_path, site):
+    env = env_for("redis://127.0.0.1:1/0")
+    result = run("crawl", site.url + "/news/story-1.html", cwd=tmp_path, env=env)
+    assert result.returncode == 2 and "archiver enqueue" in result.stderr
+    bad = run("enqueue", "ftp://example.com/x", cwd=tmp_path, env=env)
+    assert bad.returncode == 1 and "unsupported URL scheme" in bad.stderr
+
+
+def test_single_machine_crawl_never_imports_redis(site, tmp_path):
+    code = f"""
+import sys
+sys.modules["redis"] = None  # any import of it now fails
+sys.modules["scrapy_redis"] = None
+from archiver.cli import main
+sys.argv = ["archiver", "crawl", "{site.url}/news/story-1.html", "--db", "a.db", *{FAST!r}]
+try:
+    main()
+except SystemExit as exc:
+    status = exc.code
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("redis", "scrapy_redis") and sys.modules[m])
+print("status", status, "loaded", loaded)
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env_for(), capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.strip() == "status 0 loaded []", result.stderr
+    assert count(tmp_path / "a.db", "SELECT COUNT(*) FROM articles") == 1
