@@ -121,8 +121,9 @@ def _names(value, ids: dict) -> list[str]:
                 names.append(item)
         elif isinstance(item, dict):
             name = item.get("name")
-            if isinstance(name, list):
-                name = " ".join(n for n in name if isinstance(n, str))
+            if isinstance(name, list):  # {"name": ["A", "B"]}: two people in one object
+                names.extend(n for n in name[:30] if isinstance(n, str) and n.strip())
+                continue
             if not isinstance(name, str) and (item.get("givenName") or item.get("familyName")):
                 name = f"{_first_str(item.get('givenName')) or ''} {_first_str(item.get('familyName')) or ''}"
             if isinstance(name, str) and name.strip():

@@ -65,7 +65,7 @@ _DATEISH = re.compile(
 )
 _WEEKDAY = (r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun|montag|dienstag|mittwoch|donnerstag"
             r"|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\w*\.?,?\s+)?")
-_SPLIT = re.compile(r"\s*(?:,|;|\s&\s|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s/\s|\s\|\s|\n)\s*", re.I)
+_SPLIT = re.compile(r"\s*(?:,|;|\s&\s|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s/\s|\||\n)\s*", re.I)
 
 # Texts that sit where a byline sits but name nobody.
 _NOT_NAMES = frozenset(
@@ -77,7 +77,7 @@ _NOT_NAMES = frozenset(
 _NOT_NAME_PHRASES = re.compile(
     r"^(?:\d+\s*)?(?:minutes?|min)\s+read$|^read\s+more|^more\s+(?:from|by|stories)|^(?:published|updated|posted|last updated)\b"
     r"|^(?:share|follow|contact|email|view)\b|^all\s+(?:posts|articles|stories)|^see\s+all|^editorial\s+(?:board|staff|team)$"
-    r"|^(?:sponsored|advertisement|anzeige)\b|^(?:click|tap)\b|^listen\b|^(?:by|von)$|^staff$|^admin$",
+    r"|^about\s+(?:the\s+)?authors?\b|^(?:sponsored|advertisement|anzeige)\b|^(?:click|tap)\b|^listen\b|^(?:by|von)$|^staff$|^admin$",
     re.I,
 )
 # Words that mark a credit as an organization, not a person.
@@ -140,8 +140,16 @@ def _clean_name(part: str, fix_case: bool = True) -> str | None:
     part = _PREFIX.sub("", part).strip(" ,;:|-–—·•*")
     if _ROLE_ONLY.match(part):
         return None
+    # "capital von Jemima Kelly", "Report by Jane Doe": the credit starts later.
+    m = re.search(r"\s(?:by|von|par|por|door)\s+(?=[^\W\d_])", part)
+    if m and (part[:1].islower() or len(part[: m.start()].split()) >= 3):
+        part = part[m.end():]
     for _ in range(2):
-        part = _ROLE_TAIL.sub("", part).strip(" ,;:|-–—·•*")
+        # "Jane Doe, Staff Writer" loses the role; "MND Staff" or "Guardian
+        # staff reporter" are the whole credit and stay.
+        shorter = _ROLE_TAIL.sub("", part).strip(" ,;:|-–—·•*")
+        if _full_name(shorter):
+            part = shorter
         part = _CREDENTIALS.sub("", part).strip(" ,;:|-–—·•*")
     part = _CUT_AFTER.sub("", part).strip(" ,;:|-–—·•*")
     # A final period belongs to an initial ("Nelson C.J."), never to a full word.
@@ -182,7 +190,11 @@ def is_name(text: str | None) -> bool:
     # Names are capitalised ("de", "van", "bin" excepted); sentences are not.
     # Scripts without case (CJK, Arabic...) pass: islower() is False there.
     lower = [w for w in letters if w[0].islower() and w not in _PARTICLES]
-    return len(lower) <= len(letters) // 3
+    if letters and all(w[0].islower() for w in letters):
+        return False
+    if " " not in text and len(text) > 20:  # a run of CJK text, not a name
+        return False
+    return len(lower) <= max(1, len(letters) // 3) if len(letters) > 1 else not lower
 
 
 _PARTICLES = frozenset("de da del della der den di du la le van von vom zu y e bin bint al el ibn ten ter op dos das do of".split())
@@ -205,16 +217,18 @@ def _site_key(text: str) -> str:
     return re.sub(r"\.(?:com|org|net|co|de|at|ch|fr|es|it|uk|be|is|no|se|dk|nl|tv|in)\b|^www\.|^the\s+", "", text.casefold())
 
 
-def is_organization(name: str, site_names=()) -> bool:
+def is_organization(name: str, site_names=(), *, caps: bool = True) -> bool:
     """An outlet, agency, desk or the site itself rather than a person."""
     if is_agency(name) or _ORG_WORDS.search(name) or "." in name.replace(". ", " ").rstrip("."):
         return True
-    if name.isupper() and len(name) <= 6:
+    if caps and name.isupper() and len(name) <= 6:
         return True
     key = name_key(_site_key(name))
     for site in site_names or ():
         site_key = name_key(_site_key(site or ""))
         if len(site_key) >= 3 and (key == site_key or key.startswith(site_key) or site_key.startswith(key) and len(key) >= 3):
+            return True
+        if len(site_key) >= 5 and key.endswith(site_key):  # "Worcester Telegram" on telegram.com
             return True
     return False
 
@@ -224,7 +238,18 @@ def is_person(name: str, site_names=()) -> bool:
     # person's full credit; CJK names are written without spaces.
     if is_organization(name, site_names):
         return False
-    return len(name.split()) >= 2 or bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", name))
+    return _full_name(name)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _full_name(text: str) -> bool:
+    """Given and family name: two words ending in a capitalised one, or CJK script."""
+    words = text.split()
+    if _CJK.search(text):
+        return True
+    return len(words) >= 2 and words[-1][:1].isupper()
 
 
 def name_key(name: str) -> str:
@@ -253,10 +278,24 @@ def normalize_authors(candidates, *, site_name: str | None = None, site_names=()
             continue
         if key not in chosen or (chosen[key].isupper() or chosen[key].islower()) and not name.isupper():
             chosen[key] = name
-    result = [_title_case(n) if n.isupper() and len(n) > 3 and not is_agency(n) else n for n in chosen.values()]
+    result = [_title_case(n) if n.isupper() and len(n) > 3 and not is_agency(n) else n
+              for n in (_without_outlet(n, sites) for n in chosen.values())]
+    result = list({name_key(n): n for n in reversed(result)}.values())[::-1]
     if any(is_person(n, sites) for n in result):
         result = [n for n in result if is_person(n, sites) or is_agency(n)]
     return result[:MAX_AUTHORS]
+
+
+def _without_outlet(name: str, sites) -> str:
+    # "Kayla Jimenez USA TODAY", "Sarah Barnacle Worcester Telegram": a byline
+    # element that printed the outlet right after the name.
+    words = name.split()
+    for cut in range(min(4, len(words) - 2), 0, -1):
+        tail = " ".join(words[-cut:])
+        head = " ".join(words[:-cut])
+        if is_organization(tail, sites, caps=False) and not is_agency(tail) and is_person(head, sites):
+            return head
+    return name
 
 
 def credits_person(names: list[str], site_names=()) -> bool:
