@@ -21,7 +21,7 @@ def cli():
 
 
 # Commands register themselves on the group when their module is imported.
-from archiver.cli import crawl_cmd, distributed_cmd, export_cmd, extract_cmd, history_cmd, read_cmd  # noqa: E402,F401
+from archiver.cli import browse_cmd, crawl_cmd, distributed_cmd, export_cmd, extract_cmd, history_cmd, read_cmd  # noqa: E402,F401
 
 
 def main():

@@ -2,45 +2,147 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import sys
 from pathlib import Path
 
 import click
 
 from archiver.cli import cli
-from archiver.cli.options import archive_errors, db_option, open_db
+from archiver.cli.options import archive_errors, db_option, filter_options, open_db, quiet_option
+from archiver.export import FORMATS
+
 
 @cli.command()
 @db_option
-@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Output file ('-' for stdout). Default: exports/articles-<UTC timestamp>.<ext>")
-@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-@click.option("-q", "--quiet", is_flag=True, help="No message on stderr.")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(allow_dash=True),
+              help="Output file ('-' for stdout), or folder for markdown. "
+                   "Default: exports/articles-<UTC timestamp>.<ext>")
+@filter_options
+@click.option("--since-last", is_flag=True,
+              help="Only articles new or changed since the last --since-last export with the same "
+                   "format and filters; remembers where this one stops.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file (or write into a non-empty folder).")
+@quiet_option
 @archive_errors
-def export(db_path, fmt, output, force, quiet):
-    """Write every stored article to JSON Lines or CSV, streaming.
+def export(db_path, fmt, output, filters, since_last, force, quiet):
+    """Write stored articles to JSON Lines, JSON, CSV, Markdown or WARC, streaming.
 
     CSV flattens lists with "; " (related links as their URLs) and neutralizes
-    cells that a spreadsheet would run as formulas.
+    cells that a spreadsheet would run as formulas. Markdown writes one file per
+    article with the metadata as YAML front matter. WARC holds the raw responses
+    as they were fetched (every stored version), for replay tools such as pywb.
 
     \b
     Example:
         archiver export
-        archiver export --format csv -o articles.csv
-        archiver export -o - | jq .title
+        archiver export --format csv -o articles.csv --site example.com --since 2024-03-01
+        archiver export --format markdown -o notes/
+        archiver export --format warc -o archive.warc.gz
+        archiver export --since-last -o - | jq .title
     """
-    from archiver.export import default_export_path, export_articles
+    from archiver.export import default_export_path
+    from archiver.store import queries
 
-    db = open_db(db_path)
+    db = open_db(db_path, readonly=not since_last)
+    window, key, marks = None, None, None
+    if since_last:
+        key = _state_key(fmt, filters)
+        previous = queries.last_export(db, key) or {}
+        marks = queries.change_marks(db)
+        window = queries.ChangeWindow(
+            after_version=previous.get("version_mark") or 0, upto_version=marks[0],
+            after_response=previous.get("response_mark") or 0, upto_response=marks[1],
+        )
     path = output or str(default_export_path(fmt))
-    if path != "-" and Path(path).exists() and not force:
-        raise click.ClickException(f"{path} exists; use --force to overwrite it")
-    if path == "-":
-        count = export_articles(db, fmt, sys.stdout)
+    if fmt == "markdown" and path == "-":
+        raise click.UsageError("markdown is a folder of files: give -o FOLDER, not '-'")
+    if path != "-":
+        _check_target(Path(path), fmt, force)
+
+    if fmt == "warc":
+        items = queries.iter_responses(db, filters, window)
+        total = (lambda: queries.count_responses(db, filters, window))
     else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            count = export_articles(db, fmt, fh)
+        items = queries.iter_filtered(db, filters, window)
+        total = (lambda: queries.count_filtered(db, filters, window))
+    show_progress = not quiet and sys.stderr.isatty()
+    with _progress(items, total, show_progress, fmt) as items:
+        count = _write(fmt, items, path)
+    if since_last:
+        from archiver.store.writer import utcnow
+
+        queries.remember_export(db, key, version_mark=marks[0], response_mark=marks[1],
+                                path=path, count=count, exported_at=utcnow())
     if not quiet:
-        click.echo(f"exported {count} articles to {path}", err=True)
+        noun = "responses" if fmt == "warc" else "articles"
+        click.echo(f"exported {count} {noun} to {path}", err=True)
+
+
+def _state_key(fmt: str, filters) -> str:
+    parts = [fmt]
+    for name in ("sites", "authors", "tags"):
+        parts += [f"{name}={v}" for v in sorted(getattr(filters, name))]
+    parts += [f"{name}={getattr(filters, name)}" for name in ("since", "until") if getattr(filters, name)]
+    return " ".join(parts)
+
+
+def _check_target(path: Path, fmt: str, force: bool) -> None:
+    if fmt == "markdown":
+        if path.exists() and not path.is_dir():
+            raise click.ClickException(f"{path} is a file; markdown needs a folder")
+        if path.is_dir() and any(path.iterdir()) and not force:
+            raise click.ClickException(f"{path} is not empty; use --force to write into it")
+        return
+    if path.is_dir():
+        raise click.ClickException(f"{path} is a folder; give a file name")
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists; use --force to overwrite it")
+
+
+@contextlib.contextmanager
+def _progress(items, total, enabled: bool, fmt: str):
+    if not enabled:
+        yield items
+        return
+    with click.progressbar(items, length=total(), label=f"export {fmt}", file=sys.stderr,
+                           show_pos=True, show_eta=True) as bar:
+        yield bar
+
+
+def _write(fmt: str, items, path: str) -> int:
+    from archiver import export as writers
+
+    if fmt == "markdown":
+        return writers.write_markdown(items, Path(path))
+    if path == "-":
+        if fmt == "warc":
+            count = writers.write_warc(items, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+            return count
+        return _text_writer(fmt)(items, sys.stdout)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside the target and move it in place when done: an interrupted
+    # export never leaves half a file under the name asked for.
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        if fmt == "warc":
+            with open(tmp, "wb") as fh:
+                count = writers.write_warc(items, fh, filename=target.name)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                count = _text_writer(fmt)(items, fh)
+        shutil.move(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
+
+
+def _text_writer(fmt: str):
+    from archiver import export as writers
+
+    return {"jsonl": writers.write_jsonl, "json": writers.write_json, "csv": writers.write_csv}[fmt]

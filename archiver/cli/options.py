@@ -48,3 +48,60 @@ def open_db(db_path: str, *, readonly: bool = True):
     return connect(db_path, readonly=readonly)
 
 
+class DateTimeParam(click.ParamType):
+    """A day (2024-03-06) or an ISO 8601 date-time (2024-03-06T08:00)."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        from datetime import date, datetime
+
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                date.fromisoformat(text)
+            else:
+                datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD) or ISO 8601 date-time", param, ctx)
+        return text
+
+
+def filter_options(func):
+    """--site --author --tag --since --until, handed to the command as `filters`."""
+    from archiver.store.queries import ArticleFilters
+
+    @functools.wraps(func)
+    def wrapper(*args, site, author, tag, since, until, **kwargs):
+        filters = ArticleFilters(sites=tuple(site), authors=tuple(author), tags=tuple(tag), since=since, until=until)
+        return func(*args, filters=filters, **kwargs)
+
+    options = [
+        click.option("--site", multiple=True, help="Only articles from this site (host name; repeatable)."),
+        click.option("--author", multiple=True, help="Only articles with an author whose name contains this (repeatable)."),
+        click.option("--tag", multiple=True, help="Only articles with this tag (repeatable)."),
+        click.option("--since", type=DateTimeParam(), help="Only articles published on or after this date."),
+        click.option("--until", type=DateTimeParam(), help="Only articles published on or before this date."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def output_options(func):
+    """--json / --nl / --csv (default: text for people), handed on as `output`."""
+
+    @functools.wraps(func)
+    def wrapper(*args, as_json, as_nl, as_csv, **kwargs):
+        chosen = [name for name, on in (("json", as_json), ("nl", as_nl), ("csv", as_csv)) if on]
+        if len(chosen) > 1:
+            raise click.UsageError("choose one of --json, --nl and --csv")
+        return func(*args, output=chosen[0] if chosen else "text", **kwargs)
+
+    wrapper = click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")(wrapper)
+    wrapper = click.option("--nl", "as_nl", is_flag=True, help="Print one JSON object per line.")(wrapper)
+    return click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")(wrapper)
+
+
+def quiet_option(func):
+    return click.option("-q", "--quiet", is_flag=True, help="No progress bar or messages on stderr.")(func)

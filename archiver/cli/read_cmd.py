@@ -1,4 +1,4 @@
-"""Reading the archive from the terminal: search, show."""
+"""Reading the archive from the terminal: search, list, show, stats, sql."""
 
 from __future__ import annotations
 
@@ -7,29 +7,36 @@ import json
 import click
 
 from archiver.cli import cli
-from archiver.cli.options import archive_errors, db_option, json_option, open_db
+from archiver.cli.options import archive_errors, db_option, filter_options, json_option, open_db, output_options
+from archiver.cli.output import emit_dicts, emit_rows
+
+_LIST_COLUMNS = ("id", "published_at", "site", "title", "byline", "url")
+
 
 @cli.command()
 @click.argument("query")
 @db_option
+@filter_options
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
-@json_option
+@output_options
 @archive_errors
-def search(query, db_path, limit, as_json):
+def search(query, db_path, filters, limit, output):
     """Full-text search over titles and bodies, best matches first.
 
     QUERY uses SQLite FTS5 syntax: words, "exact phrases", OR, NOT, prefix*.
+    Matches in the snippet are shown in [brackets].
 
     \b
     Example:
         archiver search "north korea" --limit 5
+        archiver search budget --site example.com --since 2024-03-01 --author doe
         archiver search 'diploma* NOT trade' --json
     """
     from archiver.store.queries import search as run_search
 
-    rows = run_search(open_db(db_path), query, limit=limit)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    rows = run_search(open_db(db_path), query, limit=limit, filters=filters)
+    if output != "text":
+        emit_dicts(rows, output, ("id", "title", "published_at", "site", "url", "snippet", "rank"))
         return
     if not rows:
         click.echo("no matches", err=True)
@@ -37,38 +44,76 @@ def search(query, db_path, limit, as_json):
     for row in rows:
         click.echo(f"[{row['id']}] {row['title'] or '(no title)'}")
         click.echo(f"    {row['published_at'] or 'undated'} · {row['site']} · {row['url']}")
-        click.echo(f"    {(row['snippet'] or '').strip()}")
+        click.echo(f"    {' '.join((row['snippet'] or '').split())}")
+
+
+@cli.command("list")
+@db_option
+@filter_options
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 1_000_000))
+@output_options
+@archive_errors
+def list_(db_path, filters, limit, output):
+    """List stored articles, newest first (publication time, else first seen).
+
+    \b
+    Example:
+        archiver list --limit 10
+        archiver list --site example.com --since 2024-03-01 --until 2024-03-31 --csv
+        archiver list --author "Jane Doe" --tag climate --json
+    """
+    from archiver.store.queries import list_articles
+
+    rows = list_articles(open_db(db_path), filters, limit=limit)
+    if output == "text" and not rows:
+        click.echo("no articles match", err=True)
+        return
+    emit_dicts(rows, output, _LIST_COLUMNS if output == "text" else None)
 
 
 @cli.command()
 @click.argument("ref", metavar="ID|URL")
 @db_option
+@click.option("--version", "version", type=click.IntRange(1), help="Show this stored version instead of the latest.")
 @json_option
 @archive_errors
-def show(ref, db_path, as_json):
-    """Print one stored article, by id or URL.
+def show(ref, db_path, version, as_json):
+    """Print one stored article, by id or URL (or one of its earlier versions).
 
     \b
     Example:
         archiver show 12
+        archiver show 12 --version 1
         archiver show https://example.com/news/story --json
     """
-    from archiver.store.queries import get_article
+    from archiver.store.queries import get_article, get_version, version_numbers
 
-    article = get_article(open_db(db_path), ref)
+    db = open_db(db_path)
+    article = get_article(db, ref)
     if article is None:
         raise click.ClickException(f"no article {ref!r} in {db_path}")
+    versions = version_numbers(db, article["id"])
+    if version is not None:
+        stored = get_version(db, article["id"], version)
+        if stored is None:
+            have = ", ".join(map(str, versions)) or "none"
+            raise click.ClickException(f"article {article['id']} has no version {version} (stored versions: {have})")
+        # A version keeps title, byline, dates and body; the rest is the article's.
+        article.update({k: stored[k] for k in ("title", "byline", "authors", "published_at", "modified_at",
+                                               "body", "content_hash")})
+        article.update(version=version, fetched_at=stored["fetched_at"])
+    article["versions"] = versions
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
         return
     click.echo(article["title"] or "(no title)")
     for label, key in (("By", "byline"), ("Published", "published_at"), ("Modified", "modified_at"),
-                       ("Site", "site_name"), ("URL", "url")):
+                       ("Site", "site_name"), ("URL", "url"), ("Fetched", "fetched_at")):
         if article.get(key):
             click.echo(f"{label}: {article[key]}")
     if article.get("authors"):
         click.echo(f"Authors: {'; '.join(article['authors'])}")
-    click.echo(f"Words: {article['word_count']}  Version: {article.get('version')}  "
+    click.echo(f"Words: {article['word_count']}  Version: {article.get('version')} of {len(versions)}  "
                f"First seen: {article['first_seen_at']}  Last seen: {article['last_seen_at']}")
     click.echo("")
     click.echo(article["body"] or "")
@@ -77,3 +122,79 @@ def show(ref, db_path, as_json):
         click.echo("\nRelated:")
         for link in links:
             click.echo(f"  {link.get('text') or ''} <{link.get('url')}>")
+
+
+@cli.command()
+@db_option
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 100_000),
+              help="How many publication days to list.")
+@json_option
+@archive_errors
+def stats(db_path, days, as_json):
+    """Counts per site, per day and per author, and the extraction health report.
+
+    The report says, per site, how many articles lack each field and where the
+    fields came from (json-ld, meta, dom, heuristic, …).
+
+    \b
+    Example:
+        archiver stats
+        archiver stats --json | jq '.missing'
+    """
+    from archiver.store import queries
+
+    db = open_db(db_path)
+    report = {
+        "articles": queries.count_articles(db),
+        "sites": queries.site_stats(db),
+        "days": queries.day_stats(db, limit=days),
+        "authors": queries.author_stats(db),
+        "missing": queries.missing_field_stats(db),
+        "sources": queries.provenance_stats(db),
+    }
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{report['articles']} articles in {db_path}\n")
+    for title, key in (("Sites", "sites"), (f"Publication days (newest {days})", "days"), ("Authors", "authors")):
+        click.echo(f"{title}:")
+        if report[key]:
+            emit_dicts(report[key], "text")
+        else:
+            click.echo("  (none)")
+        click.echo("")
+    click.echo("Missing fields per site (articles without the field):")
+    for row in report["missing"]:
+        total = row.pop("articles")
+        site = row.pop("site")
+        gaps = [f"{field} {n} ({n * 100 // total}%)" for field, n in row.items() if n]
+        click.echo(f"  {site} ({total} articles): {', '.join(gaps) or 'nothing missing'}")
+    click.echo("\nWhere fields came from:")
+    by_site: dict[tuple[str, str], list[str]] = {}
+    for row in report["sources"]:
+        by_site.setdefault((row["site"], row["field"]), []).append(f"{row['source']} {row['articles']}")
+    for (site, field), parts in by_site.items():
+        click.echo(f"  {site}  {field}: {', '.join(parts)}")
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@click.option("-p", "--param", "params", multiple=True, type=(str, str), metavar="NAME VALUE",
+              help="A named parameter for :NAME in the query (repeatable).")
+@output_options
+@archive_errors
+def sql(query, db_path, params, output):
+    """Run a read-only SQL query against the archive.
+
+    The archive is opened read-only: statements that would change it fail.
+
+    \b
+    Example:
+        archiver sql "SELECT site, COUNT(*) AS n FROM articles GROUP BY site"
+        archiver sql "SELECT title FROM articles WHERE site = :site" -p site example.com --csv
+    """
+    from archiver.store.queries import run_readonly_sql
+
+    columns, cursor = run_readonly_sql(open_db(db_path), query, dict(params))
+    emit_rows(columns, cursor, output)
