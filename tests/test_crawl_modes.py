@@ -9,7 +9,7 @@ import pytest
 from archiver.lock import CrawlLock
 from tests.conftest import FAST
 from tests.support.newsroom import STORIES, newsroom
-from tests.support.pages import article_html, html_page
+from tests.support.pages import article_html, html_page, paragraphs
 from tests.support.server import FixtureSite
 
 
@@ -185,3 +185,21 @@ def test_runs_lists_history(newsite, run_cli):
     run_cli("crawl", newsite.url + STORIES[1], "--db", "a.db", *FAST)
     result = run_cli("runs", "--db", "a.db")
     assert result.returncode == 0 and "archived 1" in result.stdout
+
+
+def test_multi_page_article_is_joined(run_cli, tmp_path):
+    first = article_html(7, body=["First page paragraph one of the long story about the harbour budget.",
+                                  *paragraphs(7)])
+    first = first.replace("</head>", '<link rel="next" href="/long/story?page=2"></head>')
+    second = article_html(7, body=[*paragraphs(8),
+                                   "Second page closing paragraph sums up what the council decided tonight."])
+    pages = {"/long/story": html_page(first), "/long/story?page=2": html_page(second)}
+    with FixtureSite(pages) as site:
+        result = run_cli("crawl", site.url + "/long/story", "--db", "a.db", *FAST)
+        assert result.returncode == 0, result.stderr
+        assert "/long/story?page=2" in site.paths_requested()
+    db = sqlite3.connect(tmp_path / "a.db")
+    [(url, body)] = db.execute("SELECT url, body FROM articles").fetchall()
+    assert url.endswith("/long/story")
+    assert "First page paragraph one" in body and "Second page closing paragraph" in body
+    assert body.index("First page") < body.index("Second page")

@@ -12,6 +12,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archiver.extract.overrides import apply_selectors
+from archiver.extract.pagination import MAX_PAGES, continuation_url, join_bodies
 from archiver.items import ArticleItem, FailedFetch, Unchanged
 from archiver.sources import parse_duration
 from archiver.spiders.errors import describe_failure
@@ -205,7 +206,43 @@ class ArchiverSpider(scrapy.Spider):
         item.raw = response.body
         if self.selectors:
             item.fields = apply_selectors(item.fields, response.text, self.selectors)
+        yield self.next_page_request(response, item, 1) or item
+
+    # --- multi-page articles ----------------------------------------------
+    def next_page_request(self, response: Response, item: ArticleItem, pages: int):
+        """A request for the article's next page (rel=next on the same story), or None."""
+        if not item.fields.get("is_article") or pages >= MAX_PAGES:
+            return None
+        href = response.xpath(
+            "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
+            " | //a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
+        ).get()
+        url = continuation_url(response.url, href)
+        if not url:
+            return None
+        return scrapy.Request(url, callback=self.parse_next_page, errback=self.next_page_failed, dont_filter=True,
+                              meta={"archiver_article": item, "archiver_pages": pages + 1})
+
+    async def parse_next_page(self, response: Response):
+        item: ArticleItem = response.meta["archiver_article"]
+        if isinstance(response, TextResponse):
+            try:
+                fields, _ = await self.pool.extract(body=response.body, url=response.url,
+                                                    content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None)
+            except ExtractionFailed:
+                fields = {}
+            if fields.get("body"):
+                item.fields["body"] = join_bodies(item.fields.get("body") or "", fields["body"])
+                following = self.next_page_request(response, item, response.meta["archiver_pages"])
+                if following is not None:
+                    yield following
+                    return
         yield item
+
+    def next_page_failed(self, failure: Failure):
+        # The pages we have are still the article.
+        self.logger.info("next page of %s failed: %s", failure.request.url, describe_failure(failure))
+        yield failure.request.meta["archiver_article"]
 
     def on_error(self, failure: Failure):
         request = failure.request
