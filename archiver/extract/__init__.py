@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+import htmldate
 import lxml.html
 
 from archiver.extract import dom, structured
@@ -21,7 +22,7 @@ from archiver.extract.links import extract_related_links
 from archiver.extract.maintext import extract_body
 from archiver.normalize.body import clean_body
 from archiver.normalize.bylines import credits_person, normalize_authors, normalize_byline, split_authors
-from archiver.normalize.dates import date_from_url, local_form, parse_date
+from archiver.normalize.dates import FUTURE_SLACK, date_from_url, local_form, parse_date
 from archiver.normalize.titles import choose_title, clean_text
 from archiver.normalize.urls import canonical_url, same_site, site_of
 from archiver.record import content_hash, word_count
@@ -116,7 +117,7 @@ def _extract(body, url: str, content_type, fetched_at: datetime, evidence: dict)
 
     _title(fields, tree, ld, meta, evidence, site_names, feed_source)
     _authors(fields, tree, ld, meta, evidence, site_names, feed_source)
-    _dates(fields, tree, ld, meta, evidence, page_url, fetched_at, feed_source)
+    _dates(fields, tree, html, ld, meta, evidence, page_url, fetched_at, feed_source)
     _descriptive(fields, tree, ld, meta, evidence, page_url, feed_source)
 
     title = fields.values.get("title")
@@ -219,7 +220,7 @@ def _as_list(value) -> list[str]:
     return []
 
 
-def _dates(fields: _Fields, tree, ld, meta, evidence, page_url, fetched_at, feed_source) -> None:
+def _dates(fields: _Fields, tree, html, ld, meta, evidence, page_url, fetched_at, feed_source) -> None:
     def offer(field: str, raw, source: str) -> None:
         if field not in fields.values and isinstance(raw, str):
             fields.offer(field, parse_date(raw, fetched_at=fetched_at), source)
@@ -246,6 +247,17 @@ def _dates(fields: _Fields, tree, ld, meta, evidence, page_url, fetched_at, feed
     fields.offer("published_at", date_from_url(page_url, fetched_at), "url")
     offer("published_at", evidence.get("published_at"), feed_source)
     offer("modified_at", evidence.get("modified_at"), feed_source)
+    if "published_at" not in fields.values:
+        offer("published_at", _guess_date(html, fetched_at), "heuristic")
+
+
+def _guess_date(html: str, fetched_at: datetime) -> str | None:
+    """htmldate's search of scripts, attributes and text, for pages nothing else dated."""
+    try:
+        return htmldate.find_date(html, original_date=True, outputformat="%Y-%m-%d",
+                                  max_date=(fetched_at + FUTURE_SLACK).strftime("%Y-%m-%d"))
+    except Exception:  # noqa: BLE001 - a heuristic that fails just finds nothing
+        return None
 
 
 def _descriptive(fields: _Fields, tree, ld, meta, evidence, page_url, feed_source) -> None:

@@ -152,6 +152,8 @@ def _clean_name(part: str, fix_case: bool = True) -> str | None:
             part = shorter
         part = _CREDENTIALS.sub("", part).strip(" ,;:|-–—·•*")
     part = _CUT_AFTER.sub("", part).strip(" ,;:|-–—·•*")
+    # "Greg PottsPublished 3 May": a label glued to the name by the markup.
+    part = re.sub(r"(?<=[a-z])(?:Published|Updated|Posted|Veröffentlicht|Aktualisiert)\b.*$", "", part)
     # A final period belongs to an initial ("Nelson C.J."), never to a full word.
     if part.endswith(".") and not re.search(r"(?:^|[\s.])\w\.$", part):
         part = part.rstrip(".")
@@ -219,7 +221,7 @@ def _site_key(text: str) -> str:
 
 def is_organization(name: str, site_names=(), *, caps: bool = True) -> bool:
     """An outlet, agency, desk or the site itself rather than a person."""
-    if is_agency(name) or _ORG_WORDS.search(name) or "." in name.replace(". ", " ").rstrip("."):
+    if is_agency(name) or _ORG_WORDS.search(name) or re.search(r"[a-z0-9-]\.[a-z]{2,6}\b", name):
         return True
     if caps and name.isupper() and len(name) <= 6:
         return True
@@ -293,7 +295,7 @@ def _without_outlet(name: str, sites) -> str:
     for cut in range(min(4, len(words) - 2), 0, -1):
         tail = " ".join(words[-cut:])
         head = " ".join(words[:-cut])
-        if is_organization(tail, sites, caps=False) and not is_agency(tail) and is_person(head, sites):
+        if is_organization(tail, sites, caps=False) and is_person(head, sites):
             return head
     return name
 
