@@ -6,18 +6,26 @@ import re
 from urllib.parse import urlsplit
 
 MIN_WORDS = 80  # below this there is no story to archive, only a teaser or a form
-_NON_ARTICLE_PATH = re.compile(
-    r"^/(?:[a-z]{2}(?:-[a-z]{2})?/)?(?:about(?:-us)?|contact(?:-us)?|impressum|imprint|privacy(?:-policy)?"
-    r"|datenschutz|terms(?:-of-(?:use|service))?|agb|legal|cookies?|faq|help|login|signin|register|subscribe"
-    r"|newsletter|careers|jobs|advertise|search|tag|tags|category|categories|author|authors|topics?|section"
-    r"|archive|sitemap|ueber-uns|uber-uns|a-propos|qui-sommes-nous|kontakt)(?:/|\.html?|$)",
+_LANG = r"^/(?:[a-z]{2}(?:-[a-z]{2})?/)?"
+# Pages about the site itself: never stories, whatever their markup says.
+_SITE_PAGE_PATH = re.compile(
+    _LANG + r"(?:about(?:-us)?|contact(?:-us)?|impressum|imprint|privacy(?:-policy)?|datenschutz"
+    r"|terms(?:-of-(?:use|service))?|agb|legal|cookies?|faq|help|login|signin|register|subscribe|newsletter"
+    r"|careers|jobs|advertise|search|sitemap|ueber-uns|uber-uns|a-propos|qui-sommes-nous|kontakt)(?:/|\.html?)?$",
     re.I,
+)
+# Lists of stories (by tag, author, section): not stories unless the page says it is one.
+_LIST_PATH = re.compile(
+    _LANG + r"(?:tag|tags|category|categories|author|authors|topics?|section|archive|page)(?:/[^/]+)?/?$", re.I
 )
 _NON_ARTICLE_TYPES = frozenset({"website", "profile", "product", "video.other", "music.song", "book", "place"})
 
 
 def _words(text: str) -> int:
-    return len(re.findall(r"\w+", text or ""))
+    # Chinese, Japanese and Thai put no spaces between words: count about one
+    # word per five characters there so their stories are not "too short".
+    text = text or ""
+    return max(len(re.findall(r"\w+", text)), len(re.findall(r"\w", text)) // 5)
 
 
 def check_article(
@@ -36,9 +44,11 @@ def check_article(
     paragraphs = [p for p in (body or "").split("\n\n") if p.strip()]
     if path in ("/", "") or re.fullmatch(r"/(?:index\.\w+|home|[a-z]{2}(?:-[a-z]{2})?)/?", path, re.I):
         return False, "home page"
-    if _NON_ARTICLE_PATH.match(path):
-        return False, "site page (about, contact, list or legal)"
+    if _SITE_PAGE_PATH.match(path):
+        return False, "site page (about, contact or legal)"
     declared = bool(set(json_ld_types or ()) & story_types) or (og_type or "").lower() == "article"
+    if _LIST_PATH.match(path) and not declared:
+        return False, "list of stories (tag, author or section page)"
     if words < MIN_WORDS:
         return False, f"too little text ({words} words)"
     if paragraphs and not declared:

@@ -44,6 +44,7 @@ TZ_OFFSETS = {
     "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420, "mdt": -360,
     "pst": -480, "pdt": -420, "akst": -540, "akdt": -480, "hst": -600,
 }
+_TZINFOS = {name.upper(): minutes * 60 for name, minutes in TZ_OFFSETS.items()}
 _TZ_RE = "|".join(sorted(TZ_OFFSETS, key=len, reverse=True))
 
 _ISO = re.compile(
@@ -270,7 +271,7 @@ def _dateutil(text: str, fetched_at: datetime | None) -> str | None:
     if not re.search(r"(?<!\d)(19|20)\d\d(?!\d)", text) or len(text) > 80:
         return None
     try:
-        moment = dateutil_parser.parse(text, default=datetime(1, 1, 1))
+        moment = dateutil_parser.parse(text, default=datetime(1, 1, 1), tzinfos=_TZINFOS)
     except (ValueError, OverflowError, TypeError, dateutil_parser.ParserError):
         return None
     if moment.year == 1:
