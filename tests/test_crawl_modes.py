@@ -182,9 +182,14 @@ def test_second_crawl_on_the_same_archive_is_refused(newsite, run_cli, tmp_path)
 
 
 def test_runs_lists_history(newsite, run_cli):
-    run_cli("crawl", newsite.url + STORIES[1], "--db", "a.db", *FAST)
+    run_cli("crawl", newsite.url + STORIES[1], newsite.url + "/missing.html", "--db", "a.db", *FAST)
     result = run_cli("runs", "--db", "a.db")
-    assert result.returncode == 0 and "archived 1" in result.stdout
+    assert result.returncode == 0 and "archived 1" in result.stdout and "failed 1" in result.stdout
+    one = run_cli("runs", "1", "--outcome", "failed", "--db", "a.db")
+    assert one.returncode == 0
+    assert f"failed    {newsite.url}/missing.html [404]: HTTP 404 Not Found" in one.stdout
+    assert STORIES[1] not in one.stdout
+    assert run_cli("runs", "9", "--db", "a.db").returncode == 1
 
 
 def test_multi_page_article_is_joined(run_cli, tmp_path):
@@ -203,3 +208,25 @@ def test_multi_page_article_is_joined(run_cli, tmp_path):
     assert url.endswith("/long/story")
     assert "First page paragraph one" in body and "Second page closing paragraph" in body
     assert body.index("First page") < body.index("Second page")
+
+
+def test_selector_overrides_from_the_sources_file(run_cli, tmp_path):
+    page = article_html(3).replace("<h1>", '<p class="kicker">Sports</p><h2 class="real-title">The right title</h2><h1>')
+    page = page.replace('<p class="byline">', '<span class="writer">Ann Lee and Bo Chen</span><p class="byline">')
+    with FixtureSite({"/s.html": html_page(page)}) as site:
+        (tmp_path / "s.toml").write_text(f"""
+[[sources]]
+name = "fix"
+urls = ["{site.url}/s.html"]
+[sources.selectors]
+title = "h2.real-title"
+byline = "span.writer"
+published_at = "time@datetime"
+""")
+        result = run_cli("crawl", "--sources", "s.toml", "--db", "a.db", *FAST)
+    assert result.returncode == 0, result.stderr
+    db = sqlite3.connect(tmp_path / "a.db")
+    title, authors, provenance = db.execute("SELECT title, authors, provenance FROM articles").fetchone()
+    assert title == "The right title"
+    assert authors == '["Ann Lee", "Bo Chen"]'
+    assert '"title": "selector"' in provenance

@@ -177,26 +177,48 @@ def report_run(db_path: str, run_id: int | None, *, quiet: bool = False) -> int:
 
 
 @cli.command()
+@click.argument("run_id", required=False, type=int)
 @db_option
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--outcome", type=click.Choice(["archived", "updated", "unchanged", "skipped", "failed"]),
+              help="With RUN_ID: only pages with this outcome.")
 @json_option
 @archive_errors
-def runs(db_path, limit, as_json):
-    """List recent crawl runs with their counts.
+def runs(run_id, db_path, limit, outcome, as_json):
+    """List recent crawl runs with their counts, or the pages of one run.
 
     \b
     Example:
         archiver runs --limit 5
+        archiver runs 12 --outcome failed     # each failure of run 12 with its reason
     """
-    from archiver.store.queries import list_runs
+    from archiver.store.queries import get_run, list_runs, run_pages
 
-    rows = list_runs(open_db(db_path), limit=limit)
+    db = open_db(db_path)
+    if run_id is not None:
+        run = get_run(db, run_id)
+        if run is None:
+            raise click.ClickException(f"no run {run_id} in {db_path}")
+        pages = run_pages(db, run_id, outcome)
+        if as_json:
+            click.echo(json.dumps({"run": run, "pages": pages}, ensure_ascii=False, indent=2))
+            return
+        click.echo(_run_line(run))
+        for page in pages:
+            status = f" [{page['status']}]" if page["status"] else ""
+            reason = f": {page['reason']}" if page["reason"] else ""
+            click.echo(f"  {page['outcome']:<9} {page['url']}{status}{reason}")
+        return
+    rows = list_runs(db, limit=limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        click.echo(
-            f"{r['id']:>5}  {r['started_at']}  {r['status']:<11} {r['mode']:<8} "
+        click.echo(_run_line(r))
+
+
+def _run_line(r: dict) -> str:
+    source = f" [{r['source']}]" if r.get("source") else ""
+    return (f"{r['id']:>5}  {r['started_at']}  {r['status']:<11} {r['mode']:<8}{source} "
             f"archived {r['archived']}, updated {r['updated']}, unchanged {r['unchanged']}, "
-            f"skipped {r['skipped']}, failed {r['failed']}"
-        )
+            f"skipped {r['skipped']}, failed {r['failed']}")
