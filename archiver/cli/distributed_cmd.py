@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import signal
 import sys
+from pathlib import Path
 
 import click
 
@@ -155,7 +156,7 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
         if unknown:
             raise click.UsageError(f"no source named {', '.join(unknown)} in {sources_file}")
         sources = [s for s in sources if s.name in only] if only else sources
-        if due:
+        if due and Path(db_path).exists():  # no archive yet: every source is due
             sources = due_sources(db_path, sources, quiet=quiet)
         for source in sources:
             try:
@@ -236,6 +237,7 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, quiet):
     from archiver.distributed.ingest import Ingest, WriterLock, WriterLocked
     from archiver.lock import CrawlLock, Locked
     from archiver.settings import ARCHIVER_REDIS_PREFIX
+    from redis import RedisError
 
     open_db(db_path, readonly=False).conn.close()
     keys = keys_of({"ARCHIVER_REDIS_PREFIX": ARCHIVER_REDIS_PREFIX})
@@ -261,6 +263,8 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, quiet):
                 lock.release()
     except (Locked, WriterLocked) as exc:
         raise click.ClickException(f"{exc}; not starting another ({db_path})") from exc
+    except RedisError as exc:
+        raise click.ClickException(f"lost Redis ({exc}); what was not committed is still there: run ingest again") from exc
     if not quiet:
         click.echo(f"ingest: {counts.articles} pages and {counts.outcomes} outcomes written -> {db_path}"
                    + (f" ({counts.already_written} already written before a crash)" if counts.already_written else "")
