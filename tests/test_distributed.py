@@ -22,7 +22,7 @@ N_ARTICLES = 45
 SECTIONS = 5
 # Articles answer slowly, as real sites do, so the crawl lasts long enough for
 # both workers to take part and for the writer to be killed in the middle.
-ARTICLE_DELAY = 0.25
+ARTICLE_DELAY = 0.3
 # Both workers together stay polite: 2 requests at a time each.
 WORKER_FAST = [*FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
 

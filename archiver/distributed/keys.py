@@ -63,8 +63,8 @@ class Keys:
         return f"{self.prefix}:run:{run}:jobs"
 
     def job(self, run: str, job: str, what: str) -> str:
-        """seeds, requests, dupefilter, pages, workers, status."""
+        """seeds, requests, dupefilter, pages, active, workers, status."""
         return f"{self.prefix}:run:{run}:{job}:{what}"
 
     def job_keys(self, run: str, job: str) -> list[str]:
-        return [self.job(run, job, what) for what in ("seeds", "requests", "dupefilter", "pages")]
+        return [self.job(run, job, what) for what in ("seeds", "requests", "dupefilter", "pages", "active")]

@@ -29,6 +29,8 @@ from archiver.spiders.source import SourceSpider
 SEED_BATCH = 100
 # How stale another worker's page count may be when checking max_pages.
 PAGES_REFRESH_SECONDS = 1.0
+# How often a busy worker tells the others it is busy.
+ACTIVE_MARK_SECONDS = 0.5
 
 
 def worker_name() -> str:
@@ -68,9 +70,12 @@ class WorkerSpider(SourceSpider):
         self.idle_timeout = crawler.settings.getfloat("ARCHIVER_IDLE_TIMEOUT", 0)
         self._idle_since: float | None = None
         self._idle_check = None
+        self._marked_at = 0.0
         self._pages_key = keys.job(run, job, "pages")
+        self._active_key = keys.job(run, job, "active")
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
-        crawler.signals.connect(self._on_response, signal=signals.response_received)
+        crawler.signals.connect(self._on_activity, signal=signals.response_received)
+        crawler.signals.connect(self._on_activity, signal=signals.request_reached_downloader)
         self.logger.info("worker %s on run %s, job %s", self.worker, run, job)
 
     # --- seeds from Redis --------------------------------------------------
@@ -100,6 +105,7 @@ class WorkerSpider(SourceSpider):
             except ValueError:
                 self.logger.warning("ignoring a seed that is not JSON: %r", text)
                 continue
+            self._mark_active()
             for entry in self.requests_for_seed(seed):
                 if isinstance(entry, scrapy.Request):
                     self.crawler.engine.crawl(entry)
@@ -107,20 +113,35 @@ class WorkerSpider(SourceSpider):
                     self.logger.warning("seed %s: %s", seed.get("url"), getattr(entry, "reason", entry))
         return len(taken)
 
-    def _on_response(self, response, request, spider):
+    # --- waiting for work ----------------------------------------------------
+    # A job is idle when no worker has fetched anything for a while: a worker
+    # does not stop while another one is still finding pages for it.
+    def _on_activity(self, request, spider, response=None):
         self._idle_since = None
+        self._mark_active()
+
+    def _mark_active(self) -> None:
+        now = time.time()
+        if now - self._marked_at >= ACTIVE_MARK_SECONDS:
+            self.redis.zadd(self._active_key, {self.worker: now})
+            self._marked_at = now
+
+    def _job_idle_for(self) -> float:
+        mine = time.monotonic() - self._idle_since
+        latest = self.redis.zrevrange(self._active_key, 0, 0, withscores=True)
+        return min(mine, time.time() - latest[0][1]) if latest else mine
 
     def _on_idle(self, spider):
         if self.take_seeds():
             self._idle_since = None
             raise DontCloseSpider
-        now = time.monotonic()
         if self._idle_since is None:
-            self._idle_since = now
+            self._idle_since = time.monotonic()
         if self.idle_timeout:
-            remaining = self.idle_timeout - (now - self._idle_since)
+            idle = self._job_idle_for()
+            remaining = self.idle_timeout - idle
             if remaining <= 0:
-                self.logger.info("no work for %.1f s: stopping", now - self._idle_since)
+                self.logger.info("no work for %.1f s: stopping", idle)
                 return
             # The engine looks at the shared queue (other workers keep adding to
             # it) and calls this again only every few seconds: check on time.
@@ -134,11 +155,16 @@ class WorkerSpider(SourceSpider):
         engine = self.crawler.engine
         if self._idle_since is None or not engine.spider_is_idle() or self.take_seeds():
             return
-        if time.monotonic() - self._idle_since >= self.idle_timeout:
-            self.logger.info("no work for %.1f s: stopping", time.monotonic() - self._idle_since)
-            from scrapy.utils.defer import deferred_from_coro
+        idle = self._job_idle_for()
+        if idle < self.idle_timeout:
+            from twisted.internet import reactor
 
-            deferred_from_coro(engine.close_spider_async(reason="finished"))
+            self._idle_check = reactor.callLater(self.idle_timeout - idle, self._stop_if_still_idle)
+            return
+        self.logger.info("no work for %.1f s: stopping", idle)
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(engine.close_spider_async(reason="finished"))
 
     # --- max_pages across all workers of the job ----------------------------
     @property
