@@ -39,7 +39,12 @@ _BLOCKS = frozenset({"p", "head", "quote", "code", "item", "row"})
 _NON_TEXT = frozenset({"figure", "figcaption", "script", "style", "iframe", "noscript", "aside", "button"})
 _HTML_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "dd", "dt"})
 
+# trafilatura's precision mode leaves out more page chrome; when it also leaves out
+# much of the article container's own paragraphs, its balanced mode is run too.
 TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": False}
+PRECISE = {"favor_precision": True}
+CONTAINER_COVERED = 0.85
+CONTAINER_DISAGREES = 0.2
 
 # Shares of 4-word shingles, tuned on the development sets.
 MIN_STRUCTURED_WORDS = 30
@@ -62,7 +67,8 @@ def extract_body(tree, html: str, url: str, *, structured_body: str | None = Non
 
 
 def _best_candidate(tree, url: str, structured_body: str | None) -> tuple[list[str], str]:
-    dom = _trim_to_container(_trafilatura_paragraphs(tree, url), tree)
+    container = _main_container(tree)
+    dom = _trim_to_container(_dom_paragraphs(tree, url, container), container)
     structured = structured_paragraphs(structured_body) if structured_body else []
     if structured and _structured_is_plausible(structured, dom, tree):
         merged = _merge(dom, structured)
@@ -100,14 +106,46 @@ def _main_container(tree):
     return max(scores, key=scores.get) if scores else None
 
 
-def _trim_to_container(paragraphs: list[str], tree) -> list[str]:
+def _dom_paragraphs(tree, url: str, container) -> list[str]:
+    precise = _trafilatura_paragraphs(tree, url, **PRECISE)
+    if container is None:
+        return precise
+    own = _shingles(" ".join(_container_paragraphs(container)))
+    covered = _coverage(own, precise)
+    # not at all covered: the two disagree on where the article is, and the
+    # container guess is the weaker of the two
+    if covered >= CONTAINER_COVERED or covered < CONTAINER_DISAGREES:
+        return precise
+    balanced = _trafilatura_paragraphs(tree, url)
+    # balanced mode wins when what it adds is mostly the container's own text
+    inside = _shingles(container.text_content())
+    gain_in, gain_out = (a - b for a, b in zip(_split_by(balanced, inside), _split_by(precise, inside)))
+    return balanced if gain_in > gain_out else precise
+
+
+def _split_by(paragraphs: list[str], reference: Counter) -> tuple[int, int]:
+    """How many of the paragraphs' shingles are in the reference, and how many not."""
+    sh = _shingles(" ".join(paragraphs))
+    inside = sum((sh & reference).values())
+    return inside, sum(sh.values()) - inside
+
+
+def _container_paragraphs(container) -> list[str]:
+    return [t for p in container.iter("p") if len(t := _fold(p.text_content())) >= MIN_PARAGRAPH_CHARS]
+
+
+def _coverage(reference: Counter, paragraphs: list[str]) -> float:
+    total = sum(reference.values())
+    if not total:
+        return 1.0
+    return sum((reference & _shingles(" ".join(paragraphs))).values()) / total
+
+
+def _trim_to_container(paragraphs: list[str], container) -> list[str]:
     """Drop trailing paragraphs that lie outside the article container: related
     teasers, newsletter boxes and author cards that trafilatura kept. The head is
     left alone: leads often sit outside the container, above a picture."""
-    if len(paragraphs) < 3:
-        return paragraphs
-    container = _main_container(tree)
-    if container is None:
+    if len(paragraphs) < 3 or container is None:
         return paragraphs
     inside = _shingles(container.text_content())
     shares = [_share_in(p, inside) for p in paragraphs]
@@ -159,9 +197,9 @@ def _visible_lead(tree) -> str | None:
     return None
 
 
-def _trafilatura_paragraphs(tree, url: str) -> list[str]:
+def _trafilatura_paragraphs(tree, url: str, **options) -> list[str]:
     try:
-        doc = trafilatura.bare_extraction(tree, url=url or None, **TRAFILATURA_OPTIONS)
+        doc = trafilatura.bare_extraction(tree, url=url or None, **TRAFILATURA_OPTIONS, **options)
     except Exception:  # noqa: BLE001 - a broken page must never stop the crawl
         return []
     if doc is None or doc.body is None:
