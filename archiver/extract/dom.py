@@ -36,16 +36,23 @@ _UPDATED_TEXT = re.compile(r"\b(?:updated|modified|aktualisiert|mis à jour|actu
 _PUBLISHED_TEXT = re.compile(r"\b(?:published|posted|erschienen|veröffentlicht|publié|publicado|pubblicato|on)\b", re.I)
 
 
-# Elements that may carry a byline or a date: anything with naming attributes.
-_NAMED_ELEMENTS = etree.XPath("//*[@class or @id or @itemprop or @rel or @data-testid]")
+# Naming attributes, in document order: testing their values and touching only
+# the few elements whose names match is far cheaper than visiting every element.
+_NAMING_VALUES = etree.XPath("//@class | //@id | //@itemprop | //@rel | //@data-testid")
 _NO_BYLINE_TAGS = frozenset({"meta", "link", "script", "style", "body", "html", "img", "svg", "path"})
 _NO_DATE_TAGS = frozenset({"time", "meta", "link", "script", "style", "body", "html", "img", "svg", "path"})
 
 
 def _named(tree, pattern: re.Pattern, skip_tags: frozenset):
-    for el in _NAMED_ELEMENTS(tree):
-        if el.tag not in skip_tags and pattern.search(_attrs(el)):
-            yield el
+    last = None
+    for value in _NAMING_VALUES(tree):
+        if not pattern.search(value):
+            continue
+        el = value.getparent()
+        if el is last or el is None or el.tag in skip_tags:
+            continue
+        last = el
+        yield el
 
 
 def _attrs(el) -> str:
