@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -57,7 +58,8 @@ class ArchiverSpider(scrapy.Spider):
 
     Arguments (also as `scrapy crawl NAME -a KEY=VALUE`): urls (article URLs),
     revisit_after (e.g. "1d": archived URLs fetched more recently are not
-    fetched again), source_name, selectors (per-site CSS overrides).
+    fetched again), source_name, selectors (per-site CSS overrides, a dict or
+    JSON text).
     """
 
     mode = "urls"
@@ -70,7 +72,8 @@ class ArchiverSpider(scrapy.Spider):
             self.mode = mode_label
         self._revisit_arg = revisit_after
         self.source_name = source_name
-        self.selectors = dict(selectors or {})
+        # `-a selectors='{"title": "h1.headline"}'` arrives as JSON text.
+        self.selectors = dict(json.loads(selectors) if isinstance(selectors, str) else selectors or {})
         self._db = None
         self._db_checked = False
         self._pool: ExtractionPool | None = None
