@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import DropItem
 from twisted.internet import task
 
@@ -61,13 +62,16 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        return cls(
+        pipeline = cls(
             crawler,
             db_path=s.get("ARCHIVER_DB"),
             batch_size=s.getint("ARCHIVER_BATCH_SIZE", 50),
             batch_seconds=s.getfloat("ARCHIVER_BATCH_SECONDS", 2.0),
             keep_raw=s.getbool("ARCHIVER_KEEP_RAW", True),
         )
+        # Only spider_closed knows why the crawl ended (pipelines close first).
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self):
         spider = self.crawler.spider
@@ -86,10 +90,16 @@ class StorePipeline:
     def close_spider(self):
         if self._timer and self._timer.running:
             self._timer.stop()
-        reason = self.stats.get_value("finish_reason") or "finished"
+        self.writer.flush()
+
+    def spider_closed(self, spider, reason):
+        if self.writer is None:
+            return
+        # "shutdown" is Ctrl-C or SIGTERM: Scrapy's graceful stop.
         status = "finished" if reason == "finished" else ("interrupted" if reason == "shutdown" else reason)
         self.writer.finish_run(status)
         self.writer.close()
+        self.writer = None
 
     def process_item(self, item):
         if isinstance(item, FailedFetch):
@@ -116,11 +126,12 @@ class StorePipeline:
                 status=item.status,
                 headers=item.headers,
                 raw=item.raw,
+                raw_zlib=item.raw_zlib,
             )
         )
         self._maybe_flush()
         # Keep the raw bytes out of anything downstream (feed exports, logs).
-        item.raw = b""
+        item.raw = item.raw_zlib = b""
         return item
 
     def _maybe_flush(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +40,7 @@ class Fetched:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes = b""
+    raw_zlib: bytes = b""  # `raw` already compressed (zlib), when the caller has it
 
 
 @dataclass
@@ -113,7 +115,7 @@ class ArchiveWriter:
             return
         articles, outcomes = self._articles, self._outcomes
         self._articles, self._outcomes = [], []
-        with self.db.conn:
+        with self._transaction():
             for page in articles:
                 article_id, outcome = self._store_article(page)
                 self._record_page(page.requested_url, outcome, None, page.status, article_id, page)
@@ -122,6 +124,24 @@ class ArchiveWriter:
                 self._record_page(item.url, item.outcome, item.reason, item.status, article_id, None)
             if self.run_id is not None:
                 self.db["runs"].update(self.run_id, self._counts())
+
+    @contextmanager
+    def _transaction(self):
+        """One write transaction, taken at once (IMMEDIATE), so readers never
+        see half a batch and a crash loses at most the batch being written.
+
+        `with conn:` is not enough: sqlite-utils commits each insert or update
+        by itself unless a transaction is already open.
+        """
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def _touch_unchanged(self, url: str) -> int | None:
         """A 304 for a URL we archived: the article was seen again, unchanged."""
@@ -177,7 +197,7 @@ class ArchiveWriter:
             {"article_id": article_id, "version": version, "fetched_at": page.fetched_at,
              **{col: row[col] for col in _VERSION_COLUMNS}}
         )
-        if self.keep_raw and page.raw:
+        if self.keep_raw and (page.raw or page.raw_zlib):
             self.db["responses"].insert(
                 {
                     "article_id": article_id,
@@ -187,7 +207,7 @@ class ArchiveWriter:
                     "fetched_at": page.fetched_at,
                     "status": page.status,
                     "headers": json.dumps(page.headers, ensure_ascii=False),
-                    "body": zlib.compress(page.raw, 6),
+                    "body": page.raw_zlib or zlib.compress(page.raw, 6),
                     "compression": "zlib",
                     "size": len(page.raw),
                 }
