@@ -64,14 +64,12 @@ def export(db_path, fmt, output, filters, since_last, force, quiet):
         _check_target(Path(path), fmt, force)
 
     if fmt == "warc":
-        items = queries.iter_responses(db, filters, window)
-        total = (lambda: queries.count_responses(db, filters, window))
+        items, count_items = queries.iter_responses, queries.count_responses
     else:
-        items = queries.iter_filtered(db, filters, window)
-        total = (lambda: queries.count_filtered(db, filters, window))
-    show_progress = not quiet and sys.stderr.isatty()
-    with _progress(items, total, show_progress, fmt) as items:
-        count = _write(fmt, items, path)
+        items, count_items = queries.iter_filtered, queries.count_filtered
+    with _progress(items(db, filters, window), fmt, enabled=not quiet and sys.stderr.isatty(),
+                   total=lambda: count_items(db, filters, window)) as tracked:
+        count = _write(fmt, tracked, path)
     if since_last:
         from archiver.store.writer import utcnow
 
@@ -104,7 +102,8 @@ def _check_target(path: Path, fmt: str, force: bool) -> None:
 
 
 @contextlib.contextmanager
-def _progress(items, total, enabled: bool, fmt: str):
+def _progress(items, fmt: str, *, enabled: bool, total):
+    """A progress bar on stderr around `items`; `total` is only counted when shown."""
     if not enabled:
         yield items
         return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 
 import click
 
@@ -11,6 +13,7 @@ from archiver.cli.options import archive_errors, db_option, filter_options, json
 from archiver.cli.output import emit_dicts, emit_rows
 
 _LIST_COLUMNS = ("id", "published_at", "site", "title", "byline", "url")
+_MATCH = re.compile(r"\[([^\[\]]*)\]")  # the markers queries.search puts around matches
 
 
 @cli.command()
@@ -24,7 +27,7 @@ def search(query, db_path, filters, limit, output):
     """Full-text search over titles and bodies, best matches first.
 
     QUERY uses SQLite FTS5 syntax: words, "exact phrases", OR, NOT, prefix*.
-    Matches in the snippet are shown in [brackets].
+    Matches in the snippet are highlighted on a terminal, else shown in [brackets].
 
     \b
     Example:
@@ -41,10 +44,14 @@ def search(query, db_path, filters, limit, output):
     if not rows:
         click.echo("no matches", err=True)
         return
+    highlight = sys.stdout.isatty()
     for row in rows:
+        snippet = " ".join((row["snippet"] or "").split())
+        if highlight:
+            snippet = _MATCH.sub(lambda m: click.style(m.group(1), bold=True, fg="yellow"), snippet)
         click.echo(f"[{row['id']}] {row['title'] or '(no title)'}")
         click.echo(f"    {row['published_at'] or 'undated'} · {row['site']} · {row['url']}")
-        click.echo(f"    {' '.join((row['snippet'] or '').split())}")
+        click.echo(f"    {snippet}")
 
 
 @cli.command("list")
