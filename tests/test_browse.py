@@ -128,6 +128,11 @@ def test_the_archive_is_read_only(ui, archive):
     status, _ = get(ui + "/news.db")
     assert status in (403, 404)  # no whole-file download
     assert get_json(ui + "/news.json?sql=select+count(*)+as+n+from+articles&_shape=array") == [{"n": 6}]
+    # A stored raw response is a download, never a page the browser renders.
+    with urllib.request.urlopen(ui + "/news/responses/1.blob?_blob_column=body", timeout=30) as resp:
+        assert resp.headers["Content-Type"] == "application/binary"
+        assert resp.headers["Content-Disposition"].startswith("attachment")
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
