@@ -131,16 +131,22 @@ def weak_headlines(tree) -> list[str]:
     return out
 
 
+_HIDDEN_ATTR = re.compile(r"offscreen|sr-only|screen-reader|visually-hidden|visuallyhidden", re.I)
+
+
 def _headline_text(el) -> str:
     # <h1><span>Kicker</span><span>Headline</span></h1> renders as two lines;
     # text_content() would glue them ("KickerHeadline"), so keep a separator
-    # that the title chooser knows how to cut.
+    # that the title chooser knows how to cut. (Dropping the kicker outright
+    # loses as often as it wins: many sites' own titles keep it.)
     children = [c for c in el if isinstance(c.tag, str) and c.tag not in ("br", "script", "style")]
-    if 2 <= len(children) <= 3 and not (el.text or "").strip() and not any((c.tail or "").strip() for c in children):
-        parts = [_text(c) for c in children]
-        parts = [p for p in parts if any(ch.isalnum() for ch in p)]
+    if 2 <= len(children) <= 4 and not (el.text or "").strip() and not any((c.tail or "").strip() for c in children):
+        kept = [c for c in children if not _HIDDEN_ATTR.search(_attrs(c)) and c.get("aria-hidden") != "true"]
+        parts = [p for p in (_text(c) for c in kept) if any(ch.isalnum() for ch in p)]
         if len(parts) >= 2:
             return ": ".join(parts)
+        if len(parts) == 1:
+            return parts[0]
     return _text(el)
 
 
