@@ -234,8 +234,11 @@ def test_ingest_recovers_taken_items_and_never_writes_one_twice(redis_server, bi
     db = tmp_path / "archive.db"
     urls = [f"{bigsite.url}/news/story-{i}.html" for i in range(1, 7)]
     run_id = run("enqueue", *urls, cwd=tmp_path, env=env).stdout.strip()
+    # Seeds pushed twice to one run are fetched once, like any other request.
+    assert run("enqueue", "--run", run_id, *urls[:2], cwd=tmp_path, env=env).returncode == 0
     worker = archiver("crawl", "--run", run_id, "--idle-timeout", "1", *FAST, cwd=tmp_path, env=env, name="worker")
     assert worker.wait() == 0, worker.stderr
+    assert sorted(p for p in bigsite.paths_requested() if p != "/robots.txt") == sorted(u[len(bigsite.url):] for u in urls)
     client = redis_client(redis_server.url)
     queued = client.lrange("archiver:items", 0, -1)[::-1]  # oldest first
     assert [json.loads(m)["kind"] for m in queued] == ["opened", *["article"] * 6, "closed"]

@@ -139,7 +139,7 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
     from archiver.distributed.config import keys_of
     from archiver.distributed.keys import check_name, new_run_id
     from archiver.settings import ARCHIVER_REDIS_PREFIX, ARCHIVER_RUN_TTL
-    from archiver.sources import SourcesError, load_sources
+    from archiver.sources import SourcesError, load_sources, parse_duration
     from archiver.spiders.article import read_url_list
     from archiver.spiders.base import unsupported_url_reason
 
@@ -191,7 +191,7 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
         sys.exit(0)
 
     keys = keys_of({"ARCHIVER_REDIS_PREFIX": ARCHIVER_REDIS_PREFIX})
-    ttl = registry.ttl_seconds(ARCHIVER_RUN_TTL)
+    ttl = parse_duration(ARCHIVER_RUN_TTL)
     client = _connect(redis_url)
     for name, spec, seeds in jobs:
         registry.save_job(client, keys, run, name, spec, ttl)
@@ -231,13 +231,14 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, quiet):
         archiver ingest --redis redis://:secret@10.0.0.5:6379/0 --db archive.db
         archiver ingest --redis $ARCHIVER_REDIS_URL --db archive.db --idle-timeout 300   # from cron
     """
+    from redis import RedisError
+
     from archiver.cli.crawl_cmd import report_run
     from archiver.cli.options import open_db
     from archiver.distributed.config import keys_of
     from archiver.distributed.ingest import Ingest, WriterLock, WriterLocked
     from archiver.lock import CrawlLock, Locked
     from archiver.settings import ARCHIVER_REDIS_PREFIX
-    from redis import RedisError
 
     open_db(db_path, readonly=False).conn.close()
     keys = keys_of({"ARCHIVER_REDIS_PREFIX": ARCHIVER_REDIS_PREFIX})

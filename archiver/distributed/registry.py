@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from archiver.distributed.keys import Keys
-from archiver.sources import Source, parse_duration
+from archiver.sources import Source
 
 # Spider arguments that are seeds: they go on the job's seed list, not in its spec.
 SEED_KINDS = ("urls", "follow", "feeds", "sitemaps")
@@ -58,7 +58,7 @@ class JobSpec:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "JobSpec":
+    def from_json(cls, text: str) -> JobSpec:
         obj = json.loads(text)
         return cls(args=dict(obj.get("args") or {}), settings=dict(obj.get("settings") or {}))
 
@@ -118,7 +118,3 @@ def load_job(client, keys: Keys, run: str, job: str) -> JobSpec | None:
 
 def current_run(client, keys: Keys) -> str | None:
     return client.get(keys.current_run)
-
-
-def ttl_seconds(value: str | int | float) -> float:
-    return parse_duration(value)
