@@ -41,22 +41,27 @@ def default_export_path(fmt: str, now: datetime | None = None) -> Path:
 
 # --- JSON Lines, JSON, CSV ------------------------------------------------------
 
-def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
+def _json_text(record: dict[str, Any] | str) -> str:
+    # Records may come already serialized (the store builds JSON in SQL).
+    return record if isinstance(record, str) else json.dumps(record, ensure_ascii=False)
+
+
+def write_jsonl(records: Iterable[dict[str, Any] | str], out: IO[str]) -> int:
     count = 0
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False))
+        out.write(_json_text(record))
         out.write("\n")
         count += 1
     return count
 
 
-def write_json(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
+def write_json(records: Iterable[dict[str, Any] | str], out: IO[str]) -> int:
     """One JSON array, written an element at a time."""
     count = 0
     out.write("[")
     for record in records:
         out.write("\n" if count == 0 else ",\n")
-        out.write(json.dumps(record, ensure_ascii=False))
+        out.write(_json_text(record))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count

@@ -65,6 +65,8 @@ def export(db_path, fmt, output, filters, since_last, force, quiet):
 
     if fmt == "warc":
         items, count_items = queries.iter_responses, queries.count_responses
+    elif fmt in ("jsonl", "json"):
+        items, count_items = queries.iter_filtered_json, queries.count_filtered
     else:
         items, count_items = queries.iter_filtered, queries.count_filtered
     with _progress(items(db, filters, window), fmt, enabled=not quiet and sys.stderr.isatty(),
