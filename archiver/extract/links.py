@@ -7,6 +7,7 @@ What counts as a story URL is judged by the URL's shape, never by a list of site
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -16,11 +17,10 @@ from archiver.normalize.urls import canonical_url
 _WS = re.compile(r"\s+")
 
 # class/id words of blocks that offer other stories next to the article.
-RELATED_BLOCK = re.compile(
-    r"related|read-?more|more-?(from|stories|news|articles|on)|recommend|also-?read|"
-    r"see-?also|similar|further|weitere|mehr-?zum|lesen-?sie|auch-?interessant|"
-    r"relacionad|tambien|te-?puede|correlat|articles?-?lies|voir-?aussi",
-    re.I,
+RELATED_BLOCK = (
+    "related", "readmore", "morefrom", "morestories", "morenews", "morearticles", "moreon", "recommend",
+    "alsoread", "seealso", "similar", "further", "weitere", "mehrzum", "lesensie", "auchinteressant",
+    "relacionad", "tambien", "tepuede", "correlat", "articleslies", "articlelies", "voiraussi",
 )
 # Headings that introduce such a block when the markup does not name it.
 RELATED_HEADING = re.compile(
@@ -32,14 +32,16 @@ RELATED_HEADING = re.compile(
     r"à lire aussi|lire aussi|sur le même sujet|leggi anche|articoli correlati)\s*:?$",
     re.I,
 )
-# Ancestors whose links are site furniture, not stories offered with this one.
-EXCLUDED_BLOCK = re.compile(
-    r"(^|[-_\s])(nav|navbar|navigation|menu|breadcrumbs?|header|masthead|footer|share|sharing|social|"
-    r"comments?|comment-?form|respond|reply|ad|ads|advert\w*|sponsor\w*|banner|taboola|outbrain|"
-    r"tags?|tag-?list|categor\w*|byline|author\w*|pagination|pager|newsletter|subscribe|login|"
-    r"signup|cookie\w*|consent|skip\w*|toolbar|widget-?area|sidebar-?nav|trending|most-?(read|popular))($|[-_\s])",
-    re.I,
+# Words (between - _ and spaces) of class/id values that mark site furniture.
+EXCLUDED_BLOCK = frozenset(
+    """
+    nav navbar navigation menu breadcrumb breadcrumbs header masthead footer share sharing social comment
+    comments commentform respond reply ad ads banner taboola outbrain tag tags taglist byline pagination
+    pager newsletter subscribe login signup consent toolbar trending mostread mostpopular
+    """.split()
 )
+EXCLUDED_PREFIXES = ("advert", "sponsor", "categor", "author", "cookie", "skip", "widgetarea", "sidebarnav")
+_MARKER_SPLIT = re.compile(r"[\s_-]+")
 # Listing and utility pages: never a story.
 NON_STORY_PATH = re.compile(
     r"/(tags?|topics?|themen|thema|category|categories|kategorie|categoria|section|sections|rubrik|"
@@ -105,7 +107,7 @@ def _base_url(tree, url: str) -> str:
     return url
 
 
-_MARKED = etree.XPath("//*[@class or @id or @role]")
+_MARKERS = etree.XPath("//@class | //@id | //@role")
 _FURNITURE = etree.XPath("//nav|//header|//footer|//form|//button|//select|//noscript")
 # Short elements that may title a block of links. The shallow-subtree tests come
 # first so the text length is only measured on small elements (all in C).
@@ -121,28 +123,56 @@ def furniture_elements(tree) -> set:
     return _classify_blocks(tree)[0]
 
 
+# The body extractor and the link extractor look at the same page one after the
+# other; the last page's classification is kept so the walk is done once. The
+# entry holds the tree itself, so its id cannot be reused while cached.
+_last_classified: list = [None, None]
+
+
 def _classify_blocks(tree) -> tuple[set, list]:
+    if _last_classified[0] is tree:
+        return _last_classified[1]
+    result = _classify_uncached(tree)
+    _last_classified[:] = [tree, result]
+    return result
+
+
+def _classify_uncached(tree) -> tuple[set, list]:
     """Links and paragraphs inside site furniture (menus, share bars, forms...), and
-    the blocks whose class or id says they offer related stories."""
+    the blocks whose class or id says they offer related stories.
+
+    The patterns are tried once per distinct attribute value (a page repeats a few
+    hundred of them over thousands of elements), and only the elements carrying a
+    matching value are looked at."""
+    furniture, related = [], []
+    for value in _MARKERS(tree):
+        verdict = _marker_verdict(str(value))
+        if verdict:
+            el = value.getparent()
+            if el.tag not in ("html", "body", "a"):
+                (related if verdict == "related" else furniture).append(el)
+    related_set = set(related)
     roots = list(_FURNITURE(tree))
-    related = []
-    verdicts: dict[str, tuple[bool, bool]] = {}  # class names repeat a lot on a page
-    for el in _MARKED(tree):
-        if el.tag in ("html", "body", "a"):
-            continue
-        marker = f"{el.get('class', '')} {el.get('id', '')} {el.get('role', '')}"
-        verdict = verdicts.get(marker)
-        if verdict is None:
-            is_related = bool(RELATED_BLOCK.search(marker))
-            verdict = verdicts[marker] = (not is_related and bool(EXCLUDED_BLOCK.search(marker)), is_related)
-        if verdict[0] and el.tag not in ("article", "main"):
-            roots.append(el)
-        elif verdict[1]:
-            related.append(el)
+    roots.extend(el for el in furniture if el.tag not in ("article", "main") and el not in related_set)
     excluded = set()
     for root in roots:
         excluded.update(root.iter("a", "p"))
-    return excluded, related
+    return excluded, list(dict.fromkeys(related))
+
+
+@lru_cache(maxsize=65536)
+def _marker_verdict(value: str) -> str:
+    """"related", "furniture" or "" for one class, id or role value."""
+    words = _MARKER_SPLIT.split(value.lower())
+    squashed = "".join(words)
+    if any(w in squashed for w in RELATED_BLOCK):
+        return "related"
+    # compound words too: "comment-form" -> "commentform", "most-read" -> "mostread"
+    pairs = [a + b for a, b in zip(words, words[1:])]
+    for word in (*words, *pairs):
+        if word in EXCLUDED_BLOCK or word.startswith(EXCLUDED_PREFIXES):
+            return "furniture"
+    return ""
 
 
 def _body_container(tree, excluded: set):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections import Counter
 
 import lxml.html
 import trafilatura
@@ -45,6 +44,7 @@ TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_
 PRECISE = {"favor_precision": True}
 CONTAINER_COVERED = 0.85
 CONTAINER_DISAGREES = 0.2
+CONTAINER_MIN_SHINGLES = 150  # below this the container may be a teaser box, not the article
 
 # Shares of 4-word shingles, tuned on the development sets.
 MIN_STRUCTURED_WORDS = 30
@@ -60,7 +60,7 @@ def extract_body(tree, html: str, url: str, *, structured_body: str | None = Non
     ("json-ld" | "dom" | "heuristic")."""
     paragraphs, label = _best_candidate(tree, url, structured_body)
     if paragraphs:
-        lead = _visible_lead(tree)
+        lead = _visible_lead(tree, html)
         if lead and _share_in(lead, _shingles(" ".join(paragraphs))) < PARAGRAPH_VOUCHED:
             paragraphs = [lead, *paragraphs]
     return "\n\n".join(paragraphs), label
@@ -107,10 +107,18 @@ def _main_container(tree):
 
 
 def _dom_paragraphs(tree, url: str, container) -> list[str]:
+    """trafilatura's reading of the page, as cheap as the page allows: the fast
+    precision pass is enough when it covers a sizeable article container; the
+    full precision pass (with its readability comparison) and the balanced pass
+    are run only on the pages where it does not."""
+    own = _shingles(" ".join(_container_paragraphs(container))) if container is not None else set()
+    if len(own) >= CONTAINER_MIN_SHINGLES:
+        fast = _trafilatura_paragraphs(tree, url, **PRECISE, fast=True)
+        if _coverage(own, fast) >= CONTAINER_COVERED:
+            return fast
     precise = _trafilatura_paragraphs(tree, url, **PRECISE)
     if container is None:
         return precise
-    own = _shingles(" ".join(_container_paragraphs(container)))
     covered = _coverage(own, precise)
     # not at all covered: the two disagree on where the article is, and the
     # container guess is the weaker of the two
@@ -123,22 +131,22 @@ def _dom_paragraphs(tree, url: str, container) -> list[str]:
     return balanced if gain_in > gain_out else precise
 
 
-def _split_by(paragraphs: list[str], reference: Counter) -> tuple[int, int]:
+def _split_by(paragraphs: list[str], reference: set) -> tuple[int, int]:
     """How many of the paragraphs' shingles are in the reference, and how many not."""
     sh = _shingles(" ".join(paragraphs))
-    inside = sum((sh & reference).values())
-    return inside, sum(sh.values()) - inside
+    inside = len(sh & reference)
+    return inside, len(sh) - inside
 
 
 def _container_paragraphs(container) -> list[str]:
     return [t for p in container.iter("p") if len(t := _fold(p.text_content())) >= MIN_PARAGRAPH_CHARS]
 
 
-def _coverage(reference: Counter, paragraphs: list[str]) -> float:
-    total = sum(reference.values())
+def _coverage(reference: set, paragraphs: list[str]) -> float:
+    total = len(reference)
     if not total:
         return 1.0
-    return sum((reference & _shingles(" ".join(paragraphs))).values()) / total
+    return len(reference & _shingles(" ".join(paragraphs))) / total
 
 
 def _trim_to_container(paragraphs: list[str], container) -> list[str]:
@@ -160,6 +168,9 @@ def _trim_to_container(paragraphs: list[str], container) -> list[str]:
     return paragraphs[: last + 1]
 
 
+# Text a reader sees: script data often repeats the article (Next.js state) and
+# would vouch for any JSON-LD text.
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script or parent::style or parent::noscript)]")
 _DESCRIPTION = etree.XPath(
     "//head/meta[@property='og:description' or @name='description' or @name='twitter:description']/@content"
 )
@@ -169,16 +180,18 @@ LEAD_MIN_CHARS = 40
 LEAD_MAX_EXCESS = 1.15  # the element may hold a little more than the description (a dateline), not a headline
 
 
-def _visible_lead(tree) -> str | None:
+def _visible_lead(tree, html: str) -> str | None:
     """The standfirst shown above the text: the page's description, when the page
     also prints it. trafilatura often leaves it out as part of the header."""
+    body_start = max(html.find("<body"), 0)
     for desc in _DESCRIPTION(tree):
         desc = _fold(desc)
         if len(desc) < LEAD_MIN_CHARS:
             continue
         # a key without quotes or apostrophes, which pages and meta tags write differently
         key = re.split(r"[\"'’‘“”„«»]", desc)[0][:40]
-        if len(key) < 20:
+        # cheap test on the markup first: most pages never print their description
+        if len(key) < 20 or html.find(key, body_start) < 0:
             continue
         for node in _TEXT_CONTAINING(tree, key=key):
             el = node.getparent()
@@ -286,7 +299,7 @@ def _structured_is_plausible(structured: list[str], dom: list[str], tree) -> boo
     d_words = _TOKEN.findall(" ".join(dom).lower())
     if len(s_words) < STRUCTURED_MIN_SHARE * len(d_words):
         return False
-    page_words = set(_TOKEN.findall(tree.text_content().lower()))
+    page_words = set(_TOKEN.findall(" ".join(_VISIBLE_TEXT(tree)).lower()))
     shared = sum(1 for w in s_words if w in page_words)
     return shared >= STRUCTURED_ON_PAGE * len(s_words)
 
@@ -298,7 +311,7 @@ def _merge(dom: list[str], structured: list[str]) -> list[str] | None:
     d_sh = _shingles(" ".join(dom))
     if not s_sh:
         return None
-    if sum((s_sh & d_sh).values()) < DOM_MISSED_MOST * sum(s_sh.values()):
+    if len(s_sh & d_sh) < DOM_MISSED_MOST * len(s_sh):
         return structured
     vouched = [_share_in(p, s_sh) >= PARAGRAPH_VOUCHED for p in dom]
     if not any(vouched):
@@ -312,17 +325,17 @@ def _merge(dom: list[str], structured: list[str]) -> list[str] | None:
     return kept
 
 
-def _shingles(text: str, n: int = 4) -> Counter:
+def _shingles(text: str) -> set:
+    """The text's distinct 4-word shingles (the benchmark's unit of comparison)."""
     toks = _TOKEN.findall(text.lower())
-    if len(toks) < n:
-        return Counter([tuple(toks)]) if toks else Counter()
-    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    if len(toks) < 4:
+        return {tuple(toks)} if toks else set()
+    return set(zip(toks, toks[1:], toks[2:], toks[3:]))
 
 
-def _share_in(para: str, reference: Counter) -> float:
+def _share_in(para: str, reference: set) -> float:
     sh = _shingles(para)
-    total = sum(sh.values())
-    return sum((sh & reference).values()) / total if total else 0.0
+    return len(sh & reference) / len(sh) if sh else 0.0
 
 
 def _fold(text: str) -> str:
