@@ -7,14 +7,19 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from archiver.items import ArticleItem, FailedFetch, Unchanged
 from archiver.normalize.urls import canonical_url, site_of
 from archiver.record import content_hash, word_count
+from archiver.store.schema import ArchiveError
 from archiver.store.writer import FAILED, SKIPPED, UNCHANGED, ArchiveWriter, Fetched
 
 logger = logging.getLogger(__name__)
+
+# A run that stopped because the archive could not be written.
+ARCHIVE_ERROR = "archive_error"
 
 
 class NormalizePipeline:
@@ -58,6 +63,7 @@ class StorePipeline:
         self.keep_raw = keep_raw
         self.writer: ArchiveWriter | None = None
         self._timer: task.LoopingCall | None = None
+        self.error: str | None = None  # the first write error; the crawl stops on it
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -84,24 +90,42 @@ class StorePipeline:
         )
         self.stats.set_value("archiver/run_id", run_id)
         self.stats.set_value("archiver/db", self.db_path)
-        self._timer = task.LoopingCall(self.writer.flush)
+        self._timer = task.LoopingCall(self._flush)
         self._timer.start(self.batch_seconds, now=False)
 
     def close_spider(self):
         if self._timer and self._timer.running:
             self._timer.stop()
-        self.writer.flush()
+        self._flush()
 
     def spider_closed(self, spider, reason):
         if self.writer is None:
             return
         # "shutdown" is Ctrl-C or SIGTERM: Scrapy's graceful stop.
         status = "finished" if reason == "finished" else ("interrupted" if reason == "shutdown" else reason)
-        self.writer.finish_run(status)
+        try:
+            self.writer.finish_run(ARCHIVE_ERROR if self.error else status)
+        except ArchiveError as exc:
+            logger.error("%s: the run could not be recorded as ended", exc)
         self.writer.close()
         self.writer = None
 
+    def _flush(self) -> None:
+        """Write what is buffered. A write error (disk full, read-only file) stops
+        the crawl: every later page would be fetched only to be lost."""
+        if self.error:
+            return
+        try:
+            self.writer.flush()
+        except ArchiveError as exc:
+            self.error = str(exc)
+            self.stats.set_value("archiver/error", self.error)
+            logger.error("%s; stopping the crawl (the pages of this batch were not archived)", exc)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=ARCHIVE_ERROR))
+
     def process_item(self, item):
+        if self.error:
+            raise DropItem(f"not archived: {self.error}")
         if isinstance(item, FailedFetch):
             self.writer.add_outcome(item.url, FAILED, item.reason, item.status)
             self._maybe_flush()
@@ -136,4 +160,4 @@ class StorePipeline:
 
     def _maybe_flush(self):
         if self.writer.pending >= self.batch_size:
-            self.writer.flush()
+            self._flush()

@@ -15,27 +15,14 @@ import pytest
 
 from tests.conftest import FAST
 from tests.support import procs
-from tests.support.pages import article_html, html_page
-from tests.support.server import FixtureSite, Page
+from tests.support.bulk import N_PAGES, many_articles, write_urls
+from tests.support.server import FixtureSite
 
-N_PAGES = 300
 BATCH = 25
 
 
-def many_articles(n: int = N_PAGES) -> dict[str, Page]:
-    pages = {f"/news/story-{i}.html": html_page(article_html(i)) for i in range(1, n + 1)}
-    pages["/robots.txt"] = Page(b"User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"})
-    return pages
-
-
-def crawl_args(site: FixtureSite, *extra: str) -> list[str]:
+def crawl_args(*extra: str) -> list[str]:
     return ["crawl", "-i", "urls.txt", "--db", "a.db", *FAST, *extra]
-
-
-def write_urls(site: FixtureSite, tmp_path) -> list[str]:
-    urls = [f"{site.url}/news/story-{i}.html" for i in range(1, N_PAGES + 1)]
-    (tmp_path / "urls.txt").write_text("\n".join(urls) + "\n")
-    return urls
 
 
 def article_paths_requested(site: FixtureSite, since: int = 0) -> list[str]:
@@ -53,7 +40,7 @@ def killed(tmp_path_factory):
     with FixtureSite(many_articles()) as site:
         write_urls(site, tmp)
         # Size-triggered batches only, so what reached the disk is whole batches.
-        proc = procs.start(crawl_args(site, "-s", f"ARCHIVER_BATCH_SIZE={BATCH}", "-s", "ARCHIVER_BATCH_SECONDS=600",
+        proc = procs.start(crawl_args("-s", f"ARCHIVER_BATCH_SIZE={BATCH}", "-s", "ARCHIVER_BATCH_SECONDS=600",
                                       "-s", "LOG_LEVEL=DEBUG"), tmp)
         reached = procs.wait_until(lambda: procs.count_rows(tmp / "a.db", "SELECT COUNT(*) FROM articles") >= 2 * BATCH,
                                    timeout=90)
@@ -71,7 +58,7 @@ def killed(tmp_path_factory):
         db.close()
         processed = first.stderr.count("Scraped from") + first.stderr.count("Dropped:")
         before_rerun = len(site.paths_requested())
-        second = procs.run(crawl_args(site), tmp, timeout=120)
+        second = procs.run(crawl_args(), tmp, timeout=120)
         refetched = [p for p in article_paths_requested(site, before_rerun)
                      if f"{site.url}{p}" in state["stored_urls"]]
         db = sqlite3.connect(tmp / "a.db")
@@ -123,7 +110,7 @@ def test_a_stop_signal_writes_pending_pages_and_records_an_interrupted_run(tmp_p
     with FixtureSite(many_articles()) as site:
         write_urls(site, tmp_path)
         # Nothing is written before the end unless the stop flushes it.
-        proc = procs.start(crawl_args(site, "-s", "ARCHIVER_BATCH_SIZE=10000", "-s", "ARCHIVER_BATCH_SECONDS=600",
+        proc = procs.start(crawl_args("-s", "ARCHIVER_BATCH_SIZE=10000", "-s", "ARCHIVER_BATCH_SECONDS=600",
                                       "-s", "LOG_LEVEL=DEBUG"), tmp_path)
         assert procs.wait_until(lambda: proc.poll() is not None or len(article_paths_requested(site)) >= 40, 90)
         procs.send(proc, sig)
@@ -166,3 +153,120 @@ def test_a_batch_is_written_whole_or_not_at_all(tmp_path):
     assert counts == dict.fromkeys(counts, 0)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     writer.close()
+
+
+# --- a disk that fills up, an archive that cannot be written ------------------
+
+def _snapshot(db_path) -> dict:
+    db = sqlite3.connect(db_path)
+    try:
+        assert one(db, "PRAGMA integrity_check") == "ok"
+        return {t: one(db, f"SELECT COUNT(*) FROM {t}")
+                for t in ("articles", "article_versions", "responses", "run_pages", "fetches")}
+    finally:
+        db.close()
+
+
+def test_a_full_disk_is_a_clear_error_and_rolls_the_batch_back(tmp_path):
+    from archiver.store.schema import ArchiveError
+    from archiver.store.writer import ArchiveWriter
+
+    writer = ArchiveWriter(tmp_path / "a.db")
+    writer.start_run(spider="article", mode="urls")
+    # SQLite's own page limit: the file cannot grow, exactly as on a full disk.
+    pages = writer.db.execute("PRAGMA page_count").fetchone()[0]
+    writer.db.execute(f"PRAGMA max_page_count = {pages + 2}")
+    for n in range(1, 40):
+        writer.add_article(_page(n, f"http://127.0.0.1:9/news/{n}.html"))
+    with pytest.raises(ArchiveError, match="full"):
+        writer.flush()
+    writer.close()
+    assert _snapshot(tmp_path / "a.db") == dict.fromkeys(("articles", "article_versions", "responses",
+                                                          "run_pages", "fetches"), 0)
+
+
+def _file_size_limit(limit: int):
+    import resource
+
+    def apply():
+        # Past the limit a write fails with EFBIG instead of killing the process.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_crawl_that_fills_the_disk_stops_with_a_clear_error(tmp_path):
+    with FixtureSite(many_articles(200)) as site:
+        write_urls(site, tmp_path, 200)
+        first = procs.run(["crawl", f"{site.url}/news/story-1.html", "--db", "a.db", *FAST], tmp_path)
+        assert first.returncode == 0, first.stderr
+        before = _snapshot(tmp_path / "a.db")
+        # Room for a few batches, not for 200 pages.
+        limit = (tmp_path / "a.db").stat().st_size + 400_000
+        result = procs.run(crawl_args(), tmp_path, timeout=120, preexec_fn=_file_size_limit(limit))
+    assert result.returncode == 1
+    assert "cannot write to the archive a.db" in result.stderr and "disk full" in result.stderr
+    assert "Traceback" not in result.stderr
+    after = _snapshot(tmp_path / "a.db")
+    # Whole batches only: each stored article has its version, raw response and run page.
+    new = {t: after[t] - before[t] for t in after}
+    assert new["articles"] == new["article_versions"] == new["responses"] < 200
+    db = sqlite3.connect(tmp_path / "a.db")
+    status = db.execute("SELECT status FROM runs ORDER BY id DESC").fetchone()[0]
+    assert status in ("archive_error", "running")
+
+
+class ReadOnly:
+    """Makes files and folders read-only, for root too (chattr +i); `undo` puts them back."""
+
+    def __init__(self):
+        self.made: list = []
+
+    def apply(self, *paths) -> None:
+        import os
+        import shutil
+        import subprocess
+
+        for path in paths:
+            if os.geteuid() == 0:
+                if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(path)]).returncode:
+                    pytest.skip("running as root without chattr: nothing is read-only")
+            else:
+                path.chmod(0o555 if path.is_dir() else 0o444)
+            self.made.append(path)
+
+    def undo(self) -> None:
+        import os
+        import subprocess
+
+        while self.made:
+            path = self.made.pop()
+            if os.geteuid() == 0:
+                subprocess.run(["chattr", "-i", str(path)])
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@pytest.fixture
+def read_only():
+    state = ReadOnly()
+    yield state
+    state.undo()
+
+
+def test_a_read_only_archive_is_a_clear_error_before_any_fetch(tmp_path, read_only):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with FixtureSite(many_articles(5)) as site:
+        first = procs.run(["crawl", f"{site.url}/news/story-1.html", "--db", "ro/a.db", *FAST], tmp_path)
+        assert first.returncode == 0, first.stderr
+        before = _snapshot(folder / "a.db")
+        read_only.apply(folder / "a.db", folder)
+        fetched = len(site.paths_requested())
+        result = procs.run(["crawl", f"{site.url}/news/story-2.html", "--db", "ro/a.db", *FAST], tmp_path)
+        assert len(site.paths_requested()) == fetched  # refused before fetching anything
+    read_only.undo()
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error:") and "ro/a.db" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert _snapshot(folder / "a.db") == before

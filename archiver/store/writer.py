@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from archiver.store.schema import connect
+from archiver.store.schema import ArchiveError, connect
 
 # Outcomes a page can have in a run; the summary counts them.
 ARCHIVED, UPDATED, UNCHANGED, SKIPPED, FAILED = "archived", "updated", "unchanged", "skipped", "failed"
@@ -24,6 +25,17 @@ _ARTICLE_COLUMNS = (
 )
 _VERSION_COLUMNS = ("title", "byline", "authors", "published_at", "modified_at", "body", "content_hash")
 _JSON_COLUMNS = ("authors", "tags", "related_links", "provenance")
+
+
+def write_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:
+    """A failed write as a message a person can act on (nothing of the batch was kept)."""
+    text = str(exc)
+    hint = ""
+    if "full" in text or "I/O" in text:
+        hint = " (is the disk full?)"
+    elif "readonly" in text or "read-only" in text:
+        hint = " (is the file or its folder read-only?)"
+    return ArchiveError(f"cannot write to the archive {path}: {text}{hint}")
 
 
 def utcnow() -> str:
@@ -55,6 +67,7 @@ class ArchiveWriter:
     """The single writer of a crawl: buffers pages and writes them a batch at a time."""
 
     def __init__(self, path: str | Path, *, keep_raw: bool = True):
+        self.path = path
         self.db = connect(path)
         self.keep_raw = keep_raw
         self._articles: list[Fetched] = []
@@ -82,8 +95,11 @@ class ArchiveWriter:
         self.flush()
         if self.run_id is None:
             return
-        with self.db.conn:
-            self.db["runs"].update(self.run_id, {"ended_at": utcnow(), "status": status, **self._counts()})
+        try:
+            with self._transaction():
+                self.db["runs"].update(self.run_id, {"ended_at": utcnow(), "status": status, **self._counts()})
+        except sqlite3.Error as exc:
+            raise write_error(self.path, exc) from exc
 
     def _counts(self) -> dict[str, int]:
         counts = dict.fromkeys(OUTCOMES, 0)
@@ -115,15 +131,18 @@ class ArchiveWriter:
             return
         articles, outcomes = self._articles, self._outcomes
         self._articles, self._outcomes = [], []
-        with self._transaction():
-            for page in articles:
-                article_id, outcome = self._store_article(page)
-                self._record_page(page.requested_url, outcome, None, page.status, article_id, page)
-            for item in outcomes:
-                article_id = self._touch_unchanged(item.url) if item.status == 304 else None
-                self._record_page(item.url, item.outcome, item.reason, item.status, article_id, None)
-            if self.run_id is not None:
-                self.db["runs"].update(self.run_id, self._counts())
+        try:
+            with self._transaction():
+                for page in articles:
+                    article_id, outcome = self._store_article(page)
+                    self._record_page(page.requested_url, outcome, None, page.status, article_id, page)
+                for item in outcomes:
+                    article_id = self._touch_unchanged(item.url) if item.status == 304 else None
+                    self._record_page(item.url, item.outcome, item.reason, item.status, article_id, None)
+                if self.run_id is not None:
+                    self.db["runs"].update(self.run_id, self._counts())
+        except sqlite3.Error as exc:
+            raise write_error(self.path, exc) from exc
 
     @contextmanager
     def _transaction(self):

@@ -29,12 +29,13 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "ARCHIVER_DB"}
 
 
-def start(args: list[str], cwd: Path) -> subprocess.Popen:
+def start(args: list[str], cwd: Path, *, preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen:
     """Start `archiver ARGS` with its output in files under cwd (no pipe can fill up)."""
     stamp = f"{time.monotonic_ns()}"
     out = open(cwd / f"stdout-{stamp}.txt", "w+")
     err = open(cwd / f"stderr-{stamp}.txt", "w+")
-    proc = subprocess.Popen([*archiver_cmd(), *args], cwd=cwd, env=clean_env(), stdout=out, stderr=err, text=True)
+    proc = subprocess.Popen([*archiver_cmd(), *args], cwd=cwd, env=clean_env(), stdout=out, stderr=err, text=True,
+                            preexec_fn=preexec_fn)
     proc.out_file, proc.err_file = out, err  # type: ignore[attr-defined]
     return proc
 
@@ -67,8 +68,8 @@ def finish(proc: subprocess.Popen, timeout: float) -> Finished:
                     usage.ru_maxrss / 1024, timed_out.is_set())
 
 
-def run(args: list[str], cwd: Path, timeout: float = 120) -> Finished:
-    return finish(start(args, cwd), timeout)
+def run(args: list[str], cwd: Path, timeout: float = 120, **kwargs) -> Finished:
+    return finish(start(args, cwd, **kwargs), timeout)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
