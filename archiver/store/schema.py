@@ -183,6 +183,26 @@ class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 
 
+def _migrate(db: sqlite_utils.Database) -> None:
+    """Apply pending migrations under one write lock taken at once (IMMEDIATE).
+
+    Two processes opening a new archive together would otherwise both start
+    creating tables, and one fails at once with "database is locked" (SQLite
+    cannot wait for a read transaction that wants to become a write).
+    """
+    if not migrations.pending(db):
+        return
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout for the other one
+    try:
+        migrations.apply(db)  # re-reads what is pending, now under the lock
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
     """Open the archive; a writable open creates it and applies migrations."""
     path = Path(path)
@@ -205,7 +225,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        migrations.apply(db)
+        _migrate(db)
         return db
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
