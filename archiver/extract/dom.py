@@ -23,7 +23,8 @@ _ELSEWHERE = re.compile(
     re.I,
 )
 _BYLINE_ATTR = re.compile(
-    r"byline|by-line|author|autor|auteur|writer|creator|reporter|journalist|contributor|article-by|posted-by"
+    r"byline|by-line|author|autor|auteur|authname|auth-name|writer|creator|reporter|journalist|contributor"
+    r"|article-by|posted-by"
     r"|postedby|verfasser|credit",
     re.I,
 )
@@ -31,7 +32,9 @@ _NOT_BYLINE_ATTR = re.compile(r"avatar|image|img|photo|bio|description|desc|soci
 _DATE_ATTR = re.compile(r"date|time|publish|posted|dateline|timestamp|zeit|datum|fecha|meta|byline|info", re.I)
 _MODIFIED_ATTR = re.compile(r"modif|updat|edited|aktualisiert|revis", re.I)
 _PUBLISHED_ATTR = re.compile(r"publish|created|posted|pubdate|erschienen|veroeffentlicht|issued", re.I)
-_BY_LINE = re.compile(r"^\s*(?:written\s+by|posted\s+by|by|von|par|por|door|di|av|af)\s+\S", re.I)
+_BY_LINE = re.compile(
+    r"^\s*\(?(?:(?:written|posted|reporting|reported|story|text|words)\s+by|by|von|par|por|door|di|av|af)\s+\S", re.I
+)
 _UPDATED_TEXT = re.compile(r"\b(?:updated|modified|aktualisiert|mis à jour|actualizado|aggiornato|last edited)\b", re.I)
 _PUBLISHED_TEXT = re.compile(r"\b(?:published|posted|erschienen|veröffentlicht|publié|publicado|pubblicato|on)\b", re.I)
 
@@ -223,9 +226,15 @@ def _attribute_bylines(tree) -> list:
     return out
 
 
+_BY_LINE_ELEMENTS = etree.XPath(
+    "//p | //span | //div[not(.//div or .//p)] | //strong | //em | //i | //address | //td | //font | //b"
+    " | //h3 | //h4 | //h5 | //h6 | //li"
+)
+
+
 def _by_lines(tree) -> list:
     out = []
-    for el in tree.xpath("//p | //span | //div[not(.//div or .//p)] | //strong | //em | //address | //td | //font | //b"):
+    for el in _BY_LINE_ELEMENTS(tree):
         text = el.text or ""
         if not _BY_LINE.match(text) and not _BY_LINE.match(_text(el)[:40]):
             continue

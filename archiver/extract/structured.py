@@ -185,6 +185,13 @@ def json_ld_fields(objects: list[dict], url: str | None = None) -> dict:
         if types & {"newsmediaorganization", "organization"} and not fields.get("org_name"):
             fields["org_name"] = _first_str(obj.get("name"))
     if article is None:
+        # Yoast-style graphs without an Article still credit the WebPage.
+        page = next((o for o in objects if set(_type_names(o)) & {"webpage", "itempage"}
+                     and (o.get("author") or o.get("datePublished"))), None)
+        if page is not None:
+            fields["authors"] = _names(page.get("author"), ids)
+            fields["published"] = _first_str(page.get("datePublished"))
+            fields["modified"] = _first_str(page.get("dateModified"))
         return fields
     fields["types"] = _type_names(article)
     fields["title"] = _first_str(article.get("headline")) or _first_str(article.get("name"))
