@@ -40,7 +40,9 @@ _HTML_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockq
 
 # trafilatura's precision mode leaves out more page chrome; when it also leaves out
 # much of the article container's own paragraphs, its balanced mode is run too.
-TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": False}
+# Tables are left out: on news pages they are spec sheets, standings and
+# schedules that the archive's readers of the text do not miss.
+TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": False, "with_metadata": False}
 PRECISE = {"favor_precision": True}
 CONTAINER_COVERED = 0.85
 CONTAINER_DISAGREES = 0.2
