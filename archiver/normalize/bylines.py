@@ -85,7 +85,10 @@ _ORG_WORDS = re.compile(
     r"\b(?:news|press|agency|agence|associated|reuters|afp|dpa|apa|kna|epd|sid|ansa|efe|upi|pa media|bloomberg"
     r"|staff|team|desk|redaktion|rédaction|redacción|redazione|newsroom|times|post|online|media|service|services"
     r"|network|group|wire|bureau|editorial|magazine|journal|daily|tribune|herald|gazette|radio|tv|television"
-    r"|broadcasting|corporation|inc|ltd|llc|gmbh|voice of america|voa|bbc|cnn|nbc|abc|cbs|npr|dw)\b",
+    r"|broadcasting|corporation|inc|ltd|llc|gmbh|voice of america|voa|bbc|cnn|nbc|abc|cbs|npr|dw"
+    r"|report|today|channel|weekly|monthly|review|digest|insider|observer|chronicle|courier|telegraph|telegram"
+    r"|guardian|independent|examiner|inquirer|dispatch|sentinel|mirror|standard|bulletin|zeitung|kurier|blatt"
+    r"|rundschau|nachrichten|allgemeine|presse|anzeiger|tagblatt|quotidien|diario|corriere|gazzetta|redaktion)\b",
     re.I,
 )
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
@@ -194,6 +197,8 @@ def is_name(text: str | None) -> bool:
     lower = [w for w in letters if w[0].islower() and w not in _PARTICLES]
     if letters and all(w[0].islower() for w in letters):
         return False
+    if _ORG_WORDS.search(text) and len(words) <= 6:  # "Guardian staff reporter", "FOCUS online"
+        return True
     if " " not in text and len(text) > 20:  # a run of CJK text, not a name
         return False
     return len(lower) <= max(1, len(letters) // 3) if len(letters) > 1 else not lower
@@ -207,11 +212,12 @@ def split_authors(text: str | None, *, fix_case: bool = True) -> list[str]:
     byline = normalize_byline(text)
     if not byline:
         return []
-    names = []
-    for part in _SPLIT.split(byline):
-        name = _clean_name(part, fix_case)
-        if name:
-            names.append(name)
+    parts = _SPLIT.split(byline)
+    names = [n for n in (_clean_name(p, fix_case) for p in parts) if n]
+    if len(parts) >= 3:
+        # "News, Portugal, Business, Property": a list of single words is a
+        # list of sections or tags, not of people (agencies excepted).
+        names = [n for n in names if _full_name(n) or is_agency(n) or " " in n]
     return names
 
 
