@@ -45,6 +45,11 @@ REAL = "The council voted on Tuesday to rebuild the old pier after a long debate
         "Updated: March 5, 2024 10:31 am ET",
         "Stand: 22.04.2024, 06:00 Uhr",
         "The old pier at dawn on Monday. (Photo: Sam Lee/Coastal Courier)",
+        "More from The Coastal Courier",
+        "Don't Miss:",
+        "02:57 Min.. Verfügbar bis 06.05.2024.",
+        "Storm damage bill reaches new high Storm damage bill reaches new high",
+        "Deine Privatsphäre-Einstellungen verhindern das Laden und Anzeigen aller externen Inhalte.",
         "Harbours are busy again pic.twitter.com/AbCdEf123— Chief Brooks (@ChiefBrooks) December 22, 2023",
     ],
 )
@@ -71,6 +76,8 @@ def test_boilerplate_line_dropped(line):
         "Watch the video below to see the storm arrive over the harbour.",
         "Jane Doe is a fisherwoman who has worked in the harbour for 30 years.",
         "March 2024",
+        "The 12:30 ferry was cancelled because of the storm.",
+        "We accept that the external content of the report will load the budget further.",
     ],
 )
 def test_real_sentences_kept(sentence):

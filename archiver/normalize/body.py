@@ -77,7 +77,10 @@ BOILERPLATE_LINES = [
         r"related (videos|topics)|sponsored links?|promoted( stories| content)?|around the web|from our partners|"
         r"meistgelesen|meistgelesene artikel|empfehlungen|top-themen|themen|das könnte sie auch interessieren|"
         r"lo más leído|más noticias|les plus lus|czytaj (więcej|też|także)|les også|läs också|læs også|"
-        r"lue myös|přečtěte si také|leggi anche|artikel|článek)",
+        r"lue myös|přečtěte si také|leggi anche|artikel|článek|don'?t miss|read next|more from [\w .'’-]{1,40}|"
+        r"mehr von [\w .'’-]{1,40}|más de [\w .'’-]{1,40}|plus de [\w .'’-]{1,40})",
+        # a video player's duration and availability line
+        r"\(?\d{1,2}:\d{2}(:\d{2})?\)?( min\.?| minuten| mins?)?\.*( verfügbar bis [\d.]+\.?| available until .{1,30})?",
         r"(les også|läs också|læs også|lue myös|czytaj (więcej|też|także)|přečtěte si (také|též)|zum artikel)"
         r"\s*:.{1,150}",
         # embeds that left only their placeholder text
@@ -177,7 +180,7 @@ def is_boilerplate(para: str) -> bool:
     if EMBEDDED_POST.search(para):
         return True
     if len(para) > MAX_BOILERPLATE_LEN:
-        return len(para) <= 300 and bool(CAPTION_CREDIT.match(para))
+        return len(para) <= 300 and (bool(CAPTION_CREDIT.match(para)) or _is_consent_placeholder(para))
     line = para.strip(_TRIM)
     if any(p.fullmatch(line) for p in BOILERPLATE_LINES):
         return True
@@ -185,7 +188,29 @@ def is_boilerplate(para: str) -> bool:
         return True
     if len(line) <= 80 and (BYLINE_LINE.fullmatch(line) or _is_dateline(line)):
         return True
+    if _is_doubled(line) or _is_consent_placeholder(line):
+        return True
     return len(para) <= 300 and bool(CAPTION_CREDIT.match(para))
+
+
+def _is_doubled(line: str) -> bool:
+    # "Title Title": a teaser card's image text and link text run together
+    half = len(line) // 2
+    return len(line) >= 20 and line[:half].strip() == line[half:].strip() and " " in line[:half].strip()
+
+
+def _is_consent_placeholder(line: str) -> bool:
+    low = line.lower()
+    return any(w in low for w in _EXTERNAL_CONTENT) and any(w in low for w in _PRIVACY_WORDS)
+
+
+# Placeholders left where a blocked embed would be: they speak of external
+# content and of privacy settings in one breath.
+_EXTERNAL_CONTENT = ("externe inhalte", "externer inhalt", "externen inhalt", "external content",
+                     "third-party content", "drittanbieter", "contenido externo", "contenu externe",
+                     "embedded content", "eingebettete inhalte")
+_PRIVACY_WORDS = ("einstellung", "settings", "cookie", "consent", "zustimm", "datenschutz", "privacy",
+                  "privatsphäre", "tracking", "consentimiento", "confidentialité")
 
 
 def _is_dateline(line: str) -> bool:
