@@ -78,7 +78,8 @@ def _best_candidate(tree, url: str, structured_body: str | None) -> tuple[list[s
             return merged, "json-ld"
     if dom:
         return dom, "dom"
-    return [], "heuristic"
+    # trafilatura found nothing it trusts: the container's own paragraphs
+    return (_container_paragraphs(container) if container is not None else []), "heuristic"
 
 
 MIN_PARAGRAPH_CHARS = 25
