@@ -168,6 +168,7 @@ def byline_candidates(tree) -> list[str]:
                        '[not(.//*[@itemprop="name"])]'),
             [a for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " author ")]')],
             _attribute_bylines(tree),
+            _AUTHOR_PAGE_LINKS(tree)[: MAX_CANDIDATES * 2],
             _by_lines(tree),
         )
     except Exception:
@@ -179,6 +180,16 @@ def byline_candidates(tree) -> list[str]:
             block = _byline_block(named[0][0])
             return [text for el, text in named if el is named[0][0] or _inside(el, block)][:MAX_CANDIDATES]
     return []
+
+
+# Links to an author's page ("/author/jane-doe/") name the author even when no
+# class says "byline".
+_AUTHOR_PAGE_LINKS = etree.XPath(
+    "//a[contains(@href, '/author/') or contains(@href, '/authors/') or contains(@href, '/autor/')"
+    " or contains(@href, '/autoren/') or contains(@href, '/auteur/') or contains(@href, '/journalist/')"
+    " or contains(@href, '/reporter/') or contains(@href, '/staff/') or contains(@href, '/bios/')"
+    " or contains(@href, '/profile/') or contains(@href, '/people/')]"
+)
 
 
 def _byline_text(el) -> str:

@@ -22,6 +22,8 @@ _PREFIX = re.compile(
     r"|a cura di|redaktion|reporter)\s*[:\-–—]?\s+",
     re.I,
 )
+# "BySaima Sidik": markup put "By" and the name in separate elements.
+_GLUED_BY = re.compile(r"^(?:By|BY|Von|VON)(?=[A-Z][a-z])")
 # Job titles that follow a name; they credit a role, not a person.
 _ROLES = (
     "associated press writer|ap writer|staff writers?|staff reporters?|senior writer"
@@ -119,6 +121,7 @@ def _clean(text: str | None) -> str:
 def normalize_byline(text: str | None) -> str | None:
     """A byline as a reader would write it: no "By", e-mail, handle or date."""
     text = _clean(text)
+    text = _GLUED_BY.sub("", text)
     for _ in range(3):
         stripped = _PREFIX.sub("", text).strip(" ,;:|-–—·•*")
         if stripped == text:
