@@ -61,6 +61,8 @@ PARA = "<p>" + "Filler words for a paragraph that is long enough to count. " * 2
         ("/media/ministers-meet-over-water-deal.jpg", False),
         ("https://ads.example.net/click?dest=https%3A%2F%2Fshop.example%2Fbig-sale-today-only", False),
         ("/world/2024/05/01/some-long-story-title#comments", False),
+        ("/41418-about-us.html", False),
+        ("https://shop.example.com/products/blue-harbour-rain-jacket-large", False),
     ],
 )
 def test_story_url_rules(href, kept):
@@ -82,6 +84,15 @@ def test_read_more_heading_block_without_class_names():
         '<p><a href="https://news.example.org/sport/final-ends-in-a-draw-after-extra-time">Final ends in a draw</a></p>'
     )
     assert _links_of(html) == ["https://news.example.org/sport/final-ends-in-a-draw-after-extra-time"]
+
+
+def test_picture_credit_links_left_out():
+    html = (
+        f'{PARA}</p><figure><img src="/a.jpg"><figcaption>Photo: '
+        '<a href="https://photos.example.com/photo/harbour-at-dawn-with-boats_60363217.htm">Stock Photos</a>'
+        "</figcaption></figure>"
+    )
+    assert _links_of(html) == []
 
 
 def test_does_not_mutate_tree():

@@ -47,7 +47,14 @@ NON_STORY_PATH = re.compile(
     r"/(tags?|topics?|themen|thema|category|categories|kategorie|categoria|section|sections|rubrik|"
     r"author|authors|autor|autoren|people|profile|profiles|user|users|archive|archives|archiv|search|"
     r"suche|page|login|signin|register|subscribe|subscription|abo|newsletter|newsletters|about|"
-    r"contact|kontakt|impressum|privacy|datenschutz|terms|feed|rss|shop|jobs|events)(/|$)",
+    r"contact|kontakt|impressum|privacy|datenschutz|terms|feed|rss|shop|store|products?|dp|cart|checkout|"
+    r"jobs|events)(/|$)",
+    re.I,
+)
+# Slugs of the site's own service pages, which a numeric id would otherwise pass.
+SERVICE_SLUG = re.compile(
+    r"(^|-)(about-us|contact-us|privacy-policy|cookie-policy|terms-of-(use|service)|advertise-with-us|"
+    r"subscribe|newsletter-signup|sitemap|impressum|datenschutz|how-we-test|editorial-(policy|standards))(-|$)",
     re.I,
 )
 SHARE_URL = re.compile(
@@ -108,7 +115,8 @@ def _base_url(tree, url: str) -> str:
 
 
 _MARKERS = etree.XPath("//@class | //@id | //@role")
-_FURNITURE = etree.XPath("//nav|//header|//footer|//form|//button|//select|//noscript")
+# figcaption: its links credit the picture's source, they offer no story.
+_FURNITURE = etree.XPath("//nav|//header|//footer|//form|//button|//select|//noscript|//figcaption")
 # Short elements that may title a block of links. The shallow-subtree tests come
 # first so the text length is only measured on small elements (all in C).
 _HEADING_LIKE = etree.XPath(
@@ -233,6 +241,8 @@ def _looks_like_story(target: str, href: str) -> bool:
     if not segments:
         return False
     last = re.sub(r"\.(s?html?|php|aspx?|cms)$", "", segments[-1], flags=re.I)
+    if SERVICE_SLUG.search(last):
+        return False
     words = [w for w in re.split(r"[-_+.]", last) if w and not w.isdigit()]
     if len(words) >= 3:
         return True
