@@ -139,7 +139,7 @@ def normalize_byline(text: str | None) -> str | None:
     return text
 
 
-def _clean_name(part: str, fix_case: bool = True) -> str | None:
+def _clean_name(part: str, fix_case: bool = True, site_names=()) -> str | None:
     part = re.sub(r"^[^\w(\[]+", "", part).strip(" ,;:|-–—·•*\"'")
     if _PHOTO_CREDIT.match(part):
         return None
@@ -163,7 +163,7 @@ def _clean_name(part: str, fix_case: bool = True) -> str | None:
     # A final period belongs to an initial ("Nelson C.J."), never to a full word.
     if part.endswith(".") and not re.search(r"(?:^|[\s.])\w\.$", part):
         part = part.rstrip(".")
-    if not part or _ROLE_ONLY.match(part) or not is_name(part):
+    if not part or _ROLE_ONLY.match(part) or not is_name(part, site_names):
         return None
     if fix_case and part.isupper() and len(part) > 3:
         part = _title_case(part)
@@ -179,28 +179,36 @@ def is_agency(name: str | None) -> bool:
     return bool(name) and name.casefold().strip(" .") in AGENCIES
 
 
-def is_name(text: str | None) -> bool:
+_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$")
+
+
+def is_name(text: str | None, site_names=()) -> bool:
     """Could this credit a person or an organization? Rejects UI words and sentences."""
     if not text:
         return False
-    if is_agency(text):
+    if is_agency(text) or _DOMAIN.match(text) and len(text) <= 40:  # "dpa", "sportschau.de"
         return True
-    if len(text) > 80 or _DATEISH.search(text) or any(c.isdigit() for c in text):
+    if len(text) > 80 or _DATEISH.search(text):
         return False
     if text.casefold() in _NOT_NAMES or _NOT_NAME_PHRASES.search(text):
         return False
     words = text.split()
+    org = bool(_ORG_WORDS.search(text)) and len(words) <= 6
+    if any(c.isdigit() for c in text) and not org:  # "BR24 Redaktion" is a desk
+        return False
     if len(words) > 6 and not _ORG_WORDS.search(text):
         return False
     if not any(c.isalpha() for c in text):
         return False
+    if site_names and len(words) == 1 and is_organization(text, site_names):  # "kicker" on kicker.de
+        return True
     letters = [w for w in words if w[:1].isalpha()]
     # Names are capitalised ("de", "van", "bin" excepted); sentences are not.
     # Scripts without case (CJK, Arabic...) pass: islower() is False there.
     lower = [w for w in letters if w[0].islower() and w not in _PARTICLES]
     if letters and all(w[0].islower() for w in letters):
         return False
-    if _ORG_WORDS.search(text) and len(words) <= 6:  # "Guardian staff reporter", "FOCUS online"
+    if org:  # "Guardian staff reporter", "FOCUS online"
         return True
     if " " not in text and len(text) > 20:  # a run of CJK text, not a name
         return False
@@ -210,13 +218,13 @@ def is_name(text: str | None) -> bool:
 _PARTICLES = frozenset("de da del della der den di du la le van von vom zu y e bin bint al el ibn ten ter op dos das do of".split())
 
 
-def split_authors(text: str | None, *, fix_case: bool = True) -> list[str]:
+def split_authors(text: str | None, *, fix_case: bool = True, site_names=()) -> list[str]:
     """Names in one byline: "By A, B and C" -> ["A", "B", "C"]."""
     byline = normalize_byline(text)
     if not byline:
         return []
     parts = _SPLIT.split(byline)
-    names = [n for n in (_clean_name(p, fix_case) for p in parts) if n]
+    names = [n for n in (_clean_name(p, fix_case, site_names) for p in parts) if n]
     if len(parts) >= 3:
         # "News, Portugal, Business, Property": a list of single words is a
         # list of sections or tags, not of people (agencies excepted).
@@ -281,7 +289,7 @@ def normalize_authors(candidates, *, site_name: str | None = None, site_names=()
     names: list[str] = []
     for candidate in candidates or []:
         if isinstance(candidate, str):
-            names.extend(split_authors(candidate, fix_case=False))
+            names.extend(split_authors(candidate, fix_case=False, site_names=sites))
     chosen: dict[str, str] = {}
     for name in names:
         key = name_key(name)
