@@ -12,8 +12,10 @@ This module is on SPIDER_MODULES, so it imports nothing of Redis at load time.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import secrets
 import socket
 import time
 
@@ -33,8 +35,10 @@ PAGES_REFRESH_SECONDS = 1.0
 ACTIVE_MARK_SECONDS = 0.5
 
 
+@functools.cache
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as a worker: host, pid, and a few random digits (containers reuse pids)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
 
 
 class WorkerSpider(SourceSpider):
