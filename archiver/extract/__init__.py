@@ -47,7 +47,7 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
                     fetched_at: datetime | None = None, evidence: dict | None = None) -> dict:
     """One article record (see FIELDS) from a fetched page; never raises."""
     try:
-        return _extract(body, url, content_type, _aware(fetched_at), evidence or {})
+        return _extract(body, url, content_type, _aware(fetched_at), evidence if isinstance(evidence, dict) else {})
     except Exception as exc:  # noqa: BLE001 - one hostile page must not stop a crawl
         return _empty_record(url, f"extraction failed: {type(exc).__name__}")
 
@@ -121,10 +121,13 @@ def _extract(body, url: str, content_type, fetched_at: datetime, evidence: dict)
     _descriptive(fields, tree, ld, meta, evidence, page_url, feed_source)
 
     title = fields.values.get("title")
-    text, body_source = extract_body(tree, html, page_url, structured_body=ld.get("body"))
-    text = clean_body(text, title=title)
+    # A failure in the body or link extractor costs the body or the links,
+    # never the metadata already read.
+    text, body_source = _guarded(lambda: extract_body(tree, html, page_url, structured_body=ld.get("body")),
+                                 ("", "heuristic"))
+    text = _guarded(lambda: clean_body(text, title=title), text) or ""
     fields.offer("body", text, body_source)
-    related = extract_related_links(tree, page_url, canonical=canonical)
+    related = _guarded(lambda: extract_related_links(tree, page_url, canonical=canonical), [])
 
     is_article, reason = check_article(
         url=canonical, body=text, og_type=meta.get("type"), json_ld_types=ld.get("types"),
@@ -154,6 +157,13 @@ def _extract(body, url: str, content_type, fetched_at: datetime, evidence: dict)
         "is_article": is_article,
         "not_article_reason": reason,
     }
+
+
+def _guarded(call, default):
+    try:
+        return call()
+    except Exception:  # noqa: BLE001 - see the caller
+        return default
 
 
 def _canonical(tree, meta: dict, page_url: str) -> str:
@@ -267,6 +277,7 @@ def _descriptive(fields: _Fields, tree, ld, meta, evidence, page_url, feed_sourc
         fields.offer("tags", _tags(data.get("tags")), source)
         image = data.get("image")
         fields.offer("image", canonical_url(image, base=page_url) if isinstance(image, str) else None, source)
+    fields.offer("tags", _tags(dom.tag_links(tree)), "dom")
     lang = tree.get("lang") or tree.get("xml:lang")
     fields.offer("language", _language(ld.get("language")), "json-ld")
     fields.offer("language", _language(lang), "dom")

@@ -297,6 +297,14 @@ def _dated_elements(tree, modified: list[str]) -> list[str]:
     return out
 
 
+def tag_links(tree) -> list[str]:
+    """Texts of rel="tag" links (WordPress and most blog engines mark tags so)."""
+    try:
+        return [t for t in (_text(a) for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]')[:50]) if t]
+    except Exception:
+        return []
+
+
 def text_lines(tree, limit: int = 400) -> list[str]:
     """Short visible text lines, for date lines like "Posted by X on 04/18/2019"."""
     out = []

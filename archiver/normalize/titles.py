@@ -120,6 +120,9 @@ def strip_site_name(title: str, site_names) -> str:
 # How much a source's headline counts when titles are chosen by agreement: the
 # visible headline most, the <title> tag (often an SEO variant) least.
 SOURCE_WEIGHT = {"h1": 4.0, "heading": 2.0, "json-ld": 3.0, "meta": 3.0, "title": 1.0, "feed": 1.0, "sitemap": 1.0}
+# Equal support: the headline a source states for this page specifically
+# (JSON-LD headline) before the one made for sharing (og:title).
+TIE_ORDER = {"h1": 5, "json-ld": 4, "meta": 3, "heading": 2, "title": 1}
 # When sources agree on the words, whose spelling to keep: markup values keep
 # the separators a rendered <h1> loses between its kicker and headline spans.
 SPELLING_WEIGHT = {"meta": 3.1, "json-ld": 3.0, "h1": 2.0, "heading": 1.5, "title": 1.0}
@@ -190,7 +193,8 @@ def choose_title(candidates: list[tuple[str, str]], *, site_names=()) -> tuple[s
                 votes[part_key] = votes.get(part_key, 0.0) + weight * PART_WEIGHT
                 spellings.setdefault(part_key, {}).setdefault(part, 0.0)
                 spelled_by.setdefault((part_key, part), source)
-    best = max(votes, key=lambda k: (round(votes[k], 6), len(supporters.get(k, ())), len(k)))
+    best = max(votes, key=lambda k: (round(votes[k], 6), len(supporters.get(k, ())),
+                                     max((TIE_ORDER.get(src, 0) for src in supporters.get(k, ())), default=0)))
     title = max(spellings[best], key=lambda t: spellings[best][t])
     source = spelled_by[(best, title)]
     return title, ("dom" if source in ("h1", "heading", "title") else source)
