@@ -13,6 +13,7 @@ _SPACES = re.compile(r"[^\S\n]+")
 _PARA_SPLIT = re.compile(r"\n\s*\n")
 _NON_WORD = re.compile(r"[\W_]+")
 
+MIN_DEDUP_WORDS = 5
 # Lines longer than this are prose, whatever words they start with.
 MAX_BOILERPLATE_LEN = 160
 
@@ -162,7 +163,8 @@ def _clean(text: str, title: str | None) -> str:
     for raw in _PARA_SPLIT.split(text):
         para = _SPACES.sub(" ", raw.replace("\n", " ")).strip()
         key = _key(para)
-        if not key or key in seen or is_boilerplate(para):
+        # a short line may repeat as a heading of each section ("Pros", "Kill switch")
+        if not key or (key in seen and key.count(" ") >= MIN_DEDUP_WORDS) or is_boilerplate(para):
             continue
         # a heading repeating the title above the first paragraph
         if not out and title_key and key == title_key:
@@ -177,10 +179,12 @@ def _clean(text: str, title: str | None) -> str:
 
 def is_boilerplate(para: str) -> bool:
     """True for a line that is site furniture rather than a sentence of the story."""
-    if EMBEDDED_POST.search(para):
+    if EMBEDDED_POST.search(para) or COMMENT_ARTIFACT.search(para):
         return True
     if len(para) > MAX_BOILERPLATE_LEN:
-        return len(para) <= 300 and (bool(CAPTION_CREDIT.match(para)) or _is_consent_placeholder(para))
+        return len(para) <= 300 and (
+            bool(CAPTION_CREDIT.match(para)) or _is_consent_placeholder(para) or _is_newsletter_promo(para)
+        )
     line = para.strip(_TRIM)
     if any(p.fullmatch(line) for p in BOILERPLATE_LINES):
         return True
@@ -188,9 +192,21 @@ def is_boilerplate(para: str) -> bool:
         return True
     if len(line) <= 80 and (BYLINE_LINE.fullmatch(line) or _is_dateline(line)):
         return True
-    if _is_doubled(line) or _is_consent_placeholder(line):
+    if _is_doubled(line) or _is_consent_placeholder(line) or _is_newsletter_promo(line):
         return True
     return len(para) <= 300 and bool(CAPTION_CREDIT.match(para))
+
+
+def _is_newsletter_promo(line: str) -> bool:
+    low = line.lower()
+    return any(w in low for w in _NEWSLETTER_WORDS) and any(w in low for w in _SIGNUP_WORDS)
+
+
+_NEWSLETTER_WORDS = ("newsletter", "inbox", "postfach", "posteingang", "boletín", "bandeja de entrada")
+_SIGNUP_WORDS = ("sign up", "signup", "subscribe", "we'll send", "we will send", "delivered", "join ",
+                 "anmelden", "abonnier", "registrier", "suscríb", "inscri")
+# A forum widget's quote ("bit_user said:It's...") or its "Reply" button glued to a comment.
+COMMENT_ARTIFACT = re.compile(r"^\w{3,30} said:\S|[.!?)] Reply$")
 
 
 def _is_doubled(line: str) -> bool:
