@@ -140,6 +140,19 @@ def normalize_byline(text: str | None) -> str | None:
 
 
 def _clean_name(part: str, fix_case: bool = True, site_names=()) -> str | None:
+    # Cutting one thing can expose another ("A'(" -> "A'" -> "A"): repeat
+    # until stable so that a cleaned name cleans to itself.
+    for _ in range(5):
+        cleaned = _clean_name_once(part, site_names)
+        if cleaned is None or cleaned == part:
+            break
+        part = cleaned
+    if cleaned and fix_case and cleaned.isupper() and len(cleaned) > 3:
+        cleaned = _title_case(cleaned)
+    return cleaned
+
+
+def _clean_name_once(part: str, site_names=()) -> str | None:
     part = re.sub(r"^[^\w(\[]+", "", part).strip(" ,;:|-–—·•*\"'")
     if _PHOTO_CREDIT.match(part):
         return None
@@ -163,10 +176,9 @@ def _clean_name(part: str, fix_case: bool = True, site_names=()) -> str | None:
     # A final period belongs to an initial ("Nelson C.J."), never to a full word.
     if part.endswith(".") and not re.search(r"(?:^|[\s.])\w\.$", part):
         part = part.rstrip(".")
+    part = part.strip(" ,;:|-–—·•*\"'")
     if not part or _ROLE_ONLY.match(part) or not is_name(part, site_names):
         return None
-    if fix_case and part.isupper() and len(part) > 3:
-        part = _title_case(part)
     return part
 
 
