@@ -149,3 +149,12 @@ def test_canonical_url_only_on_the_same_site():
     assert extract_article(page, "https://example.com/a?utm_source=x")["url"] == "https://example.com/a"
     page = '<html><head><link rel="canonical" href="/b"></head><body><p>x</p></body></html>'
     assert extract_article(page, "https://www.example.com/a")["url"] == "https://www.example.com/b"
+
+
+@pytest.mark.parametrize("url", ["//[", "", "http://[::1]:99999/x", "javascript:alert(1)", "https://example.com/" + "a" * 100_000])
+def test_extract_article_never_fails_on_bad_urls(url):
+    page = ('<html><head><link rel="canonical" href="//["><meta property="og:image" content="http://[x"></head>'
+            "<body><h1>Title</h1><p>text</p></body></html>")
+    record = extract_article(page, url)
+    assert not (record["not_article_reason"] or "").startswith("extraction failed")
+    assert record["title"] == "Title"

@@ -59,10 +59,7 @@ def _aware(moment: datetime | None) -> datetime:
 
 
 def _empty_record(url: str | None, reason: str) -> dict:
-    try:
-        clean = canonical_url(url) or url
-    except Exception:  # noqa: BLE001
-        clean = None
+    clean = _url(url) or (url if isinstance(url, str) else None)
     record = dict.fromkeys(FIELDS)
     record.update(url=clean, site=site_of(clean) if clean else None, authors=[], tags=[], body="",
                   word_count=0, related_links=[], content_hash=content_hash(None, ""), provenance={},
@@ -99,7 +96,7 @@ def _extract(body, url: str, content_type, fetched_at: datetime, evidence: dict)
     tree = _parse(html)
     if tree is None:
         return _empty_record(url, "empty or unreadable page")
-    page_url = canonical_url(url) or url or ""
+    page_url = _url(url) or (url if isinstance(url, str) else "")
 
     objects = structured.json_ld_objects(tree)
     ld = structured.json_ld_fields(objects, page_url)
@@ -159,6 +156,17 @@ def _extract(body, url: str, content_type, fetched_at: datetime, evidence: dict)
     }
 
 
+def _url(value, base: str | None = None) -> str | None:
+    # Pages carry malformed links ("//[" is an invalid IPv6 host to urllib):
+    # such a value is simply no URL.
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return canonical_url(value, base=base)
+    except ValueError:
+        return None
+
+
 def _guarded(call, default):
     try:
         return call()
@@ -168,7 +176,7 @@ def _guarded(call, default):
 
 def _canonical(tree, meta: dict, page_url: str) -> str:
     for candidate in (structured.link_href(tree, "canonical"), meta.get("url")):
-        absolute = canonical_url(candidate, base=page_url) if candidate else None
+        absolute = _url(candidate, page_url)
         if absolute and same_site(absolute, page_url):
             return absolute
     return page_url
@@ -276,7 +284,7 @@ def _descriptive(fields: _Fields, tree, ld, meta, evidence, page_url, feed_sourc
         fields.offer("section", clean_text(data.get("section")), source)
         fields.offer("tags", _tags(data.get("tags")), source)
         image = data.get("image")
-        fields.offer("image", canonical_url(image, base=page_url) if isinstance(image, str) else None, source)
+        fields.offer("image", _url(image, page_url), source)
     fields.offer("tags", _tags(dom.tag_links(tree)), "dom")
     lang = tree.get("lang") or tree.get("xml:lang")
     fields.offer("language", _language(ld.get("language")), "json-ld")

@@ -39,7 +39,10 @@ def check_article(
     has_author: bool,
 ) -> tuple[bool, str | None]:
     """(is_article, reason when not). The page's own claim counts first, then shape."""
-    path = urlsplit(url or "").path or "/"
+    try:
+        path = urlsplit(url or "").path or "/"
+    except ValueError:  # a malformed URL says nothing about the page
+        path = "/x"
     words = _words(body)
     paragraphs = [p for p in (body or "").split("\n\n") if p.strip()]
     if path in ("/", "") or re.fullmatch(r"/(?:index\.\w+|home|[a-z]{2}(?:-[a-z]{2})?)/?", path, re.I):
