@@ -5,7 +5,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from archiver.extract.maintext import extract_body
+from archiver.extract.maintext import extract_body, structured_paragraphs
 from archiver.normalize.body import clean_body
 
 FIXTURES = Path(__file__).parent / "fixtures_body"
@@ -122,3 +122,38 @@ def test_standfirst_shown_on_page_leads_the_body(description_shown, first):
     body, _ = extract_body(tree, html, "https://courier.example/pier")
     assert body.startswith(first)
     assert body.count("Saltmere will rebuild") <= 1
+
+
+@pytest.mark.parametrize(
+    ("structured", "expected"),
+    [
+        pytest.param("First line.\nSecond line.", ["First line.", "Second line."], id="plain-lines"),
+        pytest.param("<p>One <b>bold</b> word.</p><p>Two.</p>", ["One bold word.", "Two."], id="html"),
+        pytest.param(
+            "<p>Text.</p><figure><img src='a.jpg'><figcaption>Caption</figcaption></figure><h4>Sub</h4>",
+            ["Text.", "Sub"],
+            id="html-figure-dropped",
+        ),
+        pytest.param("&amp;Ccedil;orum&#8217;s fire", ["Çorum’s fire"], id="double-escaped"),
+        pytest.param(
+            'Before.\n[ami-related id="1" url="https://x.example/a" title="T"]\nAfter.', ["Before.", "After."], id="shortcode"
+        ),
+        pytest.param("He said [sic] it.", ["He said [sic] it."], id="brackets-kept"),
+    ],
+)
+def test_structured_paragraphs(structured, expected):
+    assert structured_paragraphs(structured) == expected
+
+
+def test_structured_body_vouches_for_the_story_not_the_teaser():
+    words = "the harbour council voted to rebuild the pier after storms wrecked it".split()
+    story = [" ".join(words[i:] + words[:i]).capitalize() + "." for i in range(len(words))]
+    html = (
+        "<html><body><div class='teaser'><p>Subscribe to read the whole story about the pier.</p></div>"
+        f"<script>var t = 1;</script><div hidden>{' '.join(story)}</div></body></html>"
+    )
+    tree = lxml.html.document_fromstring(html)
+    body, label = extract_body(tree, html, "https://courier.example/pier", structured_body="\n".join(story))
+    assert label == "json-ld"
+    assert "Subscribe" not in body
+    assert story[0] in body and story[-1] in body
