@@ -68,7 +68,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
     """
     from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, build_settings, parse_setting, run_jobs, source_job
     from archiver.lock import CrawlLock, Locked
-    from archiver.sources import SourcesError, load_sources, parse_duration
+    from archiver.sources import parse_duration
     from archiver.spiders.article import read_url_list
 
     listed = list(urls)
@@ -83,22 +83,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
             parse_duration(revisit_after)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--revisit-after") from exc
-    if sources_file:
-        if listed or mode:
-            raise click.UsageError("--sources takes its URLs from the file; give no URLs or mode with it")
-        try:
-            sources = load_sources(sources_file)
-        except SourcesError as exc:
-            raise click.ClickException(str(exc)) from exc
-        unknown = sorted(set(only) - {s.name for s in sources})
-        if unknown:
-            raise click.UsageError(f"no source named {', '.join(unknown)} in {sources_file}")
-        if only:
-            sources = [s for s in sources if s.name in only]
-    elif only or due:
-        raise click.UsageError("--only and --due go with --sources")
-    elif not listed:
-        raise click.UsageError("give at least one URL (or --input FILE, or --sources FILE)")
+    sources = selected_sources(sources_file, listed, mode, only, due)
 
     # Fail on an unusable archive before any page is fetched.
     open_db(db_path, readonly=False).conn.close()
@@ -128,6 +113,29 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
 
 
 _SEED_ARG = {"follow": "follow", "feed": "feeds", "sitemap": "sitemaps"}
+
+
+def selected_sources(sources_file, listed, mode, only, due):
+    """The sources a `--sources FILE [--only NAME]` call names (None without --sources);
+    usage errors for options that do not go together."""
+    from archiver.sources import SourcesError, load_sources
+
+    if not sources_file:
+        if only or due:
+            raise click.UsageError("--only and --due go with --sources")
+        if not listed:
+            raise click.UsageError("give at least one URL (or --input FILE, or --sources FILE)")
+        return None
+    if listed or mode:
+        raise click.UsageError("--sources takes its URLs from the file; give no URLs or mode with it")
+    try:
+        sources = load_sources(sources_file)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    unknown = sorted(set(only) - {s.name for s in sources})
+    if unknown:
+        raise click.UsageError(f"no source named {', '.join(unknown)} in {sources_file}")
+    return [s for s in sources if s.name in only] if only else sources
 
 
 def due_sources(db_path: str, sources, *, quiet: bool):

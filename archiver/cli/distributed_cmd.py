@@ -134,28 +134,19 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
         archiver enqueue --redis $ARCHIVER_REDIS_URL --sources sources.toml --due --db archive.db
         archiver enqueue --redis $ARCHIVER_REDIS_URL --run 20240306-081500-ab12 https://example.com/a.html
     """
-    from archiver.cli.crawl_cmd import due_sources
+    from archiver.cli.crawl_cmd import due_sources, selected_sources
     from archiver.distributed import registry
     from archiver.distributed.config import keys_of
     from archiver.distributed.keys import check_name, new_run_id
     from archiver.settings import ARCHIVER_REDIS_PREFIX, ARCHIVER_RUN_TTL
-    from archiver.sources import SourcesError, load_sources, parse_duration
+    from archiver.sources import parse_duration
     from archiver.spiders.article import read_url_list
     from archiver.spiders.base import unsupported_url_reason
 
     listed = list(urls) + (read_url_list(input_file.read()) if input_file is not None else [])
     jobs: list[tuple[str, registry.JobSpec, list[dict]]] = []
-    if sources_file:
-        if listed or mode:
-            raise click.UsageError("--sources takes its URLs from the file; give no URLs or mode with it")
-        try:
-            sources = load_sources(sources_file)
-        except SourcesError as exc:
-            raise click.ClickException(str(exc)) from exc
-        unknown = sorted(set(only) - {s.name for s in sources})
-        if unknown:
-            raise click.UsageError(f"no source named {', '.join(unknown)} in {sources_file}")
-        sources = [s for s in sources if s.name in only] if only else sources
+    sources = selected_sources(sources_file, listed, mode, only, due)
+    if sources is not None:
         if due and Path(db_path).exists():  # no archive yet: every source is due
             sources = due_sources(db_path, sources, quiet=quiet)
         for source in sources:
@@ -164,10 +155,6 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
             except ValueError as exc:
                 raise click.ClickException(f"{exc} (a job's Redis keys carry it)") from exc
             jobs.append((source.name, *registry.job_from_source(source)))
-    elif only or due:
-        raise click.UsageError("--only and --due go with --sources")
-    elif not listed:
-        raise click.UsageError("give at least one URL (or --input FILE, or --sources FILE)")
     else:
         name = job_name or (mode or "urls")
         try:
