@@ -31,7 +31,6 @@ _BYLINE_ATTR = re.compile(
 _NOT_BYLINE_ATTR = re.compile(r"avatar|image|img|photo|bio|description|desc|social|follow|more|twitter|email|mail|thumb|pic|caption|date|time", re.I)
 _DATE_ATTR = re.compile(r"date|time|publish|posted|dateline|timestamp|zeit|datum|fecha|meta|byline|info", re.I)
 _MODIFIED_ATTR = re.compile(r"modif|updat|edited|aktualisiert|revis", re.I)
-_PUBLISHED_ATTR = re.compile(r"publish|created|posted|pubdate|erschienen|veroeffentlicht|issued", re.I)
 _BY_LINE = re.compile(
     r"^\s*\(?(?:(?:written|posted|reporting|reported|story|text|words)\s+by|by|von|par|por|door|di|av|af)\s+\S", re.I
 )

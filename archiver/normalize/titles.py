@@ -66,6 +66,9 @@ def fold(text: str | None) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
+_HOST_NOISE = frozenset("www com org net co uk de at ch fr es it news".split())
+
+
 def _site_keys(site_names) -> set[str]:
     keys = set()
     for name in site_names:
@@ -75,7 +78,7 @@ def _site_keys(site_names) -> set[str]:
         keys.add(key)
         # Hosts: "www.nytimes.com" names the site as "nytimes".
         if "." in (name or "") and " " not in name:
-            labels = [p for p in name.lower().split(".") if p not in {"www", "com", "org", "net", "co", "uk", "de", "at", "ch", "fr", "es", "it", "news"}]
+            labels = [p for p in name.lower().split(".") if p not in _HOST_NOISE]
             keys.update(fold(p) for p in labels if len(p) > 2)
     return keys
 
@@ -108,9 +111,9 @@ def strip_site_name(title: str, site_names) -> str:
         if _is_site(parts[-1], keys):
             cut = title.rfind(seps[-1])
             title = title[:cut].strip()
-        elif _is_site(parts[0], keys) and seps[0].strip() not in ":":
-            title = title[title.find(seps[0]) + len(seps[0]):].strip()
-        elif _is_site(parts[0], keys) and seps[0].strip() == ":" and len(parts[0]) < 30:
+        # A leading "Site:" only when short: "Guardian: ..." is a site, a long
+        # first clause before a colon is the headline's own kicker.
+        elif _is_site(parts[0], keys) and (seps[0].strip() != ":" or len(parts[0]) < 30):
             title = title[title.find(seps[0]) + len(seps[0]):].strip()
         else:
             break
