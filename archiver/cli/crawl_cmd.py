@@ -9,31 +9,13 @@ import click
 
 from archiver.cli import cli
 from archiver.cli.distributed_cmd import worker_options
-from archiver.cli.options import archive_errors, db_option, json_option, open_db
+from archiver.cli.options import archive_errors, db_option, json_option, open_db, seed_options
 
 
 @cli.command()
 @worker_options
 @click.argument("urls", nargs=-1)
-@click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
-              help="Read URLs from a file, one per line ('-' for stdin).")
-@click.option("--follow", "mode", flag_value="follow",
-              help="URLs are home or section pages: follow links on the same site, archive the articles.")
-@click.option("--feed", "mode", flag_value="feed",
-              help="URLs are RSS/Atom feeds (or pages announcing one): archive the articles they list.")
-@click.option("--sitemap", "mode", flag_value="sitemap",
-              help="URLs are sitemaps or sitemap indexes (a site root: found via robots.txt).")
-@click.option("--depth", default=2, show_default=True, type=click.IntRange(0, 50),
-              help="With --follow: link hops from the start pages.")
-@click.option("--max-pages", default=1000, show_default=True, type=click.IntRange(1),
-              help="With --follow: pages to request at most.")
-@click.option("--allow", multiple=True, metavar="REGEX", help="With --follow: only follow URLs matching (repeatable).")
-@click.option("--deny", multiple=True, metavar="REGEX", help="With --follow: never follow URLs matching (repeatable).")
-@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
-              help="Crawl the sites of a sources file (TOML; see the README).")
-@click.option("--only", multiple=True, metavar="NAME", help="With --sources: only these sources (repeatable).")
-@click.option("--due", is_flag=True,
-              help="With --sources: only sources whose interval has elapsed since their last finished run.")
+@seed_options
 @click.option("--revisit-after", metavar="DURATION",
               help="Fetch archived articles again only after this (e.g. 30m, 6h, 1d; 0 = always). "
                    "Default: the source's `revisit`, else ARCHIVER_REVISIT_AFTER (1d).")

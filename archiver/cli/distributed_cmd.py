@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from archiver.cli import cli
-from archiver.cli.options import archive_errors, db_option
+from archiver.cli.options import archive_errors, db_option, seed_options
 
 REDIS_HELP = "Redis of the shared frontier, e.g. redis://:PASSWORD@host:6379/0."
 
@@ -99,23 +99,10 @@ def crawl_worker(redis_url: str, run_id: str | None, idle_timeout: float, kwargs
 
 @cli.command()
 @click.argument("urls", nargs=-1)
-@click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
-              help="Read URLs from a file, one per line ('-' for stdin).")
+@seed_options
 @redis_option(required=True)
 @click.option("--run", "run_id", metavar="RUN", help="Add to this run instead of starting a new one.")
 @click.option("--job", "job_name", metavar="NAME", help="Name of the job the URLs go to (default: the mode).")
-@click.option("--follow", "mode", flag_value="follow", help="URLs are home or section pages: follow links on the site.")
-@click.option("--feed", "mode", flag_value="feed", help="URLs are RSS/Atom feeds (or pages announcing one).")
-@click.option("--sitemap", "mode", flag_value="sitemap", help="URLs are sitemaps or sitemap indexes (or a site root).")
-@click.option("--depth", default=2, show_default=True, type=click.IntRange(0, 50), help="With --follow: link hops.")
-@click.option("--max-pages", default=1000, show_default=True, type=click.IntRange(1),
-              help="With --follow: pages to request at most, all workers together.")
-@click.option("--allow", multiple=True, metavar="REGEX", help="With --follow: only follow URLs matching (repeatable).")
-@click.option("--deny", multiple=True, metavar="REGEX", help="With --follow: never follow URLs matching (repeatable).")
-@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
-              help="Enqueue the sites of a sources file (TOML), one job per source.")
-@click.option("--only", multiple=True, metavar="NAME", help="With --sources: only these sources (repeatable).")
-@click.option("--due", is_flag=True, help="With --sources: only sources due since their last finished run in --db.")
 @db_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the run id.")
 @archive_errors

@@ -105,3 +105,33 @@ def output_options(func):
 
 def quiet_option(func):
     return click.option("-q", "--quiet", is_flag=True, help="No progress bar or messages on stderr.")(func)
+
+
+_SEED_OPTIONS = [
+    click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
+                 help="Read URLs from a file, one per line ('-' for stdin)."),
+    click.option("--follow", "mode", flag_value="follow",
+                 help="URLs are home or section pages: follow links on the same site, archive the articles."),
+    click.option("--feed", "mode", flag_value="feed",
+                 help="URLs are RSS/Atom feeds (or pages announcing one): archive the articles they list."),
+    click.option("--sitemap", "mode", flag_value="sitemap",
+                 help="URLs are sitemaps or sitemap indexes (a site root: found via robots.txt)."),
+    click.option("--depth", default=2, show_default=True, type=click.IntRange(0, 50),
+                 help="With --follow: link hops from the start pages."),
+    click.option("--max-pages", default=1000, show_default=True, type=click.IntRange(1),
+                 help="With --follow: pages to request at most."),
+    click.option("--allow", multiple=True, metavar="REGEX", help="With --follow: only follow URLs matching (repeatable)."),
+    click.option("--deny", multiple=True, metavar="REGEX", help="With --follow: never follow URLs matching (repeatable)."),
+    click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+                 help="The sites of a sources file (TOML; see the README)."),
+    click.option("--only", multiple=True, metavar="NAME", help="With --sources: only these sources (repeatable)."),
+    click.option("--due", is_flag=True,
+                 help="With --sources: only sources whose interval has elapsed since their last finished run."),
+]
+
+
+def seed_options(func):
+    """What to crawl: URLs or a list of them, the mode they are in, or a sources file."""
+    for option in reversed(_SEED_OPTIONS):
+        func = option(func)
+    return func
