@@ -57,6 +57,20 @@ def _named(tree, pattern: re.Pattern, skip_tags: frozenset):
         yield el
 
 
+def _prop(name: str) -> str:
+    # itemprop holds a space-separated list ("url name"): match a token.
+    return f'contains(concat(" ", @itemprop, " "), " {name} ")'
+
+
+_HEADLINE_PROP = etree.XPath(f"//*[{_prop('headline')}][not(self::meta)]")
+_AUTHOR_NAME_PROP = etree.XPath(f"//*[{_prop('author')}]//*[{_prop('name')}]")
+_AUTHOR_PROP = etree.XPath(
+    f"//*[{_prop('author')} or {_prop('creator')}][not(self::meta or self::link)][not(.//*[{_prop('name')}])]"
+)
+_PUBLISHED_PROP = etree.XPath(f"//*[{_prop('datePublished')} or {_prop('dateCreated')}][not(self::meta)]")
+_MODIFIED_PROP = etree.XPath(f"//*[{_prop('dateModified')}][not(self::meta)]")
+
+
 def _attrs(el) -> str:
     return " ".join(filter(None, (el.get("class"), el.get("id"), el.get("itemprop"), el.get("rel"), el.get("data-testid"))))
 
@@ -98,7 +112,7 @@ def headlines(tree) -> list[str]:
     """Visible headline candidates: itemprop=headline, then <h1>s outside side regions."""
     out = []
     try:
-        marked = tree.xpath('//*[@itemprop="headline"][not(self::meta)]')
+        marked = _HEADLINE_PROP(tree)
         h1s = tree.xpath("//h1")
     except Exception:
         return out
@@ -162,9 +176,8 @@ def byline_candidates(tree) -> list[str]:
     """
     try:
         kinds = (
-            tree.xpath('//*[@itemprop="author"]//*[@itemprop="name"]'),
-            tree.xpath('//*[@itemprop="author" or @itemprop="creator"][not(self::meta or self::link)]'
-                       '[not(.//*[@itemprop="name"])]'),
+            _AUTHOR_NAME_PROP(tree),
+            _AUTHOR_PROP(tree),
             [a for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " author ")]')],
             _attribute_bylines(tree),
             _AUTHOR_PAGE_LINKS(tree)[: MAX_CANDIDATES * 2],
@@ -260,9 +273,9 @@ def date_candidates(tree) -> tuple[list[str], list[str]]:
     published: list[str] = []
     modified: list[str] = []
     try:
-        for el in tree.xpath('//*[@itemprop="datePublished" or @itemprop="dateCreated"][not(self::meta)]'):
+        for el in _PUBLISHED_PROP(tree):
             published.append(el.get("content") or el.get("datetime") or _text(el))
-        for el in tree.xpath('//*[@itemprop="dateModified"][not(self::meta)]'):
+        for el in _MODIFIED_PROP(tree):
             modified.append(el.get("content") or el.get("datetime") or _text(el))
         for el in tree.xpath("//time"):
             if _elsewhere(el):

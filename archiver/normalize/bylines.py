@@ -154,7 +154,7 @@ def _clean_name(part: str, fix_case: bool = True, site_names=()) -> str | None:
 
 def _clean_name_once(part: str, site_names=()) -> str | None:
     part = re.sub(r"^[^\w(\[]+", "", part).strip(" ,;:|-–—·•*\"'")
-    if _PHOTO_CREDIT.match(part):
+    if _PHOTO_CREDIT.match(part) or "©" in part:  # "Bild © Jane Doe": a picture's copyright
         return None
     part = _PREFIX.sub("", part).strip(" ,;:|-–—·•*")
     if _ROLE_ONLY.match(part):
