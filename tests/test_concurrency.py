@@ -13,7 +13,7 @@ import threading
 from tests.conftest import FAST
 from tests.support import procs
 from tests.support.server import FixtureSite
-from tests.support.bulk import many_articles, write_urls
+from tests.support.bulk import HELD_PATH, held_page, many_articles, write_urls
 
 N_PAGES = 150
 
@@ -109,12 +109,19 @@ def test_two_crawls_at_once_never_corrupt_the_archive(tmp_path):
 
 
 def test_a_second_crawl_is_refused_by_the_lock_with_a_message(tmp_path):
-    with FixtureSite(many_articles(N_PAGES)) as site:
-        write_urls(site, tmp_path, N_PAGES)
-        first = procs.start(["crawl", "-i", "urls.txt", "--db", "a.db", *FAST], tmp_path)
-        assert procs.wait_until(lambda: procs.count_rows(tmp_path / "a.db", "SELECT COUNT(*) FROM articles") > 0, 60)
-        second = procs.run(["crawl", "-i", "urls.txt", "--db", "a.db", *FAST], tmp_path, timeout=60)
-        procs.finish(first, timeout=150)
+    release = threading.Event()
+    with FixtureSite({**many_articles(20), HELD_PATH: held_page(release)}) as site:
+        urls = write_urls(site, tmp_path, 20)
+        held = f"{site.url}{HELD_PATH}"
+        first = procs.start(["crawl", held, *urls, "--db", "a.db", *FAST], tmp_path)
+        try:
+            # The first crawl is running (and holds the lock) until the held page is answered.
+            assert procs.wait_until(lambda: HELD_PATH in site.paths_requested(), 60)
+            second = procs.run(["crawl", *urls, "--db", "a.db", *FAST], tmp_path, timeout=60)
+        finally:
+            release.set()
+        first_result = procs.finish(first, timeout=120)
+    assert first_result.returncode == 0, first_result.stderr[-2000:]
     assert second.returncode == 1
     assert "another archiver crawl" in second.stderr
     assert "Traceback" not in second.stderr

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import threading
 
 import pytest
 
 from tests.conftest import FAST
 from tests.support import procs
-from tests.support.bulk import N_PAGES, many_articles, write_urls
+from tests.support.bulk import HELD_PATH, N_PAGES, held_page, many_articles, write_urls
 from tests.support.server import FixtureSite
 
 BATCH = 25
@@ -37,8 +38,11 @@ def one(db: sqlite3.Connection, sql: str, *params):
 def killed(tmp_path_factory):
     """A crawl killed with SIGKILL after two batches, then the same command again."""
     tmp = tmp_path_factory.mktemp("kill9")
-    with FixtureSite(many_articles()) as site:
+    release = threading.Event()
+    with FixtureSite({**many_articles(), HELD_PATH: held_page(release)}) as site:
         write_urls(site, tmp)
+        with open(tmp / "urls.txt", "a") as fh:  # listed last: the crawl cannot end before the kill
+            fh.write(f"{site.url}{HELD_PATH}\n")
         # Size-triggered batches only, so what reached the disk is whole batches.
         proc = procs.start(crawl_args("-s", f"ARCHIVER_BATCH_SIZE={BATCH}", "-s", "ARCHIVER_BATCH_SECONDS=600",
                                       "-s", "LOG_LEVEL=DEBUG"), tmp)
@@ -46,6 +50,7 @@ def killed(tmp_path_factory):
                                    timeout=90)
         procs.send(proc, signal.SIGKILL)
         first = procs.finish(proc, timeout=30)
+        release.set()
         db = sqlite3.connect(tmp / "a.db")
         state = {
             "integrity": one(db, "PRAGMA integrity_check"),
@@ -98,7 +103,7 @@ def test_rerun_after_kill_archives_the_rest(killed):
     second, after = killed["second"], killed["after"]
     assert second.returncode == 0, second.stderr[-3000:]
     assert after["integrity"] == "ok"
-    assert after["stored"] == after["versions"] == N_PAGES
+    assert after["stored"] == after["versions"] == N_PAGES + 1  # and the held story
 
 
 def test_rerun_after_kill_does_not_fetch_what_is_stored(killed):
@@ -107,13 +112,17 @@ def test_rerun_after_kill_does_not_fetch_what_is_stored(killed):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_stop_signal_writes_pending_pages_and_records_an_interrupted_run(tmp_path, sig):
-    with FixtureSite(many_articles()) as site:
+    release = threading.Event()
+    with FixtureSite({**many_articles(), HELD_PATH: held_page(release)}) as site:
         write_urls(site, tmp_path)
+        with open(tmp_path / "urls.txt", "a") as fh:  # the crawl cannot end before the signal
+            fh.write(f"{site.url}{HELD_PATH}\n")
         # Nothing is written before the end unless the stop flushes it.
         proc = procs.start(crawl_args("-s", "ARCHIVER_BATCH_SIZE=10000", "-s", "ARCHIVER_BATCH_SECONDS=600",
                                       "-s", "LOG_LEVEL=DEBUG"), tmp_path)
-        assert procs.wait_until(lambda: proc.poll() is not None or len(article_paths_requested(site)) >= 40, 90)
+        assert procs.wait_until(lambda: len(article_paths_requested(site)) >= 40, 90)
         procs.send(proc, sig)
+        release.set()  # a graceful stop lets the downloads in flight finish
         result = procs.finish(proc, timeout=60)
     assert not result.timed_out, "the crawl did not stop after the signal"
     assert result.returncode == 1, result.stderr[-3000:]

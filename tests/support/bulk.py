@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from tests.support.pages import article_html, html_page
@@ -20,3 +22,23 @@ def write_urls(site: FixtureSite, folder: Path, n: int = N_PAGES, name: str = "u
     urls = [f"{site.url}/news/story-{i}.html" for i in range(1, n + 1)]
     (folder / name).write_text("\n".join(urls) + "\n")
     return urls
+
+
+HELD_PATH = "/news/held.html"
+
+
+def held_page(release: threading.Event, timeout: float = 60):
+    """An article that is answered only once `release` is set (or after `timeout`):
+    a crawl that lists it cannot finish before the test says so."""
+    page = html_page(article_html(999, title="The story held back by the server"))
+
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        release.wait(timeout)
+        h.send_response(200)
+        for name, value in page.headers.items():
+            h.send_header(name, value)
+        h.send_header("Content-Length", str(len(page.body)))
+        h.end_headers()
+        h.wfile.write(page.body)
+
+    return handler
