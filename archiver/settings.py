@@ -40,6 +40,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
+# Retries are immediate and bounded; Scrapy ignores Retry-After, and waiting an
+# hour for one 429 would stall the run, so the failure reason shows the
+# server's Retry-After instead and the next run tries again.
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
