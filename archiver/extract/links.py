@@ -40,7 +40,7 @@ EXCLUDED_BLOCK = frozenset(
     pager newsletter subscribe login signup consent toolbar trending mostread mostpopular
     """.split()
 )
-EXCLUDED_PREFIXES = ("advert", "sponsor", "categor", "author", "cookie", "skip", "widgetarea", "sidebarnav")
+EXCLUDED_PREFIXES = ("advert", "sponsor", "categor", "author", "cookie", "skip", "sidebarnav")
 _MARKER_SPLIT = re.compile(r"[\s_-]+")
 # Listing and utility pages: never a story.
 NON_STORY_PATH = re.compile(
@@ -81,7 +81,7 @@ def extract_related_links(tree, url: str, *, canonical: str) -> list[dict]:
     """Other stories offered with the article, absolute and canonical, first seen first."""
     base = _base_url(tree, url)
     own = {u for u in (canonical_url(canonical), canonical_url(url)) if u}
-    excluded, related = _classify_blocks(tree)
+    excluded, related, _ = _classify_blocks(tree)
     body = _body_container(tree, excluded)
     candidates = []
     if body is not None:
@@ -131,13 +131,18 @@ def furniture_elements(tree) -> set:
     return _classify_blocks(tree)[0]
 
 
+def furniture_blocks(tree) -> list:
+    """The site-furniture elements themselves (menus, share bars, comment threads...)."""
+    return _classify_blocks(tree)[2]
+
+
 # The body extractor and the link extractor look at the same page one after the
 # other; the last page's classification is kept so the walk is done once. The
 # entry holds the tree itself, so its id cannot be reused while cached.
 _last_classified: list = [None, None]
 
 
-def _classify_blocks(tree) -> tuple[set, list]:
+def _classify_blocks(tree) -> tuple[set, list, list]:
     if _last_classified[0] is tree:
         return _last_classified[1]
     result = _classify_uncached(tree)
@@ -145,7 +150,7 @@ def _classify_blocks(tree) -> tuple[set, list]:
     return result
 
 
-def _classify_uncached(tree) -> tuple[set, list]:
+def _classify_uncached(tree) -> tuple[set, list, list]:
     """Links and paragraphs inside site furniture (menus, share bars, forms...), and
     the blocks whose class or id says they offer related stories.
 
@@ -165,7 +170,7 @@ def _classify_uncached(tree) -> tuple[set, list]:
     excluded = set()
     for root in roots:
         excluded.update(root.iter("a", "p"))
-    return excluded, list(dict.fromkeys(related))
+    return excluded, list(dict.fromkeys(related)), roots
 
 
 @lru_cache(maxsize=65536)

@@ -21,7 +21,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from archiver.extract.links import furniture_elements
+from archiver.extract.links import furniture_blocks, furniture_elements
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
@@ -70,7 +70,7 @@ def extract_body(tree, html: str, url: str, *, structured_body: str | None = Non
 
 def _best_candidate(tree, url: str, structured_body: str | None) -> tuple[list[str], str]:
     container = _main_container(tree)
-    dom = _trim_to_container(_dom_paragraphs(tree, url, container), container)
+    dom = _trim_to_container(_dom_paragraphs(tree, url, container), container, tree)
     structured = structured_paragraphs(structured_body) if structured_body else []
     if structured and _structured_is_plausible(structured, dom, tree):
         merged = _merge(dom, structured)
@@ -152,7 +152,7 @@ def _coverage(reference: set, paragraphs: list[str]) -> float:
     return len(reference & _shingles(" ".join(paragraphs))) / total
 
 
-def _trim_to_container(paragraphs: list[str], container) -> list[str]:
+def _trim_to_container(paragraphs: list[str], container, tree) -> list[str]:
     """Drop trailing paragraphs that lie outside the article container: related
     teasers, newsletter boxes and author cards that trafilatura kept. The head is
     left alone: leads often sit outside the container, above a picture."""
@@ -165,9 +165,13 @@ def _trim_to_container(paragraphs: list[str], container) -> list[str]:
     if held < CONTAINER_HOLDS_TEXT * total:
         return paragraphs
     last = max(i for i, s in enumerate(shares) if s >= PARAGRAPH_VOUCHED)
-    # a long paragraph after the container is the story going on past an embed
-    if any(len(p) > TAIL_MAX_CHARS for p in paragraphs[last + 1 :]):
-        return paragraphs
+    # a long paragraph after the container is the story going on past an embed,
+    # unless it sits in site furniture (a comment thread)
+    long_tail = [p for p in paragraphs[last + 1 :] if len(p) > TAIL_MAX_CHARS]
+    if long_tail:
+        furniture = _shingles(" ".join(el.text_content() for el in furniture_blocks(tree)))
+        if any(_share_in(p, furniture) < PARAGRAPH_VOUCHED for p in long_tail):
+            return paragraphs
     return paragraphs[: last + 1]
 
 
