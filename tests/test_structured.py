@@ -10,8 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archiver.extract import FIELDS, extract_article
+from archiver.extract.article_check import check_article
 from archiver.extract.decode import decode_html
-from archiver.extract.structured import json_ld_fields, json_ld_objects, main_article, meta_fields, meta_tags
+from archiver.extract.structured import (
+    STORY_TYPES,
+    json_ld_fields,
+    json_ld_objects,
+    main_article,
+    meta_fields,
+    meta_tags,
+)
 
 
 def tree_of(head: str, body: str = "") -> lxml.html.HtmlElement:
@@ -158,3 +166,30 @@ def test_extract_article_never_fails_on_bad_urls(url):
     record = extract_article(page, url)
     assert not (record["not_article_reason"] or "").startswith("extraction failed")
     assert record["title"] == "Title"
+
+
+STORY = "\n\n".join(["A paragraph of a real story that goes on for a while and says something new."] * 8)
+TEASERS = "\n\n".join(f"Short teaser headline number {i}" for i in range(12))
+
+
+@pytest.mark.parametrize(
+    "url, body, og_type, types, has_date, expected",
+    [
+        ("https://example.com/2024/05/03/story", STORY, "article", [], True, True),
+        ("https://example.com/story", STORY, None, ["newsarticle"], False, True),
+        ("https://example.com/story", STORY, None, [], True, True),  # undeclared, dated, long
+        ("https://example.com/story", "Kurz. " * 30, None, ["newsarticle"], True, True),  # short but declared
+        ("https://example.com/", STORY, "website", [], False, False),  # home page
+        ("https://example.com/de/", STORY, None, [], False, False),
+        ("https://example.com/about-us/", STORY, "article", [], False, False),
+        ("https://example.com/impressum", STORY, None, [], False, False),
+        ("https://example.com/tag/coral/", TEASERS, None, [], False, False),
+        ("https://example.com/news/local/", TEASERS, None, [], False, False),  # list of one-liners
+        ("https://example.com/story", "Too short to be a story.", None, [], True, False),
+        ("https://example.jp/articles/1", "東京で新しい橋が開通した。" * 20, None, [], True, True),  # no spaces
+    ],
+)
+def test_check_article(url, body, og_type, types, has_date, expected):
+    is_article, reason = check_article(url=url, body=body, og_type=og_type, json_ld_types=types,
+                                       story_types=STORY_TYPES, has_date=has_date, has_author=False)
+    assert is_article is expected and (reason is None) is expected

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 MIN_WORDS = 80  # below this there is no story to archive, only a teaser or a form
+MIN_DECLARED_WORDS = 25
 _LANG = r"^/(?:[a-z]{2}(?:-[a-z]{2})?/)?"
 # Pages about the site itself: never stories, whatever their markup says.
 _SITE_PAGE_PATH = re.compile(
@@ -21,11 +22,15 @@ _LIST_PATH = re.compile(
 _NON_ARTICLE_TYPES = frozenset({"website", "profile", "product", "video.other", "music.song", "book", "place"})
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
 def _words(text: str) -> int:
-    # Chinese, Japanese and Thai put no spaces between words: count about one
-    # word per five characters there so their stories are not "too short".
+    # Chinese and Japanese put no spaces between words: count about one word
+    # per two of their characters so their stories are not "too short".
     text = text or ""
-    return max(len(re.findall(r"\w+", text)), len(re.findall(r"\w", text)) // 5)
+    cjk = len(_CJK.findall(text))
+    return len(re.findall(r"\w+", _CJK.sub(" ", text))) + cjk // 2
 
 
 def check_article(
@@ -52,10 +57,11 @@ def check_article(
     declared = bool(set(json_ld_types or ()) & story_types) or (og_type or "").lower() == "article"
     if _LIST_PATH.match(path) and not declared:
         return False, "list of stories (tag, author or section page)"
-    if words < MIN_WORDS:
+    # A page that declares itself a story may be a short or paywalled one.
+    if words < (MIN_DECLARED_WORDS if declared else MIN_WORDS):
         return False, f"too little text ({words} words)"
     if paragraphs and not declared:
-        long_paragraphs = [p for p in paragraphs if _words(p) >= 20]
+        long_paragraphs = [p for p in paragraphs if _words(p) >= 12]
         # Section fronts are many one-line teasers; stories have real paragraphs.
         if len(long_paragraphs) < 2 and len(paragraphs) >= 6:
             return False, "list of links, no paragraphs"
