@@ -18,6 +18,9 @@ from archiver.normalize.urls import canonical_url, same_site, site_of
         ("", None, None),
         (None, None, None),
         ("http://[::1", None, None),
+        ("//[", "https://example.org/", None),
+        ("http://./x", None, None),
+        ("http://[::1]:8080/a#b", None, "http://[::1]:8080/a"),
     ],
 )
 def test_canonical_url(url, base, expected):

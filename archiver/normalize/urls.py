@@ -34,9 +34,10 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     if not url:
         return None
     url = _WS.sub("", url.strip())
-    if base:
-        url = urljoin(base, url)
     try:
+        # urljoin and urlsplit raise on malformed hosts ("//[", bad ports)
+        if base:
+            url = urljoin(base, url)
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
@@ -45,6 +46,10 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
     host = parts.hostname.lower().rstrip(".")
+    if not host:
+        return None
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     if port and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
     if parts.username:
