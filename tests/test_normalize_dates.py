@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archiver.normalize.dates import date_from_url, local_form, parse_date, relative_date
+from archiver.normalize.dates import date_from_url, local_form, normalize_date, parse_date, relative_date
 
 FETCHED = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -107,5 +107,5 @@ def test_local_form(iso, shown, expected):
 @settings(max_examples=400, deadline=None)
 @given(st.text(max_size=120))
 def test_parse_date_properties(text):
-    once = parse_date(text, fetched_at=FETCHED)
-    assert once is None or parse_date(once, fetched_at=FETCHED) == once
+    once = normalize_date(text, fetched_at=FETCHED)
+    assert normalize_date(once, fetched_at=FETCHED) == once

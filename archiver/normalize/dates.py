@@ -265,6 +265,11 @@ def parse_date(text: str | None, *, fetched_at: datetime | None = None) -> str |
     return _dateutil(text, fetched_at) or relative_date(text, fetched_at)
 
 
+def normalize_date(text: str | None, *, fetched_at: datetime | None = None) -> str | None:
+    """The normalizer form (str | None -> str | None) of parse_date: idempotent."""
+    return parse_date(text, fetched_at=fetched_at)
+
+
 def _dateutil(text: str, fetched_at: datetime | None) -> str | None:
     # Last resort for layouts the patterns above miss; demand a year so a bare
     # clock time never turns into "today".
