@@ -157,3 +157,10 @@ def test_structured_body_vouches_for_the_story_not_the_teaser():
     assert label == "json-ld"
     assert "Subscribe" not in body
     assert story[0] in body and story[-1] in body
+
+
+def test_binary_data_is_not_a_body():
+    noise = bytes(range(256)).decode("latin-1") * 40
+    html = f"<html><body><p>{noise}</p><p>{noise[::-1]}</p></body></html>"
+    tree = lxml.html.document_fromstring(html)
+    assert extract_body(tree, html, "https://example.org/blob") == ("", "heuristic")

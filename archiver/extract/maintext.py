@@ -61,11 +61,24 @@ def extract_body(tree, html: str, url: str, *, structured_body: str | None = Non
     """Body text as paragraphs separated by one blank line, and its source label
     ("json-ld" | "dom" | "heuristic")."""
     paragraphs, label = _best_candidate(tree, url, structured_body)
+    if _is_binary_noise(paragraphs):
+        return "", "heuristic"
     if paragraphs:
         lead = _visible_lead(tree, html)
         if lead and _share_in(lead, _shingles(" ".join(paragraphs))) < PARAGRAPH_VOUCHED:
             paragraphs = [lead, *paragraphs]
     return "\n\n".join(paragraphs), label
+
+
+# Control characters and U+FFFD: binary data decoded as text is full of them,
+# prose almost never has any.
+_NOISE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+MAX_NOISE_SHARE = 0.02
+
+
+def _is_binary_noise(paragraphs: list[str]) -> bool:
+    text = "".join(paragraphs)
+    return bool(text) and len(_NOISE.findall(text)) > MAX_NOISE_SHARE * len(text)
 
 
 def _best_candidate(tree, url: str, structured_body: str | None) -> tuple[list[str], str]:
