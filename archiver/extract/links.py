@@ -167,6 +167,12 @@ def _classify_uncached(tree) -> tuple[set, list, list]:
     related_set = set(related)
     roots = list(_FURNITURE(tree))
     roots.extend(el for el in furniture if el.tag not in ("article", "main") and el not in related_set)
+    # a block holding the headline holds the article: a layout wrapper whose class
+    # happens to say "header" or "sidebar", not furniture
+    headline = tree.find(".//h1")
+    if headline is not None:
+        around = set(headline.iterancestors())
+        roots = [el for el in roots if el not in around]
     excluded = set()
     for root in roots:
         excluded.update(root.iter("a", "p"))
