@@ -120,6 +120,26 @@ def _clean(text: str | None) -> str:
 
 def normalize_byline(text: str | None) -> str | None:
     """A byline as a reader would write it: no "By", e-mail, handle or date."""
+    if not isinstance(text, str):
+        return None
+    # Removing "By" or a date can leave debris for the cleaner ("BY <"):
+    # repeat until stable so that a normalized byline normalizes to itself.
+    for _ in range(5):
+        cleaned = _normalize_byline_once(text)
+        if cleaned is None or cleaned == text:
+            return cleaned
+        text = cleaned
+    return text
+
+
+_DATE_TAIL = re.compile(
+    r"\s*(?:\b(?:updated|published|posted|aktualisiert|veröffentlicht|am|le|on)\b\s*)?[,|]?\s*"
+    + _WEEKDAY + _DATEISH.pattern,
+    re.I,
+)
+
+
+def _normalize_byline_once(text: str) -> str | None:
     text = _clean(text)
     text = _GLUED_BY.sub("", text)
     for _ in range(3):
@@ -129,7 +149,7 @@ def normalize_byline(text: str | None) -> str | None:
         text = stripped
     # "Jane Doe Updated 8:15 AM EST, March 6, 2024": a date ends the byline.
     text = _CREDENTIALS.sub("", text)
-    m = re.search(r"\s*(?:\b(?:updated|published|posted|aktualisiert|veröffentlicht|am|le|on)\b\s*)?[,|]?\s*" + _WEEKDAY + _DATEISH.pattern, text, re.I)
+    m = _DATE_TAIL.search(text)
     if m and m.start() > 0:
         text = text[: m.start()].strip(" ,;:|-–—·•*")
     elif m:
