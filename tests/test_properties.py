@@ -164,16 +164,10 @@ def _authors_twice(value):
     return once, bylines.normalize_authors(once)
 
 
-# Inputs hypothesis found with random seeds; normalize/bylines.py is owned by the
-# extraction engineers, so these wait for them (strict=False: they pass once fixed).
-NOT_YET_IDEMPOTENT = "normalize/bylines.py: not idempotent on this input (found by hypothesis)"
-
-
+# Inputs hypothesis found with random seeds (since fixed by the owners of normalize/bylines.py).
 @pytest.mark.parametrize("twice, value", [
-    pytest.param(_byline_twice, "BY <", id="normalize_byline('BY <') = '<', then None",
-                 marks=pytest.mark.xfail(reason=NOT_YET_IDEMPOTENT, strict=False)),
-    pytest.param(_authors_twice, "A&#8216(", id="normalize_authors(['A&#8216(']) = [\"A'\"], then ['A']",
-                 marks=pytest.mark.xfail(reason=NOT_YET_IDEMPOTENT, strict=False)),
+    pytest.param(_byline_twice, "BY <", id="normalize_byline('BY <')"),
+    pytest.param(_authors_twice, "A&#8216(", id="normalize_authors(['A&#8216('])"),
 ])
 def test_found_by_hypothesis(twice, value):
     once, again = twice(value)
