@@ -67,7 +67,7 @@ _DATEISH = re.compile(
 )
 _WEEKDAY = (r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun|montag|dienstag|mittwoch|donnerstag"
             r"|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\w*\.?,?\s+)?")
-_SPLIT = re.compile(r"\s*(?:,|;|\s&\s|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s/\s|\||\n)\s*", re.I)
+_SPLIT = re.compile(r"\s*(?:,|;|\s&\s|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s/\s|\||／|\n)\s*", re.I)
 
 # Texts that sit where a byline sits but name nobody.
 _NOT_NAMES = frozenset(
@@ -223,6 +223,8 @@ def is_name(text: str | None, site_names=()) -> bool:
     if len(text) > 80 or _DATEISH.search(text):
         return False
     if text.casefold() in _NOT_NAMES or _NOT_NAME_PHRASES.search(text):
+        return False
+    if re.search(r"\w's\b", text):  # "Heather's mission": a phrase about someone
         return False
     words = text.split()
     org = bool(_ORG_WORDS.search(text)) and len(words) <= 6
