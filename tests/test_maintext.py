@@ -164,3 +164,21 @@ def test_binary_data_is_not_a_body():
     html = f"<html><body><p>{noise}</p><p>{noise[::-1]}</p></body></html>"
     tree = lxml.html.document_fromstring(html)
     assert extract_body(tree, html, "https://example.org/blob") == ("", "heuristic")
+
+
+TABLE_PAGE = """<html><body><table><tr>
+<td class="menu"><a href="/">Home</a><br><a href="/news">News</a><br><a href="/club">Join the club</a></td>
+<td><b>Boathouse roof repaired</b><br>
+{paras}
+</td></tr></table>
+<p>This page is kept by volunteers of the club and was last changed in the spring.</p>
+</body></html>"""
+
+
+def test_article_laid_out_in_a_table_cell_keeps_its_paragraphs():
+    paras = [f"Paragraph {i}: the roof of the boathouse was repaired by members over three weekends." for i in range(6)]
+    html = TABLE_PAGE.format(paras="".join(f"<p><font size=2>{p}</font></p>" for p in paras))
+    tree = lxml.html.document_fromstring(html)
+    body, _ = extract_body(tree, html, "http://club.example/news/roof.html")
+    assert body.split("\n\n")[-6:] == paras
+    assert "Join the club" not in body

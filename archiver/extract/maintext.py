@@ -136,6 +136,10 @@ def _dom_paragraphs(tree, url: str, container) -> list[str]:
     if container is None:
         return precise
     covered = _coverage(own, precise)
+    # an article laid out in a table cell: trafilatura, told to leave tables out,
+    # misses it, and told to keep them, glues the cells into one line
+    if covered < CONTAINER_COVERED and any(el.tag == "td" for el in (container, *container.iterancestors())):
+        return _container_paragraphs(container)
     # not at all covered: the two disagree on where the article is, and the
     # container guess is the weaker of the two
     if covered >= CONTAINER_COVERED or covered < CONTAINER_DISAGREES:
