@@ -62,6 +62,8 @@ def test_the_crawl_ends_in_bounded_time_with_a_summary(hostile_run, record_prope
     # Some pages failed, so the exit status says so; the summary names the run.
     assert result.returncode == 1, result.stderr[-3000:]
     assert re.search(r"run \d+ finished: \d+ archived", result.stderr), result.stderr[-3000:]
+    # No item (with its raw response bytes) dumped into the log by an error.
+    assert "raw=b" not in result.stderr
     status = hostile_run.db.execute("SELECT status FROM runs").fetchone()[0]
     assert status == "finished"
 
