@@ -55,6 +55,7 @@ STRUCTURED_MIN_SHARE = 0.6  # a JSON-LD text much shorter than the DOM body is a
 DOM_MISSED_MOST = 0.5  # the DOM reading holds less than this of the JSON-LD text: use the JSON-LD
 PARAGRAPH_VOUCHED = 0.5  # a DOM paragraph is confirmed when this share of it is in the JSON-LD
 SUBHEAD_MAX_WORDS = 14  # short unconfirmed lines between confirmed ones are subheadings
+PROSE_MIN_WORDS = 40  # and long ones are text the JSON-LD copy lacks (it is often an older version)
 
 
 def extract_body(tree, html: str, url: str, *, structured_body: str | None = None) -> tuple[str, str]:
@@ -344,7 +345,8 @@ def _merge(dom: list[str], structured: list[str]) -> list[str] | None:
     last = len(vouched) - 1 - vouched[::-1].index(True)
     kept = []
     for i, para in enumerate(dom):
-        if vouched[i] or (first < i < last and len(_TOKEN.findall(para)) <= SUBHEAD_MAX_WORDS):
+        words = len(_TOKEN.findall(para))
+        if vouched[i] or (first < i < last and (words <= SUBHEAD_MAX_WORDS or words >= PROSE_MIN_WORDS)):
             kept.append(para)
     return kept
 
