@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -48,9 +49,13 @@ def killed(tmp_path_factory):
                                       "-s", "LOG_LEVEL=DEBUG"), tmp)
         reached = procs.wait_until(lambda: procs.count_rows(tmp / "a.db", "SELECT COUNT(*) FROM articles") >= 2 * BATCH,
                                    timeout=90)
+        below = procs.descendants(proc.pid)  # extraction workers, if the crawl started any
         procs.send(proc, signal.SIGKILL)
         first = procs.finish(proc, timeout=30)
         release.set()
+        time.sleep(1)
+        orphans = procs.alive(below)
+        procs.kill_all(orphans)  # whatever the outcome, nothing of this test keeps running
         db = sqlite3.connect(tmp / "a.db")
         state = {
             "integrity": one(db, "PRAGMA integrity_check"),
@@ -78,13 +83,19 @@ def killed(tmp_path_factory):
           f"({state['pages']} run pages); re-run: exit {second.returncode}, {after['stored']} archived, "
           f"{len(refetched)} stored pages fetched again")
     return dict(reached=reached, first=first, state=state, processed=processed, second=second,
-                refetched=refetched, after=after)
+                refetched=refetched, after=after, orphans=orphans)
 
 
 def test_kill_9_leaves_an_intact_archive(killed):
     assert killed["reached"], killed["first"].stderr[-2000:]
     assert killed["first"].returncode == -signal.SIGKILL
     assert killed["state"]["integrity"] == "ok"
+
+
+@pytest.mark.xfail(reason="the extraction worker pool (forkserver + workers) outlives a crawl killed with "
+                          "SIGKILL, reparented to init, forever (workers owner)", strict=False)
+def test_kill_9_leaves_no_process_behind(killed):
+    assert killed["orphans"] == set()
 
 
 def test_kill_9_loses_at_most_the_last_batch(killed):

@@ -99,3 +99,45 @@ def count_rows(db_path: Path, sql: str) -> int:
 
 def send(proc: subprocess.Popen, sig: signal.Signals) -> None:
     os.kill(proc.pid, sig)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below pid (Linux /proc), e.g. a crawl's extraction workers."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    out = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            out.add(pid)
+    return out
+
+
+def kill_all(pids: set[int]) -> None:
+    """SIGKILL the given processes (ones this test's crawl started), by id."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
