@@ -40,6 +40,7 @@ REAL = "The council voted on Tuesday to rebuild the old pier after a long debate
         "Reporting by Jane Doe; Editing by John Roe",
         "The Associated Press contributed to this report.",
         "Mit Agenturmaterial.",
+        "Contributing: Associated Press; Jane Doe, USA TODAY",
         "By Jane Doe and John Roe",
         "Von Max Mustermann",
         "Updated: March 5, 2024 10:31 am ET",

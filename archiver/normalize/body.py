@@ -92,6 +92,7 @@ BOILERPLATE_LINES = [
         # agency and contributor credits
         r"(\(?(additional )?reporting by|editing by|writing by|compiled by|\(?with reporting from) .{1,150}",
         r".{1,80} contributed (reporting )?to this (report|story|article)\.?",
+        r"(contributing|contributors|additional reporting|mitarbeit|colaboración|collaboration)\s*:.{1,200}",
         r"(mit (material|agenturmaterial|informationen) (von|der|des)? ?.{0,40}|mit agenturmaterial|"
         r"quelle: [\w .,/-]{1,60}|\((dpa|afp|ap|reuters|apa|kna|epd|sda|efe|ansa)(/[\w]+)*\))",
     )
