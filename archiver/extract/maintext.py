@@ -10,6 +10,12 @@ without paragraph breaks; the DOM has the paragraph structure and the
 subheadings but also some chrome. So the DOM paragraphs are kept where the
 JSON-LD vouches for them, and the JSON-LD text is used alone only when the DOM
 reading missed most of it.
+
+trafilatura is checked against a second, cruder reading: the element holding
+the most paragraph text (the "container"). It decides how many trafilatura
+passes a page needs, trims teasers trafilatura kept after the article, and is
+the fallback when trafilatura finds nothing. The standfirst a page prints above
+the text (its meta description, shown) leads the body when trafilatura left it out.
 """
 
 from __future__ import annotations
