@@ -24,7 +24,8 @@ class ExtractionFailed(Exception):
 
 # The raw page is compressed for the archive where the CPU time is spent
 # anyway, not in the crawl process that feeds every worker.
-RAW_COMPRESSION_LEVEL = 6
+# Level 3: half the time of level 6 for an archive about 12% larger.
+RAW_COMPRESSION_LEVEL = 3
 
 
 def extract_and_pack(kwargs: dict) -> tuple[dict, bytes]:

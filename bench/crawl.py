@@ -122,21 +122,24 @@ def server_max_rate(port: int, n: int, seconds: float = 3.0, threads: int = 8) -
 
 
 # --- measurements ------------------------------------------------------------
-def tree_rss_sampler(pid: int, peak: list[int], stop: threading.Event) -> None:
-    """Peak of the summed RSS of a process and its descendants, sampled."""
+def tree_sampler(pid: int, peak: list[int], cpu: dict[int, int], stop: threading.Event) -> None:
+    """Peak of the summed RSS of a process and its descendants, and the CPU ticks
+    each of them used (sampled: CPU time survives machine load, wall time does not)."""
     while not stop.is_set():
         total = 0
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
             try:
-                stat = (proc / "stat").read_text().split()
-                if int(proc.name) == pid or _descends(int(stat[3]), pid):
+                # Fields after the command name, which may hold spaces.
+                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(proc.name) == pid or _descends(int(stat[1]), pid):
                     total += int((proc / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                    cpu[int(proc.name)] = int(stat[11]) + int(stat[12])
             except (OSError, IndexError, ValueError):
                 continue
         peak[0] = max(peak[0], total)
-        stop.wait(0.2)
+        stop.wait(0.1)
 
 
 def _descends(ppid: int, root: int, depth: int = 0) -> bool:
@@ -145,31 +148,35 @@ def _descends(ppid: int, root: int, depth: int = 0) -> bool:
     if ppid <= 1 or depth > 5:
         return False
     try:
-        return _descends(int((Path("/proc") / str(ppid) / "stat").read_text().split()[3]), root, depth + 1)
+        parent = (Path("/proc") / str(ppid) / "stat").read_text().rsplit(")", 1)[1].split()[1]
+        return _descends(int(parent), root, depth + 1)
     except (OSError, IndexError, ValueError):
         return False
 
 
-def timed_process(cmd: list[str], **kwargs) -> tuple[float, int, subprocess.CompletedProcess]:
-    peak, stop = [0], threading.Event()
+def timed_process(cmd: list[str], **kwargs) -> tuple[float, int, float, subprocess.CompletedProcess]:
+    """Wall seconds, peak RSS of the process tree, CPU seconds of the tree, and the result."""
+    peak, cpu, stop = [0], {}, threading.Event()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
-    sampler = threading.Thread(target=tree_rss_sampler, args=(proc.pid, peak, stop), daemon=True)
+    sampler = threading.Thread(target=tree_sampler, args=(proc.pid, peak, cpu, stop), daemon=True)
     sampler.start()
     out, err = proc.communicate()
     elapsed = time.perf_counter() - start
     stop.set()
     sampler.join()
-    return elapsed, peak[0], subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    cpu_seconds = sum(cpu.values()) / os.sysconf("SC_CLK_TCK")
+    return elapsed, peak[0], cpu_seconds, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
-def reference_loop(pages: list[bytes], n: int) -> float:
+def reference_loop(pages: list[bytes], n: int) -> tuple[float, float]:
+    """Wall and CPU seconds of trafilatura's default extraction over the pages."""
     import trafilatura
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(n):
         trafilatura.extract(pages[i % len(pages)])
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 FETCH_ONLY = """
@@ -309,10 +316,10 @@ def main() -> None:
 
     try:
         rate = server_max_rate(port.value, n)
-        ref_s = reference_loop(pages, n)
+        ref_s, ref_cpu = reference_loop(pages, n)
         fetch_file = work / "fetch_only.py"
         fetch_file.write_text(FETCH_ONLY)
-        fetch_s, fetch_rss, fetch = timed_process([sys.executable, str(fetch_file), str(url_file)])
+        fetch_s, fetch_rss, fetch_cpu, fetch = timed_process([sys.executable, str(fetch_file), str(url_file)])
         if fetch.returncode:
             print(fetch.stderr[-2000:], file=sys.stderr)
         db = work / "bench.db"
@@ -321,7 +328,7 @@ def main() -> None:
         else:
             crawl_args = ["crawl", "--follow", f"{base}/", "--depth", str(n // LINKS_PER_INDEX + 2),
                           "--max-pages", str(n * 2)]
-        arch_s, arch_rss, arch = timed_process([*archiver_cmd(), *crawl_args, "--db", str(db), "-q", *LIFT_POLITENESS])
+        arch_s, arch_rss, arch_cpu, arch = timed_process([*archiver_cmd(), *crawl_args, "--db", str(db), "-q", *LIFT_POLITENESS])
         summary = arch.stderr.strip().splitlines()[-1] if arch.stderr.strip() else ""
         import sqlite3
 
@@ -331,13 +338,18 @@ def main() -> None:
         server.terminate()
 
     print(f"\nfixture server max rate: {rate:,.0f} pages/s (keep-alive client, 8 threads)")
-    print(f"\n{'':<12} {'seconds':>8} {'pages/s':>9} {'peak RSS':>10}")
-    print(f"{'reference':<12} {ref_s:>8.1f} {n / ref_s:>9.1f} {'-':>10}   trafilatura.extract loop, 1 process")
-    print(f"{'fetch-only':<12} {fetch_s:>8.1f} {n / fetch_s:>9.1f} {fetch_rss / 2**20:>8.0f}MB   bare Scrapy spider")
-    print(f"{'archiver':<12} {arch_s:>8.1f} {n / arch_s:>9.1f} {arch_rss / 2**20:>8.0f}MB   archiver crawl "
-          f"({args.mode}), all pipelines + FTS")
+    print(f"\n{'':<12} {'seconds':>8} {'pages/s':>9} {'CPU s':>8} {'peak RSS':>10}")
+    print(f"{'reference':<12} {ref_s:>8.1f} {n / ref_s:>9.1f} {ref_cpu:>8.1f} {'-':>10}   "
+          f"trafilatura.extract loop, 1 process")
+    print(f"{'fetch-only':<12} {fetch_s:>8.1f} {n / fetch_s:>9.1f} {fetch_cpu:>8.1f} {fetch_rss / 2**20:>8.0f}MB   "
+          f"bare Scrapy spider")
+    print(f"{'archiver':<12} {arch_s:>8.1f} {n / arch_s:>9.1f} {arch_cpu:>8.1f} {arch_rss / 2**20:>8.0f}MB   "
+          f"archiver crawl ({args.mode}), all pipelines + FTS, all its processes")
     print(f"\narchiver wall time / reference: {arch_s / ref_s:.2f}x   (target <= 1.0x)")
     print(f"archiver wall time / fetch-only: {arch_s / fetch_s:.2f}x")
+    print(f"archiver CPU time / reference CPU time: {arch_cpu / ref_cpu:.2f}x   "
+          f"(the work itself; wall time also depends on what else the machine runs: "
+          f"load average {os.getloadavg()[0]:.1f} now)")
     print(f"articles stored: {stored} of {n}; database {db.stat().st_size / 2**20:.1f} MB, "
           f"{db.stat().st_size / max(stored, 1) / 1024:.1f} KB per article (raw pages kept, compressed)")
     print(f"crawl summary: {summary}")
@@ -358,7 +370,7 @@ def main() -> None:
             start = time.perf_counter()
             subprocess.run([*archiver_cmd(), "search", word, "--db", str(big)], capture_output=True)
             cli_times.append(time.perf_counter() - start)
-        export_s, export_rss, exported = timed_process(
+        export_s, export_rss, _, exported = timed_process(
             [*archiver_cmd(), "export", "--db", str(big), "-o", str(work / "big.jsonl"), "-q"])
         print(f"\ngenerated archive: {args.archive_size:,} articles in {gen_s:.0f} s (nan: reused), "
               f"{big.stat().st_size / 2**20:.0f} MB")

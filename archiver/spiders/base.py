@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,8 @@ from archiver.store.schema import ArchiveError, connect
 from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Most pages have no rel=next at all: look for one in the bytes before parsing for it.
+_REL_NEXT = re.compile(rb"""rel\s*=\s*["']?[^"'>]*\bnext\b""", re.IGNORECASE)
 
 
 def unsupported_url_reason(url: str) -> str | None:
@@ -214,7 +217,7 @@ class ArchiverSpider(scrapy.Spider):
     # --- multi-page articles ----------------------------------------------
     def next_page_request(self, response: Response, item: ArticleItem, pages: int):
         """A request for the article's next page (rel=next on the same story), or None."""
-        if not item.fields.get("is_article") or pages >= MAX_PAGES:
+        if not item.fields.get("is_article") or pages >= MAX_PAGES or not _REL_NEXT.search(response.body):
             return None
         href = response.xpath(
             "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
