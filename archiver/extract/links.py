@@ -138,15 +138,17 @@ def furniture_blocks(tree) -> list:
 
 # The body extractor and the link extractor look at the same page one after the
 # other; the last page's classification is kept so the walk is done once. The
-# entry holds the tree itself, so its id cannot be reused while cached.
-_last_classified: list = [None, None]
+# entry holds the tree itself, so its id cannot be reused while cached, and is
+# one (tree, result) pair read and replaced whole, so threads cannot mix pages.
+_last_classified: list = [(None, None)]
 
 
 def _classify_blocks(tree) -> tuple[set, list, list]:
-    if _last_classified[0] is tree:
-        return _last_classified[1]
+    cached_tree, cached = _last_classified[0]
+    if cached_tree is tree:
+        return cached
     result = _classify_uncached(tree)
-    _last_classified[:] = [tree, result]
+    _last_classified[0] = (tree, result)
     return result
 
 
