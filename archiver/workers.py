@@ -11,6 +11,7 @@ import asyncio
 import multiprocessing
 import os
 import threading
+import time
 import zlib
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,6 +40,26 @@ def _extract_job(kwargs: dict) -> tuple[int, dict, bytes]:
 
 def _ping() -> int:
     return os.getpid()
+
+
+def _leave_with(crawl_pid: int) -> None:
+    """Worker initializer: exit when the crawl process is gone.
+
+    A crawl killed with SIGKILL cannot stop its pool, and the workers (and the
+    forkserver, which waits for them) would otherwise run on forever.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(crawl_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass  # alive, under another user
+
+    threading.Thread(target=watch, name="leave-with-crawl", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -85,7 +106,8 @@ class ExtractionPool:
             # the extraction code once, never from the threaded crawl process.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["archiver.extract"])
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                                 initializer=_leave_with, initargs=(os.getpid(),))
         return self._executor
 
     def _restart(self) -> None:
