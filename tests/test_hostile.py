@@ -82,10 +82,8 @@ def test_the_silent_server_was_really_reached(hostile_run):
 
 
 # Cases whose fix belongs to another module's owners (strict=False: they pass once fixed).
-KNOWN = {
-    "/news/meta-charset-mismatch.html": "extraction: a windows-1252 page labelled <meta charset=utf-8> decodes to "
-                                        "U+FFFD-laden text that maintext now takes for binary (0 words, skipped)",
-}
+# Cases a known limitation fails, with the reason (none at the moment).
+KNOWN: dict[str, str] = {}
 
 
 def _cases():
@@ -142,8 +140,6 @@ def test_a_wrong_charset_header_does_not_garble_the_text(hostile_run):
     assert _article(hostile_run, "/news/charset-mismatch.html")["title"] == "Zürich café council vote – a résumé"
 
 
-@pytest.mark.xfail(reason="extract/decode.py trusts <meta charset=utf-8> over windows-1252 bytes that are "
-                          "not valid UTF-8 (owned by extraction)", strict=False)
 def test_a_wrong_meta_charset_does_not_garble_the_text(hostile_run):
     assert "Zürich" in _article(hostile_run, "/news/meta-charset-mismatch.html")["title"]
 

@@ -50,7 +50,25 @@ def _decode(data: bytes, content_type: str | None) -> str:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
+        if _declares_utf8(data, content_type):
+            return _mostly_utf8_or_cp1252(data)
     _, text = html_to_unicode(content_type, data, default_encoding="cp1252", auto_detect_fun=_utf8_or_cp1252)
+    return text
+
+
+def _declares_utf8(data: bytes, content_type: str | None) -> bool:
+    declared = http_content_type_encoding(content_type) or html_body_declared_encoding(data[:4096])
+    return (resolve_encoding(declared) or "") == "utf-8" if declared else False
+
+
+def _mostly_utf8_or_cp1252(data: bytes) -> str:
+    """A page labelled UTF-8 whose bytes are not: a few bad bytes in UTF-8 text
+    are replaced, but when most non-ASCII bytes fail, the page was written in
+    windows-1252 under a wrong label and is read as such."""
+    high = sum(1 for b in data if b >= 0x80)
+    text = data.decode("utf-8", errors="replace")
+    if high and text.count("\ufffd") * 2 > high:
+        return data.decode("cp1252", errors="replace")
     return text
 
 
