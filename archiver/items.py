@@ -15,8 +15,9 @@ class ArticleItem:
     fetched_at: str = ""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    raw: bytes = b""
-    raw_zlib: bytes = b""  # the raw page, compressed where it was extracted
+    # repr=False: the page's bytes never end up in a log line that shows the item.
+    raw: bytes = field(default=b"", repr=False)
+    raw_zlib: bytes = field(default=b"", repr=False)  # the raw page, compressed where it was extracted
     skip_reason: str | None = None
 
 

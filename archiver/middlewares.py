@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
+from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
+logger = logging.getLogger(__name__)
+
 
 class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, with every waiting request given the parser.
+    """Scrapy's robots.txt middleware, with two changes.
 
-    Scrapy 2.19 awaits the one shared Deferred from each request that arrives
-    while robots.txt is downloading; only the first awaiter receives the parser
-    and the others get None, which means "allowed" - so disallowed pages were
-    fetched whenever several requests to a new host started together. Each
-    waiter here gets a Deferred of its own that is fired with the parser.
+    Every waiting request gets the parser: Scrapy 2.19 awaits one shared
+    Deferred from each request that arrives while robots.txt is downloading,
+    so only the first awaiter received the parser and the others got None,
+    which means "allowed" - disallowed pages were fetched whenever several
+    requests to a new host started together.
+
+    A robots.txt that cannot be fetched (timeout, refused) is one warning
+    line, not an error with a traceback; as in Scrapy, the site is then
+    crawled as if it had none.
     """
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        parser = self._parsers.get(urlparse_cached(request).netloc)
+        url = urlparse_cached(request)
+        netloc = url.netloc
+        parser = self._parsers.get(netloc)
         if isinstance(parser, Deferred):
             own: Deferred = Deferred()
 
@@ -31,4 +43,18 @@ class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
 
             parser.addCallback(relay)
             return await maybe_deferred_to_future(own)
-        return await super().robot_parser(request)
+        if netloc in self._parsers:
+            return parser
+        self._parsers[netloc] = Deferred()
+        robots = Request(f"{url.scheme}://{netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
+                         meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK)
+        try:
+            response = await self.crawler.engine.download_async(robots)
+            await self._parse_robots(response, netloc, request)
+        except Exception as exc:  # noqa: BLE001 - any failure means "no robots.txt", as in Scrapy
+            if not isinstance(exc, IgnoreRequest):
+                logger.warning("robots.txt of %s could not be fetched (%s: %s); crawling as if it had none",
+                               netloc, type(exc).__name__, str(exc)[:200])
+            self._robots_error(exc, netloc)
+        self._stats.inc_value("robotstxt/request_count")
+        return self._parsers[netloc]

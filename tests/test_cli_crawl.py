@@ -103,3 +103,25 @@ def test_missing_archive_is_a_clear_error(run_cli):
     result = run_cli("search", "x", "--db", "nope.db")
     assert result.returncode == 1
     assert "Error: no archive at nope.db" in result.stderr
+
+
+def test_unreachable_robots_txt_is_one_warning_not_a_traceback(run_cli, tmp_path):
+    import time
+
+    from tests.support.pages import article_html, html_page
+    from tests.support.server import FixtureSite
+
+    def slow_robots(handler):
+        time.sleep(3)
+        handler.send_response(200)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    pages = {"/robots.txt": slow_robots, "/a.html": html_page(article_html(1))}
+    with FixtureSite(pages) as site:
+        result = run_cli("crawl", site.url + "/a.html", "--db", "a.db", "-s", "DOWNLOAD_TIMEOUT=1",
+                         "-s", "RETRY_ENABLED=0", *FAST)
+    assert result.returncode == 0, result.stderr
+    assert "robots.txt of 127.0.0.1" in result.stderr and "could not be fetched" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "1 archived" in result.stderr
