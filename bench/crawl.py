@@ -218,7 +218,7 @@ def profile_archiver(url_file: Path, pages: int, workdir: Path) -> dict[str, flo
         "import cProfile, sys\n"
         "from archiver.cli import main\n"
         f"sys.argv = {argv!r}\n"
-        "profiler = cProfile.Profile()\n"
+        "import time\nprofiler = cProfile.Profile(time.process_time)\n"
         "try:\n    profiler.runcall(main)\n"
         "except SystemExit:\n    pass\n"
         f"profiler.dump_stats({str(prof)!r})\n"
@@ -370,14 +370,19 @@ def main() -> None:
             start = time.perf_counter()
             subprocess.run([*archiver_cmd(), "search", word, "--db", str(big)], capture_output=True)
             cli_times.append(time.perf_counter() - start)
-        export_s, export_rss, _, exported = timed_process(
-            [*archiver_cmd(), "export", "--db", str(big), "-o", str(work / "big.jsonl"), "-q"])
+        # Twice: the first read of a large archive may come from disk, the second from the page cache.
+        exports = [timed_process([*archiver_cmd(), "export", "--db", str(big), "-o", str(work / f"big{i}.jsonl"),
+                                  "-q"]) for i in range(2)]
+        for i in range(2):
+            (work / f"big{i}.jsonl").unlink(missing_ok=True)
         print(f"\ngenerated archive: {args.archive_size:,} articles in {gen_s:.0f} s (nan: reused), "
               f"{big.stat().st_size / 2**20:.0f} MB")
         print(f"search (100 queries, in-process): median {med:.1f} ms, p95 {p95:.1f} ms   (target p95 < 50 ms)")
         print(f"`archiver search` command, whole process: median {statistics.median(cli_times) * 1000:.0f} ms")
-        print(f"export jsonl: {args.archive_size / export_s:,.0f} articles/s, peak RSS {export_rss / 2**20:.0f} MB "
-              f"(target >= 20,000/s){'' if exported.returncode == 0 else ' FAILED: ' + exported.stderr[-300:]}")
+        for label, (export_s, export_rss, _, exported) in zip(("first", "again"), exports):
+            failed = "" if exported.returncode == 0 else " FAILED: " + exported.stderr[-300:]
+            print(f"export jsonl ({label}): {args.archive_size / export_s:,.0f} articles/s, "
+                  f"peak RSS {export_rss / 2**20:.0f} MB (target >= 20,000/s){failed}")
     shutil.rmtree(work, ignore_errors=True)
 
 
