@@ -85,6 +85,10 @@ ITEM_PIPELINES = {
 }
 
 # --- Scrapy defaults we pin --------------------------------------------------
+# Scrapy starts this many tasks for the output of every response; archiver's
+# callbacks yield one item (or a page's links), and 100 tasks a page cost the
+# crawl process more CPU than its SQLite writes.
+CONCURRENT_ITEMS = 8
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
