@@ -11,7 +11,6 @@ from __future__ import annotations
 import signal
 import sqlite3
 import threading
-import time
 
 import pytest
 

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import FAST, archiver_cmd
 from tests.support.pages import ABOUT_HTML, article_html, html_page
 from tests.support.redis_server import RedisServer
-from tests.support.server import FixtureSite
+from tests.support.server import FixtureSite, send_page
 
 N_ARTICLES = 45
 SECTIONS = 5
@@ -38,12 +38,7 @@ def listing(title: str, links: list[str]) -> str:
 def slow(page, delay: float):
     def handler(request):
         time.sleep(delay)
-        request.send_response(page.status)
-        for name, value in page.headers.items():
-            request.send_header(name, value)
-        request.send_header("Content-Length", str(len(page.body)))
-        request.end_headers()
-        request.wfile.write(page.body)
+        send_page(request, page)
 
     return handler
 

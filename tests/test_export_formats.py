@@ -186,12 +186,12 @@ def test_since_last_exports_only_new_and_changed(tmp_path, run_cli):
     # One new article, one changed, one seen again unchanged.
     write_archive(db, [record(4), record(2, title="Story 2, corrected"), record(3)],
                   fetched_at="2024-03-11T12:00:00+00:00")
-    third = ok(run_cli("export", "--db", "i.db", "--since-last", "-o", "three.jsonl"))
+    ok(run_cli("export", "--db", "i.db", "--since-last", "-o", "three.jsonl"))
     assert sorted(r["title"] for r in jsonl(tmp_path / "three.jsonl")) == ["Generated story 4", "Story 2, corrected"]
     # Each format (and each set of filters) keeps its own place.
     warc = ok(run_cli("export", "--db", "i.db", "--since-last", "--format", "warc", "-o", "all.warc.gz"))
     assert "exported 5 responses" in warc.stderr
-    site = ok(run_cli("export", "--db", "i.db", "--since-last", "--site", "site1.example", "-o", "s.jsonl"))
+    ok(run_cli("export", "--db", "i.db", "--since-last", "--site", "site1.example", "-o", "s.jsonl"))
     assert [r["url"] for r in jsonl(tmp_path / "s.jsonl")] == ["https://site1.example/news/1.html",
                                                               "https://site1.example/news/4.html"]
     state = ok(run_cli("sql", "SELECT key, count FROM export_state ORDER BY key", "--db", "i.db", "--json"))

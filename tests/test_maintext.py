@@ -1,4 +1,3 @@
-import copy
 from pathlib import Path
 
 import lxml.etree

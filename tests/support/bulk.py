@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from tests.support.pages import article_html, html_page
-from tests.support.server import FixtureSite, Page
+from tests.support.server import FixtureSite, Page, send_page
 
 N_PAGES = 300
 
@@ -34,11 +34,6 @@ def held_page(release: threading.Event, timeout: float = 60):
 
     def handler(h: BaseHTTPRequestHandler) -> None:
         release.wait(timeout)
-        h.send_response(200)
-        for name, value in page.headers.items():
-            h.send_header(name, value)
-        h.send_header("Content-Length", str(len(page.body)))
-        h.end_headers()
-        h.wfile.write(page.body)
+        send_page(h, page)
 
     return handler

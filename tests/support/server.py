@@ -18,6 +18,16 @@ class Page:
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
+def send_page(handler: BaseHTTPRequestHandler, page: Page) -> None:
+    """Answer a request with a Page: status, headers, Content-Length, body."""
+    handler.send_response(page.status)
+    for name, value in page.headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(page.body)))
+    handler.end_headers()
+    handler.wfile.write(page.body)
+
+
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         pass  # a client that hung up (a timeout under test) is not the test's failure
@@ -53,12 +63,7 @@ class FixtureSite:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                self.send_response(page.status)
-                for name, value in page.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(page.body)))
-                self.end_headers()
-                self.wfile.write(page.body)
+                send_page(self, page)
 
             def log_message(self, *args):
                 pass
