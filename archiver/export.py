@@ -20,11 +20,9 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
 
-import sqlite_utils
 
 from archiver import __version__
 from archiver.record import RECORD_FIELDS
-from archiver.store.queries import iter_articles
 
 EXPORT_DIR = Path("exports")
 FORMATS = ("jsonl", "json", "csv", "markdown", "warc")
@@ -84,14 +82,6 @@ def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
         writer.writerow([csv_cell(record[name]) for name in RECORD_FIELDS])
         count += 1
     return count
-
-
-def export_articles(db: sqlite_utils.Database, fmt: str, out: IO[str]) -> int:
-    """Write every article to `out` as jsonl, json or csv; the number written."""
-    writers = {"jsonl": write_jsonl, "json": write_json, "csv": write_csv}
-    if fmt not in writers:
-        raise ValueError(f"unknown export format {fmt!r}")
-    return writers[fmt](iter_articles(db), out)
 
 
 # --- Markdown: one file per article, metadata as front matter -------------------

@@ -30,22 +30,6 @@ RECORD_FIELDS = (
     "last_seen_at",
 )
 
-# Fields whose origin is remembered (json-ld, meta, feed, sitemap, dom, heuristic, url).
-PROVENANCE_FIELDS = (
-    "title",
-    "byline",
-    "authors",
-    "published_at",
-    "modified_at",
-    "description",
-    "language",
-    "section",
-    "tags",
-    "image",
-    "site_name",
-    "body",
-)
-
 _WORD = re.compile(r"\w+")
 _WS = re.compile(r"\s+")
 

@@ -39,7 +39,7 @@ def _query_reader(db_path, crawl_done: threading.Event, errors: list, counts: li
             try:
                 counts.append(queries.count_articles(db))
                 queries.search(db, "council budget", limit=5)
-                list(queries.iter_articles(db, batch=50))
+                list(queries.iter_filtered(db, batch=50))
             except sqlite3.Error as exc:
                 errors.append(repr(exc))
     finally:

@@ -38,21 +38,6 @@ def to_record(row: dict[str, Any], *, with_provenance: bool = False) -> dict[str
     return record
 
 
-def iter_articles(db: sqlite_utils.Database, *, batch: int = 500) -> Iterator[dict[str, Any]]:
-    """Every article in id order, fetched in batches so memory stays flat."""
-    last_id = 0
-    columns = ", ".join(RECORD_FIELDS)
-    while True:
-        rows = list(
-            db.query(f"SELECT {columns} FROM articles WHERE id > ? ORDER BY id LIMIT ?", [last_id, batch])
-        )
-        if not rows:
-            return
-        for row in rows:
-            yield to_record(row)
-        last_id = rows[-1]["id"]
-
-
 def count_articles(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
