@@ -1,19 +1,97 @@
-"""Downloader middlewares."""
+"""Middlewares: revisits of archived URLs (spider side) and robots.txt (downloader side)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
+from pathlib import Path
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
+from archiver.items import Unchanged
+from archiver.revisits import ARTICLE_META, CONDITIONAL, NOT_DUE, REVISIT_META, FetchState, FetchStates, revisit
+from archiver.store.queries import fetch_state
+from archiver.store.schema import ArchiveError, connect
+
 logger = logging.getLogger(__name__)
+
+
+class ArchiveFetchStates:
+    """Fetch states from the SQLite archive (ARCHIVER_DB), opened read-only once.
+
+    No archive yet (or none configured, as on a distributed worker): every URL is new.
+    """
+
+    def __init__(self, path: str | None):
+        self.db = None
+        if path and Path(path).exists():
+            try:
+                self.db = connect(path, readonly=True)
+            except ArchiveError:
+                self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("ARCHIVER_DB"))
+
+    def get(self, url: str) -> FetchState | None:
+        row = fetch_state(self.db, url) if self.db is not None else None
+        return FetchState.from_record(row) if row else None
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.conn.close()
+            self.db = None
+
+
+class RevisitMiddleware(BaseSpiderMiddleware):
+    """Applies the revisit policy (archiver.revisits) to the article requests spiders yield.
+
+    An article request (meta ARTICLE_META) whose URL is archived and not due is
+    answered with an Unchanged item instead of being fetched; a due one gets the
+    archive's validators and may come back as a 304. The decision is left on the
+    request (meta REVISIT_META). Fetch states come from ARCHIVER_FETCH_STATES (a
+    class path; by default the archive), so another source plugs in by setting.
+    """
+
+    def __init__(self, crawler, states: FetchStates):
+        super().__init__(crawler)
+        self.states = states
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        states = build_from_crawler(load_object(crawler.settings.get("ARCHIVER_FETCH_STATES")), crawler)
+        middleware = cls(crawler, states)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self):
+        self.states.close()
+
+    def get_processed_request(self, request: Request, response):
+        if ARTICLE_META not in request.meta:
+            return request
+        spider = self.crawler.spider
+        decision = revisit(self.states.get(request.url), datetime.now(timezone.utc), spider.revisit_after)
+        request.meta[REVISIT_META] = decision
+        self.crawler.stats.inc_value(f"archiver/revisit/{decision.action}")
+        if decision.action == NOT_DUE:
+            return Unchanged(url=request.url, listed=request.meta[ARTICLE_META], reason=decision.reason)
+        for name, value in decision.headers.items():
+            request.headers[name] = value
+        if decision.action == CONDITIONAL:
+            request.meta["handle_httpstatus_list"] = [304]
+        return request
 
 
 class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):

@@ -21,6 +21,9 @@ ARCHIVER_BATCH_SECONDS = 2.0
 # An archived article is not fetched again before this (s, m, h, d, w); when it
 # is due, the request carries If-None-Match / If-Modified-Since.
 ARCHIVER_REVISIT_AFTER = "1d"
+# Where the revisit policy learns what was fetched when: a class with get(url)
+# and close() (see archiver.revisits), built with from_crawler if it has one.
+ARCHIVER_FETCH_STATES = "archiver.middlewares.ArchiveFetchStates"
 # Extraction runs in this many worker processes ("auto": one per core; 0: in
 # the crawl process). A page whose extraction takes longer is recorded as failed.
 ARCHIVER_EXTRACT_WORKERS = "auto"
@@ -100,6 +103,10 @@ ARCHIVER_PROGRESS_INTERVAL = 2.0
 EXTENSIONS = {"archiver.extensions.Progress": 500}
 # Skipped/failed pages are reported in the run summary, so dropping them is not a warning.
 LOG_FORMATTER = "archiver.logformatter.ArchiverLogFormatter"
+SPIDER_MIDDLEWARES = {
+    # Next to the spider: article requests whose revisit is not due never leave it.
+    "archiver.middlewares.RevisitMiddleware": 950,
+}
 DOWNLOADER_MIDDLEWARES = {
     # Replaced by a fixed subclass (see archiver.middlewares.RobotsTxtMiddleware).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

@@ -51,7 +51,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
     from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, build_settings, parse_setting, run_jobs, source_job
     from archiver.lock import CrawlLock, Locked
     from archiver.sources import parse_duration
-    from archiver.spiders.article import read_url_list
+    from archiver.seeds import read_url_list
 
     listed = list(urls)
     if input_file is not None:

@@ -127,8 +127,7 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
     from archiver.distributed.keys import check_name, new_run_id
     from archiver.settings import ARCHIVER_REDIS_PREFIX, ARCHIVER_RUN_TTL
     from archiver.sources import parse_duration
-    from archiver.spiders.article import read_url_list
-    from archiver.spiders.base import unsupported_url_reason
+    from archiver.seeds import read_url_list, unsupported_url_reason
 
     listed = list(urls) + (read_url_list(input_file.read()) if input_file is not None else [])
     jobs: list[tuple[str, registry.JobSpec, list[dict]]] = []

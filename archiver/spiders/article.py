@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archiver.spiders.base import ArchiverSpider, as_list
-
-
-def read_url_list(text: str) -> list[str]:
-    """URLs from a comma/newline separated list; blank lines and # comments ignored."""
-    urls = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            urls += as_list(line)
-    return urls
+from archiver.seeds import as_list, read_url_list
+from archiver.spiders.base import ArchiverSpider
 
 
 class ArticleSpider(ArchiverSpider):

@@ -1,4 +1,4 @@
-"""Shared parse -> extract step, revisit decisions and failure reporting for every spider."""
+"""Shared by every spider: article requests, the parse -> extract step, failure reporting."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import json
 import os
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -16,10 +14,10 @@ from twisted.python.failure import Failure
 from archiver.extract.overrides import apply_selectors
 from archiver.extract.pagination import MAX_PAGES, continuation_url, join_bodies
 from archiver.items import ArticleItem, FailedFetch, Unchanged
+from archiver.revisits import ARTICLE_META
+from archiver.seeds import as_list, unsupported_url_reason
 from archiver.sources import parse_duration
 from archiver.spiders.errors import describe_failure
-from archiver.store.queries import fetch_state
-from archiver.store.schema import ArchiveError, connect
 from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -27,33 +25,9 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 _REL_NEXT = re.compile(rb"""rel\s*=\s*["']?[^"'>]*\bnext\b""", re.IGNORECASE)
 
 
-def unsupported_url_reason(url: str) -> str | None:
-    """Why a URL cannot be fetched, or None when it is a plain http(s) URL."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return f"not a valid URL: {url!r}"
-    if parts.scheme.lower() not in ("http", "https"):
-        if not parts.scheme:
-            return f"not an absolute URL (no http:// or https://): {url!r}"
-        return f"unsupported URL scheme {parts.scheme!r}: only http and https URLs are fetched"
-    if not parts.hostname:
-        return f"no host in URL: {url!r}"
-    return None
-
-
 def requested_url(request: scrapy.Request) -> str:
     """The URL as it was asked for, before any redirect."""
     return (request.meta.get("redirect_urls") or [request.url])[0]
-
-
-def as_list(value) -> list[str]:
-    """A spider argument as a list: `-a feeds=URL1,URL2` arrives as one string."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.replace("\n", ",").split(",") if v.strip()]
-    return [str(v) for v in value]
 
 
 class ArchiverSpider(scrapy.Spider):
@@ -62,7 +36,8 @@ class ArchiverSpider(scrapy.Spider):
     Arguments (also as `scrapy crawl NAME -a KEY=VALUE`): urls (article URLs),
     revisit_after (e.g. "1d": archived URLs fetched more recently are not
     fetched again), source_name, selectors (per-site CSS overrides, a dict or
-    JSON text).
+    JSON text). Whether an article URL is fetched again is decided by
+    archiver.middlewares.RevisitMiddleware, not here.
     """
 
     mode = "urls"
@@ -77,8 +52,6 @@ class ArchiverSpider(scrapy.Spider):
         self.source_name = source_name
         # `-a selectors='{"title": "h1.headline"}'` arrives as JSON text.
         self.selectors = dict(json.loads(selectors) if isinstance(selectors, str) else selectors or {})
-        self._db = None
-        self._db_checked = False
         self._pool: ExtractionPool | None = None
 
     @property
@@ -95,14 +68,14 @@ class ArchiverSpider(scrapy.Spider):
     def seed_requests(self):
         """Requests (or items) that start the crawl; mixins add their kinds."""
         for url in self.urls:
-            yield from self.article_requests(url, listed=True)
+            yield self.article_request(url, listed=True)
 
     def checked(self, url: str):
         """A FailedFetch for a URL that cannot be fetched, else None."""
         reason = unsupported_url_reason(url)
         return FailedFetch(url=url, reason=reason) if reason else None
 
-    # --- revisits ----------------------------------------------------------
+    # --- article requests ---------------------------------------------------
     @property
     def revisit_after(self) -> timedelta:
         value = self._revisit_arg
@@ -110,47 +83,19 @@ class ArchiverSpider(scrapy.Spider):
             value = self.settings.get("ARCHIVER_REVISIT_AFTER", "1d")
         return timedelta(seconds=parse_duration(value))
 
-    def _archive(self):
-        if not self._db_checked:
-            self._db_checked = True
-            path = self.settings.get("ARCHIVER_DB")
-            if path and Path(path).exists():
-                try:
-                    self._db = connect(path, readonly=True)
-                except ArchiveError:
-                    self._db = None
-        return self._db
-
-    def article_requests(self, url: str, *, listed: bool, evidence: dict | None = None,
-                         callback=None, meta: dict | None = None):
-        """A request for an article URL, unless the archive has it and it is not due."""
+    def article_request(self, url: str, *, listed: bool, evidence: dict | None = None,
+                        callback=None, meta: dict | None = None):
+        """A request for an article URL (the revisit middleware may answer it from the
+        archive instead), or a FailedFetch for a URL that cannot be fetched."""
         url = url.strip()
         failed = self.checked(url)
         if failed:
-            yield failed
-            return
-        headers = {}
-        meta = dict(meta or {})
-        db = self._archive()
-        state = fetch_state(db, url) if db is not None else None
-        if state and state["archived"]:
-            fetched = datetime.fromisoformat(state["fetched_at"])
-            due = fetched + self.revisit_after
-            if datetime.now(timezone.utc) < due:
-                yield Unchanged(url=url, listed=listed,
-                                reason=f"not due for a revisit (fetched {state['fetched_at']}, due {due.isoformat(timespec='seconds')})")
-                return
-            # Due: ask the server whether it changed since.
-            if state["etag"]:
-                headers["If-None-Match"] = state["etag"]
-            if state["last_modified"]:
-                headers["If-Modified-Since"] = state["last_modified"]
-            meta["handle_httpstatus_list"] = [304]
+            return failed
+        meta = {**(meta or {}), ARTICLE_META: listed}
         if evidence:
             meta["evidence"] = evidence
-        yield scrapy.Request(
-            url, callback=callback or self.parse_article, errback=self.on_error,
-            headers=headers, meta=meta,
+        return scrapy.Request(
+            url, callback=callback or self.parse_article, errback=self.on_error, meta=meta,
             # Each listed URL gets an outcome, even when a redirect leads to a
             # page already fetched in this run.
             dont_filter=listed,
@@ -174,8 +119,6 @@ class ArchiverSpider(scrapy.Spider):
             self.crawler.stats.set_value("archiver/extract_pages", pool.pages)
             self.crawler.stats.set_value("archiver/extract_pages_in_workers", pool.pooled)
             self._pool.close()
-        if self._db is not None:
-            self._db.conn.close()
 
     # --- responses ---------------------------------------------------------
     async def parse_article(self, response: Response):

@@ -9,7 +9,8 @@ from scrapy.http import Response
 
 from archiver.extract.feeds import discover_feeds, looks_like_feed, parse_feed
 from archiver.items import FailedFetch
-from archiver.spiders.base import ArchiverSpider, as_list, requested_url
+from archiver.seeds import as_list
+from archiver.spiders.base import ArchiverSpider, requested_url
 
 
 class FeedMixin:
@@ -35,7 +36,7 @@ class FeedMixin:
             entries = parse_feed(body, response.url)
             self.logger.info("feed %s lists %d entries", response.url, len(entries))
             for entry in entries:
-                yield from self.article_requests(entry.url, listed=False, evidence=entry.evidence())
+                yield self.article_request(entry.url, listed=False, evidence=entry.evidence())
             return
         found = []
         if response.meta.get("archiver_discover"):

@@ -9,7 +9,9 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
 from archiver.normalize.urls import canonical_url, same_site
-from archiver.spiders.base import ArchiverSpider, as_list
+from archiver.revisits import not_fetched
+from archiver.seeds import as_list
+from archiver.spiders.base import ArchiverSpider
 
 
 class FollowMixin:
@@ -58,11 +60,13 @@ class FollowMixin:
             if self.pages_requested >= self.max_pages:
                 self.logger.info("max_pages (%d) reached; not following more links", self.max_pages)
                 return
-            for entry in self.article_requests(url, listed=False, callback=self.parse_page,
-                                               meta={"archiver_depth": depth + 1}):
-                if isinstance(entry, scrapy.Request):
-                    self.pages_requested += 1
-                yield entry
+            entry = self.article_request(url, listed=False, callback=self.parse_page,
+                                         meta={"archiver_depth": depth + 1})
+            yield entry
+            # By now the revisit middleware has seen the request: an archived page
+            # that is not due is never requested, so it does not count.
+            if isinstance(entry, scrapy.Request) and not not_fetched(entry.meta):
+                self.pages_requested += 1
 
 
 class SiteSpider(FollowMixin, ArchiverSpider):

@@ -9,7 +9,8 @@ from scrapy.http import Response
 
 from archiver.extract.sitemaps import MAX_UNPACKED, SitemapTooLarge, parse_sitemap, sitemaps_from_robots
 from archiver.items import FailedFetch
-from archiver.spiders.base import ArchiverSpider, as_list, requested_url
+from archiver.seeds import as_list
+from archiver.spiders.base import ArchiverSpider, requested_url
 
 # Index files may nest; real sites go two levels deep at most.
 MAX_SITEMAP_NESTING = 4
@@ -66,7 +67,7 @@ class SitemapMixin:
         elif kind == "urlset":
             self.logger.info("sitemap %s lists %d URLs", response.url, len(entries))
             for entry in entries:
-                yield from self.article_requests(entry.url, listed=False, evidence=entry.evidence())
+                yield self.article_request(entry.url, listed=False, evidence=entry.evidence())
         else:
             yield FailedFetch(url=requested_url(response.request), reason="not a sitemap (no <urlset> or <sitemapindex>)",
                               status=response.status)

@@ -1,0 +1,89 @@
+"""The revisit policy: whether an archived URL is fetched again, and how. Pure: no Scrapy, no SQL.
+
+What the archive remembers of a URL (its FetchState) comes from a FetchStates
+source; RevisitMiddleware (archiver.middlewares) asks it for every article
+request and applies `revisit()`. A source is anything with `get(url)` and
+`close()`: the SQLite archive on one machine, another store for workers that
+never open the archive (the ARCHIVER_FETCH_STATES setting names it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+# Spiders mark an article request with meta ARTICLE_META (True when the user named the
+# URL: it then gets a line in the run's pages); the middleware leaves its Revisit under
+# REVISIT_META.
+ARTICLE_META = "archiver_listed"
+REVISIT_META = "archiver_revisit"
+
+# What to do with an article request.
+FETCH = "fetch"  # nothing archived to compare with: fetch it
+CONDITIONAL = "conditional"  # archived and due: fetch, and let the server answer 304 if unchanged
+NOT_DUE = "not due"  # archived recently: do not fetch
+
+
+@dataclass(frozen=True)
+class FetchState:
+    """What the archive remembers of a URL's last fetch."""
+
+    url: str
+    fetched_at: datetime
+    archived: bool  # the last fetch stored (or confirmed) an article
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> FetchState:
+        """From a mapping with url, fetched_at (ISO 8601), archived, etag, last_modified."""
+        fetched_at = datetime.fromisoformat(record["fetched_at"])
+        if fetched_at.tzinfo is None:  # archiver writes UTC times
+            fetched_at = fetched_at.replace(tzinfo=timezone.utc)
+        return cls(url=record["url"], fetched_at=fetched_at, archived=bool(record.get("archived")),
+                   etag=record.get("etag") or None, last_modified=record.get("last_modified") or None)
+
+
+class FetchStates(Protocol):
+    """A source of fetch states."""
+
+    def get(self, url: str) -> FetchState | None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """The policy's answer for one URL: FETCH, CONDITIONAL (with validators) or NOT_DUE, and why."""
+
+    action: str
+    reason: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def revisit(state: FetchState | None, now: datetime, interval: timedelta) -> Revisit:
+    """Fetch what was never archived; an archived URL only once `interval` has passed since
+    its last fetch, and then with If-None-Match / If-Modified-Since."""
+    if state is None:
+        return Revisit(FETCH, "never fetched")
+    if not state.archived:
+        return Revisit(FETCH, "nothing archived from the last fetch")
+    fetched = state.fetched_at.isoformat(timespec="seconds")
+    due = state.fetched_at + interval
+    when = f"fetched {fetched}, due {due.isoformat(timespec='seconds')}"
+    if now < due:
+        return Revisit(NOT_DUE, f"not due for a revisit ({when})")
+    headers = {}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return Revisit(CONDITIONAL, f"due for a revisit ({when})", headers)
+
+
+def not_fetched(meta: Mapping[str, Any]) -> bool:
+    """True when a request's revisit was not due: it was answered from the archive, never sent."""
+    decision = meta.get(REVISIT_META)
+    return decision is not None and decision.action == NOT_DUE
