@@ -28,14 +28,6 @@ class CrawlJob:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_setting(text: str) -> tuple[str, str]:
-    """`NAME=VALUE` as given to -s; ValueError when there is no '='."""
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip():
-        raise ValueError(f"expected NAME=VALUE, got {text!r}")
-    return name.strip(), value
-
-
 def build_settings(db: str | Path, overrides: dict[str, str] | None = None, *, log_level: str = "WARNING",
                    progress: bool = False) -> Settings:
     settings = Settings()

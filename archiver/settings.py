@@ -65,9 +65,9 @@ REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # --- Distributed crawling (README: "Distributed crawling") -------------------
-# Unset, no Redis client is ever imported. Set (`archiver crawl --redis`,
-# the ARCHIVER_REDIS_URL environment variable, or -s), the `worker` spider shares
-# a scrapy-redis frontier and queues its items for `archiver ingest`.
+# Read only by `archiver enqueue`, `worker`, `ingest` and the `worker` spider
+# (from --redis, the ARCHIVER_REDIS_URL environment variable, or -s); `archiver
+# crawl` never imports a Redis client.
 ARCHIVER_REDIS_URL = None
 # The run a worker works on (printed by `archiver enqueue`; default: the latest),
 # and the job of that run (a source's name, or the mode of enqueued URLs).
@@ -75,6 +75,7 @@ ARCHIVER_RUN_ID = None
 ARCHIVER_JOB = None
 # A worker with nothing to fetch for this long (seconds) stops; 0 = wait for work.
 ARCHIVER_IDLE_TIMEOUT = 0
+# Every key in Redis starts with this; enqueue, workers and ingest must share it.
 ARCHIVER_REDIS_PREFIX = "archiver"
 # A run's frontier keys (queue, duplicate filter, seeds) expire this long after
 # its last worker stopped.

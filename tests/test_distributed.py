@@ -162,7 +162,7 @@ def test_two_workers_one_writer_killed_and_restarted_then_a_second_run(redis_ser
     run1 = enqueued.stdout.strip()
     assert run1 and "seed(s) queued" in enqueued.stderr
 
-    workers = [archiver("crawl", "--redis", redis_server.url, "--run", run1, "--idle-timeout", "2", *WORKER_FAST,
+    workers = [archiver("worker", "--redis", redis_server.url, "--run", run1, "--idle-timeout", "2", *WORKER_FAST,
                         cwd=tmp_path, env=env, name=f"worker{i}") for i in (1, 2)]
     writer = archiver("ingest", "--db", str(db), "--batch", "2", cwd=tmp_path, env=env, name="writer1")
     # Kill the writer in the middle: some articles written, most still to come.
@@ -206,7 +206,7 @@ def test_two_workers_one_writer_killed_and_restarted_then_a_second_run(redis_ser
     scrapy = Path(sys.executable).with_name("scrapy")
     workers = [
         # The default run is the one the last enqueue started.
-        archiver("crawl", "--idle-timeout", "2", *WORKER_FAST, cwd=tmp_path, env=env, name="worker3"),
+        archiver("worker", "--idle-timeout", "2", *WORKER_FAST, cwd=tmp_path, env=env, name="worker3"),
         # What Scrapyd runs on a worker machine.
         Proc([str(scrapy), "crawl", "worker", "-s", "ARCHIVER_IDLE_TIMEOUT=2", "-s", "LOG_LEVEL=WARNING", *WORKER_FAST],
              tmp_path, {**env, "SCRAPY_SETTINGS_MODULE": "archiver.settings"}, "worker4"),
@@ -231,7 +231,7 @@ def test_ingest_recovers_taken_items_and_never_writes_one_twice(redis_server, bi
     run_id = run("enqueue", *urls, cwd=tmp_path, env=env).stdout.strip()
     # Seeds pushed twice to one run are fetched once, like any other request.
     assert run("enqueue", "--run", run_id, *urls[:2], cwd=tmp_path, env=env).returncode == 0
-    worker = archiver("crawl", "--run", run_id, "--idle-timeout", "1", *FAST, cwd=tmp_path, env=env, name="worker")
+    worker = archiver("worker", "--run", run_id, "--idle-timeout", "1", *FAST, cwd=tmp_path, env=env, name="worker")
     assert worker.wait() == 0, worker.stderr
     assert sorted(p for p in bigsite.paths_requested() if p != "/robots.txt") == sorted(u[len(bigsite.url):] for u in urls)
     client = redis_client(redis_server.url)
@@ -276,10 +276,40 @@ def test_one_writer_at_a_time(redis_server, tmp_path):
     assert second.returncode == 1 and "another archiver ingest" in second.stderr
 
 
-def test_seeds_go_through_enqueue(tmp_path, site):
-    env = env_for("redis://127.0.0.1:1/0")
-    result = run("crawl", site.url + "/news/story-1.html", cwd=tmp_path, env=env)
-    assert result.returncode == 2 and "archiver enqueue" in result.stderr
+@needs_redis
+def test_enqueue_workers_and_ingest_take_the_prefix_and_ttl_from_settings(redis_server, site, tmp_path):
+    env = env_for(redis_server.url)
+    team = ["-s", "ARCHIVER_REDIS_PREFIX=team2"]
+    urls = [f"{site.url}/news/story-{i}.html" for i in (1, 2)]
+    enqueued = run("enqueue", *urls, *team, "-s", "ARCHIVER_RUN_TTL=1h", cwd=tmp_path, env=env)
+    assert enqueued.returncode == 0, enqueued.stderr
+    run_id = enqueued.stdout.strip()
+    client = redis_client(redis_server.url)
+    assert client.get("team2:current-run") == run_id
+    assert 3000 < client.ttl(f"team2:run:{run_id}:urls:seeds") <= 3600
+    assert client.keys("archiver:*") == []
+    # A worker with another prefix finds no run; one with the run's prefix does its work.
+    elsewhere = run("worker", "--idle-timeout", "1", *FAST, cwd=tmp_path, env=env)
+    assert elsewhere.returncode == 0 and "no run in Redis yet" in elsewhere.stderr
+    worker = run("worker", "--idle-timeout", "1", *team, *FAST, cwd=tmp_path, env=env, timeout=120)
+    assert worker.returncode == 0, worker.stderr
+    assert "[urls] finished" in worker.stderr
+    writer = run("ingest", "--db", "a.db", "--idle-timeout", "1", *team, cwd=tmp_path, env=env)
+    assert writer.returncode == 0, writer.stderr
+    assert count(tmp_path / "a.db", "SELECT COUNT(*) FROM articles") == 2
+    assert client.llen("team2:items") == 0 and client.keys("archiver:*") == []
+    bad_ttl = run("enqueue", *urls, "-s", "ARCHIVER_RUN_TTL=soon", cwd=tmp_path, env=env)
+    assert bad_ttl.returncode == 2 and "ARCHIVER_RUN_TTL" in bad_ttl.stderr and "Traceback" not in bad_ttl.stderr
+
+
+def test_an_exported_redis_url_leaves_a_one_machine_crawl_alone(tmp_path, site):
+    env = env_for("redis://127.0.0.1:1/0")  # nothing listens there
+    result = run("crawl", site.url + "/news/story-1.html", "--db", "a.db", *FAST, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert count(tmp_path / "a.db", "SELECT COUNT(*) FROM articles") == 1
+    # The old way to start a worker says where it went.
+    old = run("crawl", "--redis", "redis://127.0.0.1:1/0", cwd=tmp_path, env=env)
+    assert old.returncode == 2 and "archiver worker" in old.stderr
     bad = run("enqueue", "ftp://example.com/x", cwd=tmp_path, env=env)
     assert bad.returncode == 1 and "unsupported URL scheme" in bad.stderr
 

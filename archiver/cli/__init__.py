@@ -1,10 +1,23 @@
-"""The `archiver` command: thin click commands over crawl, extract, store and export."""
+"""The `archiver` command: thin click commands over crawl, extract, store and export.
+
+Each command module defines plain click commands; the group is put together here.
+"""
 
 from __future__ import annotations
 
 import click
 
 from archiver import __version__
+from archiver.cli.browse_cmd import browse
+from archiver.cli.crawl_cmd import crawl, runs
+from archiver.cli.distributed_cmd import enqueue, ingest, worker
+from archiver.cli.export_cmd import export
+from archiver.cli.extract_cmd import extract
+from archiver.cli.history_cmd import diff, history
+from archiver.cli.read_cmd import list_, search, show, sql, stats
+
+COMMANDS = [crawl, runs, history, diff, extract, search, list_, show, stats, sql, browse, export,
+            enqueue, worker, ingest]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,8 +33,8 @@ def cli():
     """
 
 
-# Commands register themselves on the group when their module is imported.
-from archiver.cli import browse_cmd, crawl_cmd, distributed_cmd, export_cmd, extract_cmd, history_cmd, read_cmd  # noqa: E402,F401
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main():

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 
-from archiver.cli import cli
 from archiver.cli.options import archive_errors, db_option, open_db
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 would expose the archive to the network).")

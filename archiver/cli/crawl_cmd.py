@@ -1,4 +1,4 @@
-"""`archiver crawl` and `archiver runs`: run crawls and read their history."""
+"""`archiver crawl` and `archiver runs`: run crawls on this machine and read their history."""
 
 from __future__ import annotations
 
@@ -7,23 +7,28 @@ import sys
 
 import click
 
-from archiver.cli import cli
-from archiver.cli.distributed_cmd import worker_options
-from archiver.cli.options import archive_errors, db_option, json_option, open_db, seed_options
+from archiver.cli.options import (archive_errors, db_option, due_sources, json_option, open_db, scrapy_settings,
+                                  seed_options, selected_sources, settings_option, verbosity_options)
+from archiver.cli.output import report_run
 
 
-@cli.command()
-@worker_options
+def _no_redis(ctx, param, value):
+    if value is not None:
+        raise click.UsageError("a worker of a distributed crawl is its own command now: archiver worker --redis URL")
+
+
+@click.command()
 @click.argument("urls", nargs=-1)
 @seed_options
 @click.option("--revisit-after", metavar="DURATION",
               help="Fetch archived articles again only after this (e.g. 30m, 6h, 1d; 0 = always). "
                    "Default: the source's `revisit`, else ARCHIVER_REVISIT_AFTER (1d).")
 @db_option
-@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
-              help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")
-@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO level).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress and no summary details.")
+@settings_option
+@verbosity_options
+# `crawl --redis` was a worker; say where it went (no envvar: an exported
+# ARCHIVER_REDIS_URL never changes what `archiver crawl` does).
+@click.option("--redis", hidden=True, expose_value=False, callback=_no_redis)
 @archive_errors
 def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, only, due, revisit_after,
           db_path, settings, verbose, quiet):
@@ -48,18 +53,14 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
         archiver crawl --sitemap https://example.com/
         archiver crawl --sources sources.toml --due      # from cron, every 5 minutes
     """
-    from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, build_settings, parse_setting, run_jobs, source_job
+    from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs, source_job
     from archiver.lock import CrawlLock, Locked
-    from archiver.sources import parse_duration
     from archiver.seeds import read_url_list
+    from archiver.sources import parse_duration
 
     listed = list(urls)
     if input_file is not None:
         listed += read_url_list(input_file.read())
-    try:
-        overrides = dict(parse_setting(s) for s in settings)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="-s/--set") from exc
     if revisit_after is not None:
         try:
             parse_duration(revisit_after)
@@ -84,9 +85,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
                 if revisit_after is not None:
                     args["revisit_after"] = revisit_after
                 jobs = [CrawlJob(SPIDERS_BY_MODE[mode or "urls"], args)]
-            log_level = "INFO" if verbose else "ERROR" if quiet else "WARNING"
-            progress = not quiet and not verbose and sys.stderr.isatty()
-            run_ids = run_jobs(jobs, build_settings(db_path, overrides, log_level=log_level, progress=progress))
+            run_ids = run_jobs(jobs, scrapy_settings(db_path, settings, verbose=verbose, quiet=quiet))
     except Locked as exc:
         click.echo(f"{exc}; not starting another ({db_path})", err=True)
         # From cron an overlapping run is expected: the next tick catches up.
@@ -97,76 +96,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
 _SEED_ARG = {"follow": "follow", "feed": "feeds", "sitemap": "sitemaps"}
 
 
-def selected_sources(sources_file, listed, mode, only, due):
-    """The sources a `--sources FILE [--only NAME]` call names (None without --sources);
-    usage errors for options that do not go together."""
-    from archiver.sources import SourcesError, load_sources
-
-    if not sources_file:
-        if only or due:
-            raise click.UsageError("--only and --due go with --sources")
-        if not listed:
-            raise click.UsageError("give at least one URL (or --input FILE, or --sources FILE)")
-        return None
-    if listed or mode:
-        raise click.UsageError("--sources takes its URLs from the file; give no URLs or mode with it")
-    try:
-        sources = load_sources(sources_file)
-    except SourcesError as exc:
-        raise click.ClickException(str(exc)) from exc
-    unknown = sorted(set(only) - {s.name for s in sources})
-    if unknown:
-        raise click.UsageError(f"no source named {', '.join(unknown)} in {sources_file}")
-    return [s for s in sources if s.name in only] if only else sources
-
-
-def due_sources(db_path: str, sources, *, quiet: bool):
-    """The sources whose interval has elapsed since their last finished run."""
-    from datetime import datetime, timedelta, timezone
-
-    from archiver.store.queries import last_finished_run
-
-    db = open_db(db_path)
-    now = datetime.now(timezone.utc)
-    due = []
-    for source in sources:
-        last = last_finished_run(db, source.name)
-        if last is None:
-            due.append(source)
-            continue
-        next_due = datetime.fromisoformat(last["started_at"]) + timedelta(seconds=source.interval)
-        if now >= next_due:
-            due.append(source)
-        elif not quiet:
-            click.echo(f"{source.name}: not due until {next_due.isoformat(timespec='seconds')}", err=True)
-    db.conn.close()
-    return due
-
-
-def report_run(db_path: str, run_id: int | None, *, quiet: bool = False) -> int:
-    """Print a run's summary on stderr; the exit status it deserves."""
-    from archiver.store.queries import get_run, run_pages
-
-    if run_id is None:
-        click.echo("Error: the crawl did not start (see the log above)", err=True)
-        return 1
-    db = open_db(db_path)
-    run = get_run(db, run_id)
-    counts = ", ".join(f"{run[k]} {k}" for k in ("archived", "updated", "unchanged", "skipped", "failed"))
-    source = f" [{run['source']}]" if run.get("source") else ""
-    not_due = f" ({run['not_due']} archived links not due for a revisit)" if run.get("not_due") else ""
-    click.echo(f"run {run_id}{source} {run['status']}: {counts}{not_due} -> {db_path}", err=True)
-    if not quiet:
-        for outcome in ("skipped", "failed"):
-            for page in run_pages(db, run_id, outcome):
-                click.echo(f"  {outcome}: {page['url']}: {page['reason']}", err=True)
-    if run["failed"]:
-        return 1
-    return 0 if run["status"] == "finished" else 1
-
-
-
-@cli.command()
+@click.command()
 @click.argument("run_id", required=False, type=int)
 @db_option
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))

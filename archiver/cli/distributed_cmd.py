@@ -1,26 +1,28 @@
-"""`archiver enqueue`, `archiver ingest`, and `archiver crawl --redis`: crawling on several machines.
+"""`archiver enqueue`, `archiver worker` and `archiver ingest`: crawling on several machines.
 
-Redis is imported only when one of these runs with a Redis URL.
+Redis is imported only when one of these runs. Each reads the Redis URL from
+--redis or ARCHIVER_REDIS_URL, and the key prefix and run TTL from the Scrapy
+settings (`-s ARCHIVER_REDIS_PREFIX=... -s ARCHIVER_RUN_TTL=...`), as workers do.
 """
 
 from __future__ import annotations
 
-import functools
 import signal
 import sys
 from pathlib import Path
 
 import click
 
-from archiver.cli import cli
-from archiver.cli.options import archive_errors, db_option, seed_options
+from archiver.cli.options import (archive_errors, db_option, due_sources, open_db, scrapy_settings, seed_options,
+                                  selected_sources, settings_option, verbosity_options)
+from archiver.cli.output import report_run
 
 REDIS_HELP = "Redis of the shared frontier, e.g. redis://:PASSWORD@host:6379/0."
 
 
-def redis_option(required: bool):
+def redis_option(func):
     return click.option("--redis", "redis_url", envvar="ARCHIVER_REDIS_URL", show_envvar=True,
-                        required=required, metavar="URL", help=REDIS_HELP)
+                        required=True, metavar="URL", help=REDIS_HELP)(func)
 
 
 def _connect(redis_url: str):
@@ -32,55 +34,35 @@ def _connect(redis_url: str):
         raise click.ClickException(str(exc)) from exc
 
 
-# --- archiver crawl --redis: a worker -------------------------------------------
+# --- archiver worker ----------------------------------------------------------
 
-def worker_options(command):
-    """Adds --redis/--run/--idle-timeout to `archiver crawl`; with a Redis URL it runs a worker."""
+@click.command()
+@redis_option
+@click.option("--run", "run_id", metavar="RUN",
+              help="The run to work on (default: the one the last `archiver enqueue` started).")
+@click.option("--idle-timeout", type=click.FloatRange(0), default=0, metavar="SECONDS",
+              help="Stop after this long with nothing to fetch (default: wait for work forever).")
+@settings_option
+@verbosity_options
+def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
+    """Work on a distributed crawl: fetch and extract what `archiver enqueue` queued.
 
-    @functools.wraps(command)
-    def wrapper(*args, redis_url, run_id, idle_timeout, **kwargs):
-        if not redis_url:
-            if run_id or idle_timeout:
-                raise click.UsageError("--run and --idle-timeout go with --redis")
-            return command(*args, **kwargs)
-        given = [name for name in ("urls", "input_file", "mode", "sources_file", "only", "due") if kwargs.get(name)]
-        if given:
-            raise click.UsageError(
-                "a worker (--redis, or ARCHIVER_REDIS_URL set) takes its work from Redis: "
-                "push URLs, feeds, sitemaps or sources with `archiver enqueue`")
-        return crawl_worker(redis_url, run_id, idle_timeout or 0, kwargs)
+    Takes requests from the run's shared queue in Redis and puts each page on
+    Redis for `archiver ingest`; it never opens the archive. Runs every job of
+    the run side by side, until each has been idle for --idle-timeout.
 
-    for option in reversed([
-        click.option("--redis", "redis_url", envvar="ARCHIVER_REDIS_URL", show_envvar=True, metavar="URL",
-                     help="Work as one worker of a distributed crawl (see `archiver enqueue`); "
-                          "items go to Redis for `archiver ingest`, not to --db."),
-        click.option("--run", "run_id", metavar="RUN",
-                     help="With --redis: the run to work on (default: the one the last `archiver enqueue` started)."),
-        click.option("--idle-timeout", type=click.FloatRange(0), metavar="SECONDS",
-                     help="With --redis: stop after this long with nothing to fetch (default: wait for work forever)."),
-    ]):
-        wrapper = option(wrapper)
-    # click lists parameters last-added first: show these after the crawl's own.
-    params = wrapper.__click_params__
-    params[:0] = [params.pop() for _ in range(3)][::-1]
-    return wrapper
-
-
-def crawl_worker(redis_url: str, run_id: str | None, idle_timeout: float, kwargs) -> None:
-    from archiver.crawl import build_settings, parse_setting
+    \b
+    Example:
+        archiver worker --redis redis://:secret@10.0.0.5:6379/0 --idle-timeout 120
+        archiver worker --run 20240306-081500-ab12 -s CONCURRENT_REQUESTS_PER_DOMAIN=2
+    """
     from archiver.distributed.config import keys_of
     from archiver.distributed.worker import run_worker, wait_for_run
 
-    try:
-        overrides = dict(parse_setting(s) for s in kwargs.get("settings") or ())
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="-s/--set") from exc
-    verbose, quiet = kwargs.get("verbose"), kwargs.get("quiet")
-    overrides.update(ARCHIVER_REDIS_URL=redis_url, ARCHIVER_IDLE_TIMEOUT=str(idle_timeout))
-    settings = build_settings("", overrides, log_level="INFO" if verbose else "ERROR" if quiet else "WARNING",
-                              progress=not quiet and not verbose and sys.stderr.isatty())
+    overrides = {**settings, "ARCHIVER_REDIS_URL": redis_url, "ARCHIVER_IDLE_TIMEOUT": str(idle_timeout)}
+    crawl_settings = scrapy_settings("", overrides, verbose=verbose, quiet=quiet)
     client = _connect(redis_url)
-    run, jobs = wait_for_run(client, keys_of(settings), run_id, idle_timeout)
+    run, jobs = wait_for_run(client, keys_of(crawl_settings), run_id, idle_timeout)
     client.close()
     if not jobs:
         click.echo(f"no work: run {run} has no jobs" if run else
@@ -88,7 +70,7 @@ def crawl_worker(redis_url: str, run_id: str | None, idle_timeout: float, kwargs
         sys.exit(0)
     if not quiet:
         click.echo(f"worker on run {run}: {', '.join(jobs)}", err=True)
-    results = run_worker(settings, run, jobs)
+    results = run_worker(crawl_settings, run, jobs)
     for r in results:
         click.echo(f"run {run} [{r.job}] {r.reason or 'not started'}: {r.pages} pages fetched, "
                    f"{r.queued} items queued for `archiver ingest`", err=True)
@@ -97,36 +79,36 @@ def crawl_worker(redis_url: str, run_id: str | None, idle_timeout: float, kwargs
 
 # --- archiver enqueue ---------------------------------------------------------
 
-@cli.command()
+@click.command()
 @click.argument("urls", nargs=-1)
 @seed_options
-@redis_option(required=True)
+@redis_option
 @click.option("--run", "run_id", metavar="RUN", help="Add to this run instead of starting a new one.")
 @click.option("--job", "job_name", metavar="NAME", help="Name of the job the URLs go to (default: the mode).")
 @db_option
+@settings_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the run id.")
 @archive_errors
 def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_pages, allow, deny, sources_file,
-            only, due, db_path, quiet):
+            only, due, db_path, settings, quiet):
     """Push seeds for a distributed crawl; print the run id.
 
     Starts a new run (or adds to --run): its own frontier and duplicate filter
     in Redis, so every scheduled run fetches its pages again. Workers
-    (`archiver crawl --redis URL`) take the work; `archiver ingest` writes it.
-    --db is only read for --due.
+    (`archiver worker`) take the work; `archiver ingest` writes it.
+    --db is only read for --due. Give workers and ingest the same
+    -s ARCHIVER_REDIS_PREFIX as enqueue.
 
     \b
     Example:
         archiver enqueue --redis redis://:secret@10.0.0.5:6379/0 --follow https://example.com/news/
         archiver enqueue --redis $ARCHIVER_REDIS_URL --sources sources.toml --due --db archive.db
         archiver enqueue --redis $ARCHIVER_REDIS_URL --run 20240306-081500-ab12 https://example.com/a.html
+        archiver enqueue -s ARCHIVER_REDIS_PREFIX=team2 -s ARCHIVER_RUN_TTL=2d -i urls.txt
     """
-    from archiver.cli.crawl_cmd import due_sources, selected_sources
     from archiver.distributed import registry
-    from archiver.distributed.config import keys_of
+    from archiver.distributed.config import keys_of, run_ttl
     from archiver.distributed.keys import check_name, new_run_id
-    from archiver.settings import ARCHIVER_REDIS_PREFIX, ARCHIVER_RUN_TTL
-    from archiver.sources import parse_duration
     from archiver.seeds import read_url_list, unsupported_url_reason
 
     listed = list(urls) + (read_url_list(input_file.read()) if input_file is not None else [])
@@ -163,8 +145,11 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
         click.echo("nothing due", err=True)
         sys.exit(0)
 
-    keys = keys_of({"ARCHIVER_REDIS_PREFIX": ARCHIVER_REDIS_PREFIX})
-    ttl = parse_duration(ARCHIVER_RUN_TTL)
+    crawl_settings = scrapy_settings(db_path, settings)
+    try:
+        keys, ttl = keys_of(crawl_settings), run_ttl(crawl_settings)
+    except ValueError as exc:
+        raise click.BadParameter(f"ARCHIVER_RUN_TTL: {exc}", param_hint="-s/--set") from exc
     client = _connect(redis_url)
     for name, spec, seeds in jobs:
         registry.save_job(client, keys, run, name, spec, ttl)
@@ -175,23 +160,24 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
     if not quiet:
         for name, _, seeds in jobs:
             click.echo(f"run {run} [{name}]: {len(seeds)} seed(s) queued", err=True)
-        click.echo(f"workers: archiver crawl --redis URL --run {run} --idle-timeout 60\n"
+        click.echo(f"workers: archiver worker --redis URL --run {run} --idle-timeout 60\n"
                    f"writer:  archiver ingest --redis URL --db archive.db", err=True)
 
 
 # --- archiver ingest ----------------------------------------------------------
 
-@cli.command()
-@redis_option(required=True)
+@click.command()
+@redis_option
 @db_option
 @click.option("--idle-timeout", type=click.FloatRange(0), default=0, metavar="SECONDS",
               help="Stop after this long with nothing to write (default: run until stopped).")
 @click.option("--batch", "batch_size", default=100, show_default=True, type=click.IntRange(1, 10_000),
               help="Items written per transaction at most.")
 @click.option("--no-raw", is_flag=True, help="Do not keep raw responses (workers may also leave them out).")
+@settings_option
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and run summaries.")
 @archive_errors
-def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, quiet):
+def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet):
     """Write the items of distributed workers into the archive: the single writer.
 
     Items leave Redis only after they are committed; after a crash, run it
@@ -203,18 +189,16 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, quiet):
     Example:
         archiver ingest --redis redis://:secret@10.0.0.5:6379/0 --db archive.db
         archiver ingest --redis $ARCHIVER_REDIS_URL --db archive.db --idle-timeout 300   # from cron
+        archiver ingest --db archive.db -s ARCHIVER_REDIS_PREFIX=team2
     """
     from redis import RedisError
 
-    from archiver.cli.crawl_cmd import report_run
-    from archiver.cli.options import open_db
     from archiver.distributed.config import keys_of
     from archiver.distributed.ingest import Ingest, WriterLock, WriterLocked
     from archiver.lock import CrawlLock, Locked
-    from archiver.settings import ARCHIVER_REDIS_PREFIX
 
     open_db(db_path, readonly=False).conn.close()
-    keys = keys_of({"ARCHIVER_REDIS_PREFIX": ARCHIVER_REDIS_PREFIX})
+    keys = keys_of(scrapy_settings(db_path, settings))
     client = _connect(redis_url)
     stopping = []
 

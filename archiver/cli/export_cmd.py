@@ -10,12 +10,11 @@ from pathlib import Path
 
 import click
 
-from archiver.cli import cli
 from archiver.cli.options import archive_errors, db_option, filter_options, open_db, quiet_option
 from archiver.export import FORMATS
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(allow_dash=True),

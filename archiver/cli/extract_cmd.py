@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from archiver.cli import cli
 from archiver.cli.options import archive_errors
 
 def read_page(path: str) -> bytes:
@@ -31,7 +30,7 @@ def read_batch(fh) -> list[tuple[str, str | None]]:
     return pairs
 
 
-@cli.command()
+@click.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--url", help="The URL the page was fetched from (for a single file).")
 @click.option("--batch", type=click.File("r", encoding="utf-8"),

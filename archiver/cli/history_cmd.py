@@ -6,7 +6,6 @@ import json
 
 import click
 
-from archiver.cli import cli
 from archiver.cli.options import archive_errors, db_option, json_option, open_db
 
 
@@ -20,7 +19,7 @@ def _versions(db_path: str, ref: str):
     return article, article_versions(db, article["id"])
 
 
-@cli.command()
+@click.command()
 @click.argument("ref", metavar="ID|URL")
 @db_option
 @json_option
@@ -44,7 +43,7 @@ def history(ref, db_path, as_json):
                    f"hash {v['content_hash'][:12]}  title: {v['title']}")
 
 
-@cli.command()
+@click.command()
 @click.argument("ref", metavar="ID|URL")
 @click.option("--from", "from_version", type=int, help="Older version (default: the one before --to).")
 @click.option("--to", "to_version", type=int, help="Newer version (default: the latest).")

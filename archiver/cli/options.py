@@ -135,3 +135,86 @@ def seed_options(func):
     for option in reversed(_SEED_OPTIONS):
         func = option(func)
     return func
+
+
+def parse_setting(text: str) -> tuple[str, str]:
+    """`NAME=VALUE` as given to -s; ValueError when there is no '='."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise ValueError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def _settings_dict(ctx, param, values) -> dict[str, str]:
+    try:
+        return dict(parse_setting(text) for text in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+
+
+def settings_option(func):
+    """-s NAME=VALUE (repeatable), handed on as `settings`, a dict of Scrapy setting overrides."""
+    return click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", callback=_settings_dict,
+                        help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")(func)
+
+
+def verbosity_options(func):
+    """-v (Scrapy's log) and -q (only errors), for the commands that crawl."""
+    func = click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress and no summary details.")(func)
+    return click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO level).")(func)
+
+
+def scrapy_settings(db_path: str, overrides: dict[str, str], *, verbose: bool = False, quiet: bool = False):
+    """archiver's Scrapy settings with the -s overrides, logging as -v/-q ask."""
+    import sys
+
+    from archiver.crawl import build_settings
+
+    return build_settings(db_path, overrides, log_level="INFO" if verbose else "ERROR" if quiet else "WARNING",
+                          progress=not quiet and not verbose and sys.stderr.isatty())
+
+
+def selected_sources(sources_file, listed, mode, only, due):
+    """The sources a `--sources FILE [--only NAME]` call names (None without --sources);
+    usage errors for options that do not go together."""
+    from archiver.sources import SourcesError, load_sources
+
+    if not sources_file:
+        if only or due:
+            raise click.UsageError("--only and --due go with --sources")
+        if not listed:
+            raise click.UsageError("give at least one URL (or --input FILE, or --sources FILE)")
+        return None
+    if listed or mode:
+        raise click.UsageError("--sources takes its URLs from the file; give no URLs or mode with it")
+    try:
+        sources = load_sources(sources_file)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    unknown = sorted(set(only) - {s.name for s in sources})
+    if unknown:
+        raise click.UsageError(f"no source named {', '.join(unknown)} in {sources_file}")
+    return [s for s in sources if s.name in only] if only else sources
+
+
+def due_sources(db_path: str, sources, *, quiet: bool):
+    """The sources whose interval has elapsed since their last finished run."""
+    from datetime import datetime, timedelta, timezone
+
+    from archiver.store.queries import last_finished_run
+
+    db = open_db(db_path)
+    now = datetime.now(timezone.utc)
+    due = []
+    for source in sources:
+        last = last_finished_run(db, source.name)
+        if last is None:
+            due.append(source)
+            continue
+        next_due = datetime.fromisoformat(last["started_at"]) + timedelta(seconds=source.interval)
+        if now >= next_due:
+            due.append(source)
+        elif not quiet:
+            click.echo(f"{source.name}: not due until {next_due.isoformat(timespec='seconds')}", err=True)
+    db.conn.close()
+    return due

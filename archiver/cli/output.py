@@ -64,3 +64,26 @@ def emit_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], output: str
 def emit_dicts(rows: list[dict[str, Any]], output: str, columns: Sequence[str] | None = None) -> int:
     columns = list(columns or (rows[0].keys() if rows else []))
     return emit_rows(columns, ([row.get(c) for c in columns] for row in rows), output)
+
+
+def report_run(db_path: str, run_id: int | None, *, quiet: bool = False) -> int:
+    """Print a run's summary on stderr; the exit status it deserves."""
+    from archiver.cli.options import open_db
+    from archiver.store.queries import get_run, run_pages
+
+    if run_id is None:
+        click.echo("Error: the crawl did not start (see the log above)", err=True)
+        return 1
+    db = open_db(db_path)
+    run = get_run(db, run_id)
+    counts = ", ".join(f"{run[k]} {k}" for k in ("archived", "updated", "unchanged", "skipped", "failed"))
+    source = f" [{run['source']}]" if run.get("source") else ""
+    not_due = f" ({run['not_due']} archived links not due for a revisit)" if run.get("not_due") else ""
+    click.echo(f"run {run_id}{source} {run['status']}: {counts}{not_due} -> {db_path}", err=True)
+    if not quiet:
+        for outcome in ("skipped", "failed"):
+            for page in run_pages(db, run_id, outcome):
+                click.echo(f"  {outcome}: {page['url']}: {page['reason']}", err=True)
+    if run["failed"]:
+        return 1
+    return 0 if run["status"] == "finished" else 1

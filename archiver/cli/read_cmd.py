@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from archiver.cli import cli
 from archiver.cli.options import archive_errors, db_option, filter_options, json_option, open_db, output_options
 from archiver.cli.output import emit_dicts, emit_rows
 
@@ -16,7 +15,7 @@ _LIST_COLUMNS = ("id", "published_at", "site", "title", "byline", "url")
 _MATCH = re.compile(r"\[([^\[\]]*)\]")  # the markers queries.search puts around matches
 
 
-@cli.command()
+@click.command()
 @click.argument("query")
 @db_option
 @filter_options
@@ -54,7 +53,7 @@ def search(query, db_path, filters, limit, output):
         click.echo(f"    {snippet}")
 
 
-@cli.command("list")
+@click.command("list")
 @db_option
 @filter_options
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 1_000_000))
@@ -78,7 +77,7 @@ def list_(db_path, filters, limit, output):
     emit_dicts(rows, output, _LIST_COLUMNS if output == "text" else None)
 
 
-@cli.command()
+@click.command()
 @click.argument("ref", metavar="ID|URL")
 @db_option
 @click.option("--version", "version", type=click.IntRange(1), help="Show this stored version instead of the latest.")
@@ -131,7 +130,7 @@ def show(ref, db_path, version, as_json):
             click.echo(f"  {link.get('text') or ''} <{link.get('url')}>")
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("--days", default=14, show_default=True, type=click.IntRange(1, 100_000),
               help="How many publication days to list.")
@@ -184,7 +183,7 @@ def stats(db_path, days, as_json):
         click.echo(f"  {site}  {field}: {', '.join(parts)}")
 
 
-@cli.command()
+@click.command()
 @click.argument("query")
 @db_option
 @click.option("-p", "--param", "params", multiple=True, type=(str, str), metavar="NAME VALUE",

@@ -1,6 +1,6 @@
 """Scrapy settings of a worker: the scrapy-redis frontier under a run's keys.
 
-Read by WorkerSpider.update_settings, so `archiver crawl --redis`, `scrapy crawl
+Read by WorkerSpider.update_settings, so `archiver worker`, `scrapy crawl
 worker` and Scrapyd all configure a worker the same way.
 """
 
@@ -24,7 +24,15 @@ def redis_url(settings) -> str | None:
 
 
 def keys_of(settings) -> Keys:
+    """The Redis key names under ARCHIVER_REDIS_PREFIX: enqueue, workers and ingest must agree on it."""
     return Keys(settings.get("ARCHIVER_REDIS_PREFIX") or "archiver")
+
+
+def run_ttl(settings) -> float:
+    """Seconds a run's keys outlive its last worker (ARCHIVER_RUN_TTL)."""
+    from archiver.sources import parse_duration
+
+    return parse_duration(settings.get("ARCHIVER_RUN_TTL") or "7d")
 
 
 def quiet_scrapy_redis() -> None:

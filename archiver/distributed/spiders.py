@@ -194,9 +194,9 @@ class WorkerSpider(SourceSpider):
         parent = getattr(super(), "closed", None)
         if parent is not None:
             parent(reason)
-        from archiver.sources import parse_duration
+        from archiver.distributed.config import run_ttl
 
-        ttl = int(parse_duration(self.settings.get("ARCHIVER_RUN_TTL", "7d")))
+        ttl = int(run_ttl(self.settings))
         with self.redis.pipeline() as pipe:
             for key in [*self.keys.job_keys(self.run_id, self.job), self.keys.jobs(self.run_id)]:
                 pipe.expire(key, ttl)
