@@ -1,11 +1,11 @@
 """A Datasette web UI over the archive, opened read-only, with the archive's metadata.
 
-Datasette is imported only here, and only when `archiver browse` runs.
+Datasette is imported only here and in browse_plugin.py (its CSS and cell
+rendering), and only when `archiver browse` runs.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -69,16 +69,6 @@ TABLES: dict[str, dict[str, Any]] = {
     "export_state": {"description": "Where each `archiver export --since-last` stopped."},
 }
 
-# Column descriptions in three compact columns, so search results stay on the first screen;
-# titles and bodies wide enough to read.
-STYLE = """
-dl.column-descriptions { column-count: 3; column-gap: 2em; font-size: 0.8rem; margin: 0.5em 0 1em; }
-dl.column-descriptions dt { break-after: avoid; margin-top: 0.3em; }
-dl.column-descriptions dd { margin: 0 0 0 1em; break-inside: avoid; color: #555; }
-.rows-and-columns td.col-title { min-width: 16em; }
-.rows-and-columns td.col-body { min-width: 28em; }
-"""
-
 QUERIES: dict[str, dict[str, Any]] = {
     "latest_articles": {
         "title": "Latest articles",
@@ -128,29 +118,6 @@ def build_metadata(db_path: str | Path) -> dict[str, Any]:
             }
         },
     }
-
-
-def _web_url(url: Any) -> bool:
-    return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
-
-
-def related_links_html(value: Any):
-    """A JSON list of {url, text} as a list of links (http/https only, text escaped);
-    None for anything else, which Datasette then shows as escaped text."""
-    from markupsafe import Markup, escape
-
-    try:
-        links = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    if not isinstance(links, list):
-        return None
-    items = [
-        f'<li><a href="{escape(link["url"])}" rel="nofollow noreferrer">{escape(link.get("text") or link["url"])}</a></li>'
-        for link in links
-        if isinstance(link, dict) and _web_url(link.get("url"))
-    ]
-    return Markup(f"<ul>{''.join(items)}</ul>") if items else None
 
 
 def make_datasette(db_path: str | Path):
