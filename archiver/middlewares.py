@@ -8,9 +8,7 @@ from pathlib import Path
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
-from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -94,45 +92,59 @@ class RevisitMiddleware(BaseSpiderMiddleware):
         return request
 
 
+# Scrapy's line for a robots.txt that could not be downloaded (an ERROR with a traceback).
+SCRAPY_ROBOTS_ERROR = "Error downloading %(request)s: %(f_exception)s"
+
+
+class _RobotsErrorAsWarning(logging.Filter):
+    """Turns Scrapy's SCRAPY_ROBOTS_ERROR into one warning line without a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, dict) else {}
+        if record.msg != SCRAPY_ROBOTS_ERROR or not isinstance(args.get("request"), Request):
+            return True
+        exc = args.get("f_exception")
+        logger.warning("robots.txt of %s could not be fetched (%s: %s); crawling as if it had none",
+                       urlparse_cached(args["request"]).netloc, type(exc).__name__, str(exc)[:200])
+        return False
+
+
 class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, with two changes.
 
-    Every waiting request gets the parser: Scrapy 2.19 awaits one shared
-    Deferred from each request that arrives while robots.txt is downloading,
-    so only the first awaiter received the parser and the others got None,
-    which means "allowed" - disallowed pages were fetched whenever several
-    requests to a new host started together.
+    Every waiting request gets the parser. While robots.txt downloads, Scrapy
+    keeps a Deferred in `_parsers[netloc]` and each request that arrives awaits
+    it through maybe_deferred_to_future; turning a Deferred into a Future
+    consumes its result, so only the first waiter received the parser and the
+    others got None, which means "allowed": disallowed pages were fetched
+    whenever several requests to a new host started together. Present in
+    Scrapy 2.15 to 2.19; the await came with scrapy/scrapy#6802 ("Refactor
+    RobotsTxtMiddleware to use async def process_request()"), whose review
+    noted that this path had no test. No upstream issue about the bug was
+    found. Here each waiter awaits a Deferred of its own, fed by the shared one;
+    everything else is Scrapy's own code (tests/test_middlewares.py fails when
+    the private parts relied on change, or when Scrapy fixes the bug).
 
     A robots.txt that cannot be fetched (timeout, refused) is one warning
     line, not an error with a traceback; as in Scrapy, the site is then
     crawled as if it had none.
     """
 
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        scrapy_logger = logging.getLogger(_ScrapyRobotsTxtMiddleware.__module__)
+        if not any(isinstance(f, _RobotsErrorAsWarning) for f in scrapy_logger.filters):
+            scrapy_logger.addFilter(_RobotsErrorAsWarning())
+
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        url = urlparse_cached(request)
-        netloc = url.netloc
-        parser = self._parsers.get(netloc)
-        if isinstance(parser, Deferred):
-            own: Deferred = Deferred()
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        own: Deferred = Deferred()
 
-            def relay(result):
-                own.callback(result)
-                return result
+        def relay(result):
+            own.callback(result)
+            return result
 
-            parser.addCallback(relay)
-            return await maybe_deferred_to_future(own)
-        if netloc in self._parsers:
-            return parser
-        self._parsers[netloc] = Deferred()
-        robots = Request(f"{url.scheme}://{netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
-                         meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK)
-        try:
-            response = await self.crawler.engine.download_async(robots)
-            await self._parse_robots(response, netloc, request)
-        except Exception as exc:  # noqa: BLE001 - any failure means "no robots.txt", as in Scrapy
-            if not isinstance(exc, IgnoreRequest):
-                logger.warning("robots.txt of %s could not be fetched (%s: %s); crawling as if it had none",
-                               netloc, type(exc).__name__, str(exc)[:200])
-            self._robots_error(exc, netloc)
-        self._stats.inc_value("robotstxt/request_count")
-        return self._parsers[netloc]
+        pending.addCallback(relay)
+        return await maybe_deferred_to_future(own)

@@ -1,0 +1,73 @@
+"""archiver's robots.txt middleware against the real Scrapy class it works around.
+
+These fail when the private parts of Scrapy's RobotsTxtMiddleware that the
+workaround relies on change, or when Scrapy fixes the bug (then the override of
+robot_parser can go): see archiver.middlewares.RobotsTxtMiddleware.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
+from scrapy.utils.test import get_crawler
+from twisted.internet.defer import Deferred
+
+from archiver.middlewares import SCRAPY_ROBOTS_ERROR, RobotsTxtMiddleware
+
+
+def middleware(cls):
+    return cls(get_crawler(settings_dict={"ROBOTSTXT_OBEY": True}))
+
+
+async def two_waiters(mw) -> tuple[object, list]:
+    """Two requests arrive while robots.txt downloads; then it is parsed, as _parse_robots does."""
+    pending: Deferred = Deferred()
+    mw._parsers["example.com"] = pending
+    waiters = [asyncio.ensure_future(mw.robot_parser(Request(f"http://example.com/{i}"))) for i in range(2)]
+    await asyncio.sleep(0)
+    parser = object()
+    mw._parsers["example.com"] = parser
+    pending.callback(parser)
+    return parser, await asyncio.gather(*waiters)
+
+
+def test_every_request_waiting_for_robots_txt_gets_the_parser():
+    parser, got = asyncio.run(two_waiters(middleware(RobotsTxtMiddleware)))
+    assert got == [parser, parser]
+
+
+def test_scrapy_still_gives_the_parser_to_the_first_waiter_only():
+    parser, got = asyncio.run(two_waiters(middleware(ScrapyRobotsTxtMiddleware)))
+    assert got == [parser, None], "Scrapy fixed it: drop the robot_parser override in archiver.middlewares"
+
+
+def test_the_private_scrapy_api_the_workaround_relies_on():
+    mw = middleware(ScrapyRobotsTxtMiddleware)
+    assert mw._parsers == {}
+    method = ScrapyRobotsTxtMiddleware.robot_parser
+    assert inspect.iscoroutinefunction(method)
+    assert list(inspect.signature(method).parameters) == ["self", "request"]
+    source = inspect.getsource(method)
+    # A Deferred stands in _parsers while robots.txt downloads ...
+    assert "self._parsers[netloc] = Deferred()" in source
+    # ... and a failed download is logged with this message, which becomes one warning.
+    assert SCRAPY_ROBOTS_ERROR in source
+    assert ScrapyRobotsTxtMiddleware.__module__ == "scrapy.downloadermiddlewares.robotstxt"
+
+
+def test_an_unreachable_robots_txt_is_one_warning(caplog):
+    middleware(RobotsTxtMiddleware)
+    scrapy_logger = logging.getLogger(ScrapyRobotsTxtMiddleware.__module__)
+    with caplog.at_level(logging.WARNING):
+        try:
+            raise TimeoutError("took too long")
+        except TimeoutError as exc:
+            scrapy_logger.error(SCRAPY_ROBOTS_ERROR, {"request": Request("http://example.com/a"), "f_exception": exc},
+                                exc_info=True)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "robots.txt of example.com could not be fetched (TimeoutError: took too long); "
+                    "crawling as if it had none")]
