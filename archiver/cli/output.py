@@ -1,4 +1,5 @@
-"""Rows to stdout as a text table, a JSON array, JSON lines or CSV (streaming where it can)."""
+"""Rows to stdout as a text table, a JSON array, JSON lines or CSV (streaming where it can);
+run summaries on stderr."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import click
+
+from archiver.cli.options import open_db
 
 
 def _jsonable(value: Any) -> Any:
@@ -68,7 +71,6 @@ def emit_dicts(rows: list[dict[str, Any]], output: str, columns: Sequence[str] |
 
 def report_run(db_path: str, run_id: int | None, *, quiet: bool = False) -> int:
     """Print a run's summary on stderr; the exit status it deserves."""
-    from archiver.cli.options import open_db
     from archiver.store.queries import get_run, run_pages
 
     if run_id is None:
