@@ -36,7 +36,7 @@ class ArchiveFetchStates:
             try:
                 self.db = connect(path, readonly=True)
             except ArchiveError:
-                self.db = None
+                pass  # not an archive (yet): nothing in it is archived
 
     @classmethod
     def from_crawler(cls, crawler):

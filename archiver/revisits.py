@@ -23,7 +23,7 @@ REVISIT_META = "archiver_revisit"
 # What to do with an article request.
 FETCH = "fetch"  # nothing archived to compare with: fetch it
 CONDITIONAL = "conditional"  # archived and due: fetch, and let the server answer 304 if unchanged
-NOT_DUE = "not due"  # archived recently: do not fetch
+NOT_DUE = "not_due"  # archived recently: do not fetch
 
 
 @dataclass(frozen=True)
