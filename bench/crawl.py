@@ -1,16 +1,21 @@
-"""Crawl-to-SQLite benchmark: archiver against extraction alone and fetching alone.
+"""Crawl-to-SQLite benchmark: archiver against like-for-like references, same run, same pages.
 
     python bench/crawl.py [--pages 1000] [--data ../shared/benchdata] [--archive-size 100000]
 
 On the same N real news pages (from the benchmark data, served from 127.0.0.1),
-in one run, it measures:
-  reference   trafilatura's default extraction in a plain loop, one process
+in one run, it measures four commands, each as a whole process tree:
+  reference   trafilatura's bare_extraction(with_metadata=True) over the same bytes in a
+              pool of as many processes as archiver has extraction workers (no fetching)
+  plain       a plain Scrapy + trafilatura (with metadata) + sqlite3 script fetching the URLs
   fetch-only  a bare Scrapy spider fetching the pages and discarding them
   archiver    `archiver crawl` of the same URLs into a fresh SQLite file (all pipelines, FTS)
-and prints pages/s, the ratios archiver/reference and archiver/fetch-only, peak RSS,
-database size per article, and a profile of where archiver's time goes. Then it
-builds a large generated archive and measures `archiver search` and `archiver export`.
-Ratios, not seconds, are what to compare: these machines are noisy.
+For each: wall seconds, CPU seconds of the whole tree (every descendant, short-lived
+or orphaned ones included: see proctree.py), CPU ms per page, peak summed RSS and PSS;
+then the ratios archiver/reference (targets: CPU ms/page and wall <= 1.0), a check
+of the CPU accounting, and where archiver's time goes (by process, and by stage from
+a cProfile of an inline run). Then it builds a large generated archive and measures
+`archiver search` and `archiver export` (`--archive-size 0` skips that).
+Ratios and CPU time, not wall seconds, are what to compare: these machines are shared.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from proctree import Measured, become_subreaper, measure
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "benchdata"
 LIFT_POLITENESS = [
@@ -39,6 +46,11 @@ LIFT_POLITENESS = [
     "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
 ]
 LINKS_PER_INDEX = 50
+
+
+def default_jobs() -> int:
+    """archiver's default number of extraction workers: the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def load_pages(data: Path) -> list[bytes]:
@@ -121,82 +133,103 @@ def server_max_rate(port: int, n: int, seconds: float = 3.0, threads: int = 8) -
     return sum(done) / seconds
 
 
-# --- measurements ------------------------------------------------------------
-def tree_sampler(pid: int, peak: list[int], cpu: dict[int, int], stop: threading.Event) -> None:
-    """Peak of the summed RSS of a process and its descendants, and the CPU ticks
-    each of them used (sampled: CPU time survives machine load, wall time does not)."""
-    while not stop.is_set():
-        total = 0
-        for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit():
-                continue
-            try:
-                # Fields after the command name, which may hold spaces.
-                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(proc.name) == pid or _descends(int(stat[1]), pid):
-                    total += int((proc / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-                    cpu[int(proc.name)] = int(stat[11]) + int(stat[12])
-            except (OSError, IndexError, ValueError):
-                continue
-        peak[0] = max(peak[0], total)
-        stop.wait(0.1)
-
-
-def _descends(ppid: int, root: int, depth: int = 0) -> bool:
-    if ppid == root:
-        return True
-    if ppid <= 1 or depth > 5:
-        return False
-    try:
-        parent = (Path("/proc") / str(ppid) / "stat").read_text().rsplit(")", 1)[1].split()[1]
-        return _descends(int(parent), root, depth + 1)
-    except (OSError, IndexError, ValueError):
-        return False
-
-
-def timed_process(cmd: list[str], **kwargs) -> tuple[float, int, float, subprocess.CompletedProcess]:
-    """Wall seconds, peak RSS of the process tree, CPU seconds of the tree, and the result."""
-    peak, cpu, stop = [0], {}, threading.Event()
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
-    sampler = threading.Thread(target=tree_sampler, args=(proc.pid, peak, cpu, stop), daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    elapsed = time.perf_counter() - start
-    stop.set()
-    sampler.join()
-    cpu_seconds = sum(cpu.values()) / os.sysconf("SC_CLK_TCK")
-    return elapsed, peak[0], cpu_seconds, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-
-
-def reference_loop(pages: list[bytes], n: int) -> tuple[float, float]:
-    """Wall and CPU seconds of trafilatura's default extraction over the pages."""
-    import trafilatura
-
-    start, cpu = time.perf_counter(), time.process_time()
-    for i in range(n):
-        trafilatura.extract(pages[i % len(pages)])
-    return time.perf_counter() - start, time.process_time() - cpu
-
-
-FETCH_ONLY = """
+# --- the contenders, each a command measured as a whole process tree ----------
+# The reference's call, also in bench/extraction.py: bytes + URL, metadata on, comments off.
+REFERENCE_POOL = """
 import sys
+import threading
+from multiprocessing import Pool
+from pathlib import Path
+
+import trafilatura
+
+
+def extract(task):
+    body, url = task
+    doc = trafilatura.bare_extraction(body, url=url, with_metadata=True, include_comments=False)
+    return None if doc is None else {"title": doc.title, "author": doc.author, "date": doc.date, "text": doc.text}
+
+
+def tasks(folder, base, n, in_flight):
+    # Read as needed and at most `in_flight` pages out at once, as a crawl holds them:
+    # Pool.imap would otherwise queue every page in memory at the start.
+    count = len(list(folder.glob("*.html")))
+    for i in range(n):
+        in_flight.acquire()
+        yield (folder / f"{i % count}.html").read_bytes(), f"{base}/a/{i}.html"
+
+
+if __name__ == "__main__":
+    folder, base, n, jobs = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    in_flight = threading.Semaphore(32)
+    pool = Pool(jobs)
+    done = 0
+    for doc in pool.imap_unordered(extract, tasks(folder, base, n, in_flight), chunksize=4):
+        in_flight.release()
+        done += bool(doc and doc["text"])
+    pool.close()
+    pool.join()
+    print(done)
+"""
+
+# Two references in one script: `URLS` fetches and discards the pages (fetch-only);
+# `URLS DB` is what a plain script would do: one process, trafilatura in the callback,
+# rows into sqlite3.
+SCRAPY_SCRIPT = """
+import sqlite3
+import sys
+
 import scrapy
 from scrapy.crawler import CrawlerProcess
 
-class FetchOnly(scrapy.Spider):
-    name = "fetch_only"
+URLS, DB = sys.argv[1], (sys.argv[2:] or [None])[0]
+if DB:
+    import trafilatura
+
+
+class Reference(scrapy.Spider):
+    name = "reference"
+
     async def start(self):
-        for line in open(sys.argv[1]):
+        for line in open(URLS):
             yield scrapy.Request(line.strip(), callback=self.parse)
+
     def parse(self, response):
-        pass
+        if not DB:
+            return
+        doc = trafilatura.bare_extraction(response.body, url=response.url, with_metadata=True,
+                                          include_comments=False)
+        if doc is not None and doc.text:
+            yield {"url": response.url, "title": doc.title, "author": doc.author, "date": doc.date,
+                   "text": doc.text}
+
+
+class SQLitePipeline:
+    def open_spider(self):
+        self.db = sqlite3.connect(DB)
+        self.db.execute("CREATE TABLE IF NOT EXISTS articles"
+                        " (url TEXT PRIMARY KEY, title TEXT, author TEXT, date TEXT, text TEXT)")
+        self.pending = 0
+
+    def process_item(self, item):
+        self.db.execute("INSERT OR REPLACE INTO articles VALUES (:url, :title, :author, :date, :text)", item)
+        self.pending += 1
+        if self.pending >= 50:
+            self.db.commit()
+            self.pending = 0
+        return item
+
+    def close_spider(self):
+        self.db.commit()
+        self.db.close()
+
 
 settings = {"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": True, "AUTOTHROTTLE_ENABLED": False,
             "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
-            "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False}
+            "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False,
+            "ITEM_PIPELINES": {"__main__.SQLitePipeline": 300} if DB else {}}
 process = CrawlerProcess(settings)
-process.crawl(FetchOnly)
+process.crawl(Reference)
 process.start()
 """
 
@@ -206,8 +239,61 @@ def archiver_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "archiver"]
 
 
-def profile_archiver(url_file: Path, pages: int, workdir: Path) -> dict[str, float]:
-    """Where a crawl's time goes, from cProfile of an in-process run (extraction inline)."""
+def stored_rows(db: Path) -> int:
+    import sqlite3
+
+    try:
+        return sqlite3.connect(db).execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+# --- where the time goes: cProfile of an inline run ----------------------------
+def time_under(stats: dict, inside) -> float:
+    """CPU seconds spent in functions for which inside(func) holds, counting each
+    call where it is entered from outside the set (nested calls are not counted twice)."""
+    total = 0.0
+    for func, (_cc, _nc, _tt, ct, callers) in stats.items():
+        if not inside(func):
+            continue
+        if not callers:
+            total += ct
+        total += sum(edge[3] for caller, edge in callers.items() if not inside(caller))
+    return total
+
+
+def calls_between(stats: dict, caller_inside, callee_inside) -> float:
+    """CPU seconds of direct calls from one set of functions into another."""
+    return sum(edge[3] for func, (*_, callers) in stats.items() if callee_inside(func)
+               for caller, edge in callers.items() if caller_inside(caller) and not callee_inside(caller))
+
+
+def in_file(part: str):
+    """Functions of files whose path holds part; module bodies (imports: start-up) excluded."""
+    return lambda func: part in func[0].replace("\\", "/") and func[2] != "<module>"
+
+
+def is_waiting(func) -> bool:
+    """Builtins in which a process waits without using the CPU (the reactor's poll, locks, sleeps)."""
+    name = func[2]
+    return func[0] == "~" and any(word in name for word in ("'poll' of", "'select' of", "'acquire' of",
+                                                                "time.sleep", "'control' of", "'wait' of"))
+
+
+def is_compression(func) -> bool:
+    name = func[2]
+    builtin = func[0] == "~" or "zstd" in func[0] or "zlib" in func[0]
+    return builtin and "compress" in name and "decompress" not in name
+
+
+def is_extraction(func) -> bool:
+    return func[2] == "extract_article" and "/archiver/extract/" in func[0].replace("\\", "/")
+
+
+def profile_archiver(url_file: Path, pages: int, workdir: Path,
+                     keep: Path | None = None) -> tuple[dict[str, float], float] | None:
+    """Shares of a crawl's busy time by stage, and the profiled run's busy seconds,
+    from cProfile of an in-process run (extraction inline, as the workers would do it)."""
     subset = workdir / "profile-urls.txt"
     subset.write_text("\n".join(url_file.read_text().splitlines()[:pages]) + "\n")
     prof = workdir / "crawl.prof"
@@ -215,30 +301,46 @@ def profile_archiver(url_file: Path, pages: int, workdir: Path) -> dict[str, flo
             *LIFT_POLITENESS, "-s", "ARCHIVER_EXTRACT_WORKERS=0"]
     script = workdir / "profile_crawl.py"
     script.write_text(
-        "import cProfile, sys\n"
+        "import cProfile, importlib, pkgutil, sys\n"
+        "import archiver\n"
         "from archiver.cli import main\n"
+        # Imports are start-up, not the cost of a page: done before profiling.
+        "for module in pkgutil.walk_packages(archiver.__path__, 'archiver.', onerror=lambda name: None):\n"
+        "    try:\n        module.name.endswith('__main__') or importlib.import_module(module.name)\n"
+        "    except Exception:\n        pass\n"
         f"sys.argv = {argv!r}\n"
-        "import time\nprofiler = cProfile.Profile(time.process_time)\n"
+        # The default (wall) timer: a CPU-time timer doubles the cost of every call
+        # and so distorts the shares; the reactor's idle waits are taken out below.
+        "profiler = cProfile.Profile()\n"
         "try:\n    profiler.runcall(main)\n"
         "except SystemExit:\n    pass\n"
         f"profiler.dump_stats({str(prof)!r})\n"
     )
-    subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    if not prof.exists():
+        print(f"the profiled run failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+        return None
+    if keep:
+        shutil.copy(prof, keep)
     stats = pstats.Stats(str(prof)).stats
-
-    def cumulative(path_part: str, *functions: str) -> float:
-        return sum(entry[3] for (filename, _line, func), entry in stats.items()
-                   if path_part in filename.replace("\\", "/") and func in functions)
-
-    total = cumulative("/archiver/cli/", "main") or 1.0
+    total = sum(entry[2] for func, entry in stats.items() if not is_waiting(func)) or 1.0
+    spiders, pipelines, store = in_file("/archiver/spiders/"), in_file("/archiver/pipelines.py"), in_file("/archiver/store/")
+    extraction, compression = time_under(stats, is_extraction), time_under(stats, is_compression)
+    storage = time_under(stats, store)
     groups = {
-        "extraction (+ raw page compression)": cumulative("/archiver/workers.py", "extract_and_pack"),
-        "normalize + validate pipelines": cumulative("/archiver/pipelines.py", "process_item")
-        - cumulative("/archiver/pipelines.py", "_maybe_flush"),
-        "storage (SQLite, FTS)": cumulative("/archiver/store/writer.py", "flush", "__init__", "start_run", "finish_run"),
+        "extraction (extract_article)": extraction,
+        "compression of raw pages": compression,
+        "spider callbacks besides extraction": max(0.0, time_under(stats, spiders) - extraction - compression
+                                                   - calls_between(stats, spiders, store)),
+        "pipelines (normalize, validate, outcomes)": max(0.0, time_under(stats, pipelines)
+                                                         - calls_between(stats, pipelines, store)),
+        "storage (SQLite writes, FTS, archive reads)": storage,
     }
-    groups["Scrapy, Twisted, start-up, other"] = total - sum(groups.values())
-    return {k: v / total for k, v in groups.items()}
+    if not extraction:
+        print("warning: the profile found no archiver.extract.extract_article: update bench/crawl.py",
+              file=sys.stderr)
+    groups["Scrapy, Twisted (engine, downloads), set-up, other"] = max(0.0, total - sum(groups.values()))
+    return {k: v / total for k, v in groups.items()}, total
 
 
 # --- the large archive --------------------------------------------------------
@@ -289,21 +391,120 @@ def search_latency(path: Path, queries: int = 100) -> tuple[float, float]:
     return statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000
 
 
+def write_pages(pages: list[bytes], n: int, folder: Path) -> None:
+    """The distinct pages the server sends, for the reference to read as the same bytes."""
+    folder.mkdir()
+    for k in range(min(n, len(pages))):
+        (folder / f"{k}.html").write_bytes(pages[k])
+
+
+def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> list[tuple[str, str, Measured, int]]:
+    """(name, what it is, measurement, rows stored) of each contender, in one run."""
+    pool_script, scrapy_script = work / "reference_pool.py", work / "reference_scrapy.py"
+    pool_script.write_text(REFERENCE_POOL)
+    scrapy_script.write_text(SCRAPY_SCRIPT)
+    plain_db, db = work / "plain.db", work / "bench.db"
+    if args.mode == "urls":
+        crawl_args = ["crawl", "-i", str(url_file)]
+    else:
+        crawl_args = ["crawl", "--follow", f"{base}/", "--depth", str(n // LINKS_PER_INDEX + 2),
+                      "--max-pages", str(n * 2)]
+    contenders = [
+        ("reference", f"trafilatura bare_extraction(with_metadata=True), pool of {args.jobs}, same bytes, no fetching",
+         [sys.executable, str(pool_script), str(work / "pages"), base, str(n), str(args.jobs)], None),
+        ("plain", "Scrapy + trafilatura (metadata) + sqlite3 in one process",
+         [sys.executable, str(scrapy_script), str(url_file), str(plain_db)], plain_db),
+        ("fetch-only", "bare Scrapy spider, pages discarded",
+         [sys.executable, str(scrapy_script), str(url_file)], None),
+        ("archiver", f"archiver crawl ({args.mode}): extraction workers, all pipelines, raw pages, FTS",
+         [*archiver_cmd(), *crawl_args, "--db", str(db), "-q", *LIFT_POLITENESS], db),
+    ]
+    results = []
+    for name, what, cmd, store in contenders:
+        print(f"measuring {name} ...", file=sys.stderr)
+        measured = measure(cmd)
+        if measured.returncode:
+            print(f"{name} exited with {measured.returncode}:\n{measured.stderr[-2000:]}", file=sys.stderr)
+        if store:
+            stored = stored_rows(store)
+        else:  # the reference prints how many pages gave a text
+            stored = int(measured.stdout.split()[-1]) if measured.stdout.split()[-1:] and name == "reference" else 0
+        results.append((name, what, measured, stored))
+    return results
+
+
+def print_contenders(results, n: int) -> None:
+    print(f"\n{'':<11} {'wall s':>7} {'pages/s':>8} {'CPU s':>7} {'CPU ms/page':>12} {'peak RSS':>9} "
+          f"{'peak PSS':>9} {'load':>5} {'stored':>7}")
+    for name, what, m, stored in results:
+        print(f"{name:<11} {m.wall:>7.1f} {n / m.wall:>8.1f} {m.cpu:>7.1f} {1000 * m.cpu / n:>12.1f} "
+              f"{m.peak_rss / 2**20:>7.0f}MB {m.peak_pss / 2**20:>7.0f}MB {m.loadavg:>5.1f} {stored:>7}   {what}")
+    print("CPU: user+system of the whole process tree; peak RSS/PSS: summed over its live processes;"
+          " load: 1-minute load average when it ended.")
+    by_name = {name: m for name, _, m, _ in results}
+    arch = by_name["archiver"]
+    for name, label in (("reference", "reference (trafilatura pool)"), ("plain", "plain Scrapy+trafilatura+sqlite3"),
+                        ("fetch-only", "fetch-only")):
+        other = by_name[name]
+        target = "   (target <= 1.0)" if name == "reference" else ""
+        print(f"archiver / {label + ':':<34} CPU ms/page {arch.cpu / other.cpu:5.2f}x   wall {arch.wall / other.wall:5.2f}x{target}")
+
+    print("\nCPU accounting check, seconds (tree = the kernel's count for every process reaped;"
+          " /proc = the same from the zombies' stat; sampled = per-process last samples, a lower bound;"
+          " `time` = the launched process and the children it reaped itself):")
+    for name, _, m, _ in results:
+        agree = "" if abs(m.cpu - m.cpu_exit) <= max(0.05 * m.cpu, 0.1) else "   MISMATCH: a descendant escaped"
+        killed = f"   ({m.orphans_killed} orphans still running after the command were killed)" if m.orphans_killed else ""
+        print(f"  {name:<11} tree {m.cpu:7.2f}  /proc {m.cpu_exit:7.2f}  sampled {m.cpu_sampled:7.2f}  "
+              f"`time` {m.cpu_root:7.2f}{agree}{killed}")
+
+
+PROCESS_NAMES = {
+    "command": "crawl process (Scrapy/Twisted, spider, pipelines, SQLite/FTS)",
+    "children reaped by forkserver": "extraction workers (extraction + raw page compression)",
+    "forkserver": "forkserver (imports the extraction code once, forks the workers)",
+}
+
+
+def print_where_time_goes(results, n: int, profile: tuple[dict[str, float], float] | None, profile_pages: int) -> None:
+    by_name = {name: m for name, _, m, _ in results}
+    arch, fetch = by_name["archiver"], by_name["fetch-only"]
+    print(f"\nwhere archiver's time goes, CPU ms per page (measured run, by process; total {1000 * arch.cpu / n:.1f}):")
+    for key, seconds in sorted(arch.by_process.items(), key=lambda kv: -kv[1]):
+        print(f"  {1000 * seconds / n:7.2f}  {PROCESS_NAMES.get(key, key)}")
+    print(f"  ({1000 * fetch.cpu / n:.2f} of the crawl process is what a bare Scrapy fetch costs: the fetch-only run)")
+    if profile:
+        shares, seconds = profile
+        per_page = 1000 * seconds / profile_pages
+        print(f"\nby stage (cProfile of an inline run: {profile_pages} pages, extraction in the crawl process, "
+              f"{per_page:.1f} ms/page busy while profiled, waits left out; the profiler inflates call-heavy"
+              f" Python code a little; ≈ = share × the measured {1000 * arch.cpu / n:.1f}):")
+        for name, share in shares.items():
+            print(f"  {share:6.1%}  ≈{share * 1000 * arch.cpu / n:6.2f} ms  {name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=1000, help="N pages to crawl (default 1000)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="benchmark data folder")
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="processes of the reference pool (default: the cores archiver's workers use)")
     parser.add_argument("--archive-size", type=int, default=100_000, help="articles in the generated archive (0: skip)")
     parser.add_argument("--archive-db", type=Path,
                         help="keep the generated archive here and reuse it on the next run (it takes minutes)")
     parser.add_argument("--profile-pages", type=int, default=200, help="pages in the profiled run (0: skip)")
+    parser.add_argument("--profile-out", type=Path, help="keep the profile here (for pstats or snakeviz)")
     parser.add_argument("--mode", choices=["urls", "follow"], default="urls",
                         help="archiver crawl of the URL list (default) or --follow from the index pages")
     args = parser.parse_args()
+    if not become_subreaper():
+        print("warning: could not become a child subreaper: CPU time of orphaned descendants is missed",
+              file=sys.stderr)
 
     pages = load_pages(args.data)
     n = args.pages
     work = Path(tempfile.mkdtemp(prefix="archiver-bench-"))
+    write_pages(pages, n, work / "pages")
     port, ready = multiprocessing.Value("i", 0), multiprocessing.Event()
     server = multiprocessing.Process(target=serve, args=(pages, n, port, ready), daemon=True)
     server.start()
@@ -313,50 +514,27 @@ def main() -> None:
     url_file.write_text("".join(f"{base}/a/{i}.html\n" for i in range(n)))
     avg_kb = sum(len(pages[i % len(pages)]) for i in range(n)) / n / 1024
     print(f"{n} pages from {len(pages)} real news pages (mean {avg_kb:.0f} KB), server {base}", file=sys.stderr)
+    load_before = os.getloadavg()
 
     try:
         rate = server_max_rate(port.value, n)
-        ref_s, ref_cpu = reference_loop(pages, n)
-        fetch_file = work / "fetch_only.py"
-        fetch_file.write_text(FETCH_ONLY)
-        fetch_s, fetch_rss, fetch_cpu, fetch = timed_process([sys.executable, str(fetch_file), str(url_file)])
-        if fetch.returncode:
-            print(fetch.stderr[-2000:], file=sys.stderr)
-        db = work / "bench.db"
-        if args.mode == "urls":
-            crawl_args = ["crawl", "-i", str(url_file)]
-        else:
-            crawl_args = ["crawl", "--follow", f"{base}/", "--depth", str(n // LINKS_PER_INDEX + 2),
-                          "--max-pages", str(n * 2)]
-        arch_s, arch_rss, arch_cpu, arch = timed_process([*archiver_cmd(), *crawl_args, "--db", str(db), "-q", *LIFT_POLITENESS])
-        summary = arch.stderr.strip().splitlines()[-1] if arch.stderr.strip() else ""
-        import sqlite3
-
-        stored = sqlite3.connect(db).execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-        profile = profile_archiver(url_file, min(args.profile_pages, n), work) if args.profile_pages else {}
+        results = run_contenders(args, n, base, url_file, work)
+        profile = (profile_archiver(url_file, min(args.profile_pages, n), work, args.profile_out)
+                   if args.profile_pages else None)
     finally:
         server.terminate()
 
-    print(f"\nfixture server max rate: {rate:,.0f} pages/s (keep-alive client, 8 threads)")
-    print(f"\n{'':<12} {'seconds':>8} {'pages/s':>9} {'CPU s':>8} {'peak RSS':>10}")
-    print(f"{'reference':<12} {ref_s:>8.1f} {n / ref_s:>9.1f} {ref_cpu:>8.1f} {'-':>10}   "
-          f"trafilatura.extract loop, 1 process")
-    print(f"{'fetch-only':<12} {fetch_s:>8.1f} {n / fetch_s:>9.1f} {fetch_cpu:>8.1f} {fetch_rss / 2**20:>8.0f}MB   "
-          f"bare Scrapy spider")
-    print(f"{'archiver':<12} {arch_s:>8.1f} {n / arch_s:>9.1f} {arch_cpu:>8.1f} {arch_rss / 2**20:>8.0f}MB   "
-          f"archiver crawl ({args.mode}), all pipelines + FTS, all its processes")
-    print(f"\narchiver wall time / reference: {arch_s / ref_s:.2f}x   (target <= 1.0x)")
-    print(f"archiver wall time / fetch-only: {arch_s / fetch_s:.2f}x")
-    print(f"archiver CPU time / reference CPU time: {arch_cpu / ref_cpu:.2f}x   "
-          f"(the work itself; wall time also depends on what else the machine runs: "
-          f"load average {os.getloadavg()[0]:.1f} now)")
-    print(f"articles stored: {stored} of {n}; database {db.stat().st_size / 2**20:.1f} MB, "
+    arch = results[-1][2]
+    db = work / "bench.db"
+    summary = arch.stderr.strip().splitlines()[-1] if arch.stderr.strip() else ""
+    print(f"\n{n} pages (mean {avg_kb:.0f} KB) from 127.0.0.1; fixture server max rate {rate:,.0f} pages/s "
+          f"(keep-alive client, 8 threads); load average before: {' '.join(f'{x:.1f}' for x in load_before)}")
+    print_contenders(results, n)
+    stored = results[-1][3]
+    print(f"\narchiver: {stored} of {n} stored; database {db.stat().st_size / 2**20:.1f} MB, "
           f"{db.stat().st_size / max(stored, 1) / 1024:.1f} KB per article (raw pages kept, compressed)")
     print(f"crawl summary: {summary}")
-    if profile:
-        print(f"\nwhere archiver's time goes (cProfile, {min(args.profile_pages, n)} pages, extraction inline):")
-        for name, share in profile.items():
-            print(f"  {name:<24} {share:6.1%}")
+    print_where_time_goes(results, n, profile, min(args.profile_pages, n))
 
     if args.archive_size:
         big = args.archive_db or work / "big.db"
@@ -371,18 +549,18 @@ def main() -> None:
             subprocess.run([*archiver_cmd(), "search", word, "--db", str(big)], capture_output=True)
             cli_times.append(time.perf_counter() - start)
         # Twice: the first read of a large archive may come from disk, the second from the page cache.
-        exports = [timed_process([*archiver_cmd(), "export", "--db", str(big), "-o", str(work / f"big{i}.jsonl"),
-                                  "-q"]) for i in range(2)]
+        exports = [measure([*archiver_cmd(), "export", "--db", str(big), "-o", str(work / f"big{i}.jsonl"), "-q"])
+                   for i in range(2)]
         for i in range(2):
             (work / f"big{i}.jsonl").unlink(missing_ok=True)
         print(f"\ngenerated archive: {args.archive_size:,} articles in {gen_s:.0f} s (nan: reused), "
               f"{big.stat().st_size / 2**20:.0f} MB")
         print(f"search (100 queries, in-process): median {med:.1f} ms, p95 {p95:.1f} ms   (target p95 < 50 ms)")
         print(f"`archiver search` command, whole process: median {statistics.median(cli_times) * 1000:.0f} ms")
-        for label, (export_s, export_rss, _, exported) in zip(("first", "again"), exports):
+        for label, exported in zip(("first", "again"), exports):
             failed = "" if exported.returncode == 0 else " FAILED: " + exported.stderr[-300:]
-            print(f"export jsonl ({label}): {args.archive_size / export_s:,.0f} articles/s, "
-                  f"peak RSS {export_rss / 2**20:.0f} MB (target >= 20,000/s){failed}")
+            print(f"export jsonl ({label}): {args.archive_size / exported.wall:,.0f} articles/s, "
+                  f"peak RSS {exported.peak_rss / 2**20:.0f} MB (target >= 20,000/s){failed}")
     shutil.rmtree(work, ignore_errors=True)
 
 
