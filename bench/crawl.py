@@ -26,7 +26,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import pstats
 import shutil
 import statistics
 import subprocess
@@ -37,7 +36,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from proctree import Measured, become_subreaper, measure
+from crawl_profile import profile_archiver
+from proctree import become_subreaper, measure
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "benchdata"
@@ -248,101 +248,6 @@ def stored_rows(db: Path) -> int:
         return 0
 
 
-# --- where the time goes: cProfile of an inline run ----------------------------
-def time_under(stats: dict, inside) -> float:
-    """CPU seconds spent in functions for which inside(func) holds, counting each
-    call where it is entered from outside the set (nested calls are not counted twice)."""
-    total = 0.0
-    for func, (_cc, _nc, _tt, ct, callers) in stats.items():
-        if not inside(func):
-            continue
-        if not callers:
-            total += ct
-        total += sum(edge[3] for caller, edge in callers.items() if not inside(caller))
-    return total
-
-
-def calls_between(stats: dict, caller_inside, callee_inside) -> float:
-    """CPU seconds of direct calls from one set of functions into another."""
-    return sum(edge[3] for func, (*_, callers) in stats.items() if callee_inside(func)
-               for caller, edge in callers.items() if caller_inside(caller) and not callee_inside(caller))
-
-
-def in_file(part: str):
-    """Functions of files whose path holds part; module bodies (imports: start-up) excluded."""
-    return lambda func: part in func[0].replace("\\", "/") and func[2] != "<module>"
-
-
-def is_waiting(func) -> bool:
-    """Builtins in which a process waits without using the CPU (the reactor's poll, locks, sleeps)."""
-    name = func[2]
-    return func[0] == "~" and any(word in name for word in ("'poll' of", "'select' of", "'acquire' of",
-                                                                "time.sleep", "'control' of", "'wait' of"))
-
-
-def is_compression(func) -> bool:
-    name = func[2]
-    builtin = func[0] == "~" or "zstd" in func[0] or "zlib" in func[0]
-    return builtin and "compress" in name and "decompress" not in name
-
-
-def is_extraction(func) -> bool:
-    return func[2] == "extract_article" and "/archiver/extract/" in func[0].replace("\\", "/")
-
-
-def profile_archiver(url_file: Path, pages: int, workdir: Path,
-                     keep: Path | None = None) -> tuple[dict[str, float], float] | None:
-    """Shares of a crawl's busy time by stage, and the profiled run's busy seconds,
-    from cProfile of an in-process run (extraction inline, as the workers would do it)."""
-    subset = workdir / "profile-urls.txt"
-    subset.write_text("\n".join(url_file.read_text().splitlines()[:pages]) + "\n")
-    prof = workdir / "crawl.prof"
-    argv = ["archiver", "crawl", "-i", str(subset), "--db", str(workdir / "profile.db"), "-q",
-            *LIFT_POLITENESS, "-s", "ARCHIVER_EXTRACT_WORKERS=0"]
-    script = workdir / "profile_crawl.py"
-    script.write_text(
-        "import cProfile, importlib, pkgutil, sys\n"
-        "import archiver\n"
-        "from archiver.cli import main\n"
-        # Imports are start-up, not the cost of a page: done before profiling.
-        "for module in pkgutil.walk_packages(archiver.__path__, 'archiver.', onerror=lambda name: None):\n"
-        "    try:\n        module.name.endswith('__main__') or importlib.import_module(module.name)\n"
-        "    except Exception:\n        pass\n"
-        f"sys.argv = {argv!r}\n"
-        # The default (wall) timer: a CPU-time timer doubles the cost of every call
-        # and so distorts the shares; the reactor's idle waits are taken out below.
-        "profiler = cProfile.Profile()\n"
-        "try:\n    profiler.runcall(main)\n"
-        "except SystemExit:\n    pass\n"
-        f"profiler.dump_stats({str(prof)!r})\n"
-    )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
-    if not prof.exists():
-        print(f"the profiled run failed:\n{done.stderr[-2000:]}", file=sys.stderr)
-        return None
-    if keep:
-        shutil.copy(prof, keep)
-    stats = pstats.Stats(str(prof)).stats
-    total = sum(entry[2] for func, entry in stats.items() if not is_waiting(func)) or 1.0
-    spiders, pipelines, store = in_file("/archiver/spiders/"), in_file("/archiver/pipelines.py"), in_file("/archiver/store/")
-    extraction, compression = time_under(stats, is_extraction), time_under(stats, is_compression)
-    storage = time_under(stats, store)
-    groups = {
-        "extraction (extract_article)": extraction,
-        "compression of raw pages": compression,
-        "spider callbacks besides extraction": max(0.0, time_under(stats, spiders) - extraction - compression
-                                                   - calls_between(stats, spiders, store)),
-        "pipelines (normalize, validate, outcomes)": max(0.0, time_under(stats, pipelines)
-                                                         - calls_between(stats, pipelines, store)),
-        "storage (SQLite writes, FTS, archive reads)": storage,
-    }
-    if not extraction:
-        print("warning: the profile found no archiver.extract.extract_article: update bench/crawl.py",
-              file=sys.stderr)
-    groups["Scrapy, Twisted (engine, downloads), set-up, other"] = max(0.0, total - sum(groups.values()))
-    return {k: v / total for k, v in groups.items()}, total
-
-
 # --- the large archive --------------------------------------------------------
 def build_archive(path: Path, size: int, data: Path) -> float:
     sys.path.insert(0, str(REPO))
@@ -398,8 +303,8 @@ def write_pages(pages: list[bytes], n: int, folder: Path) -> None:
         (folder / f"{k}.html").write_bytes(pages[k])
 
 
-def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> list[tuple[str, str, Measured, int]]:
-    """(name, what it is, measurement, rows stored) of each contender, in one run."""
+def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> list[tuple]:
+    """(name, what it is, measurement, rows stored, wall of each round) of each contender."""
     pool_script, scrapy_script = work / "reference_pool.py", work / "reference_scrapy.py"
     pool_script.write_text(REFERENCE_POOL)
     scrapy_script.write_text(SCRAPY_SCRIPT)
@@ -419,29 +324,41 @@ def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> list[
         ("archiver", f"archiver crawl ({args.mode}): extraction workers, all pipelines, raw pages, FTS",
          [*archiver_cmd(), *crawl_args, "--db", str(db), "-q", *LIFT_POLITENESS], db),
     ]
+    runs = {name: [] for name, *_ in contenders}
+    # Rounds interleave the contenders, so a change in the machine's load hits them alike.
+    for round_ in range(1, args.rounds + 1):
+        for name, what, cmd, store in contenders:
+            for old in store.parent.glob(f"{store.name}*") if store else ():
+                old.unlink()  # a fresh archive each round (and its -wal, -shm, lock)
+            print(f"measuring {name} (round {round_} of {args.rounds}) ...", file=sys.stderr)
+            measured = measure(cmd)
+            if measured.returncode:
+                print(f"{name} exited with {measured.returncode}:\n{measured.stderr[-2000:]}", file=sys.stderr)
+            if store:
+                stored = stored_rows(store)
+            else:  # the reference prints how many pages gave a text
+                stored = int(measured.stdout.split()[-1]) if measured.stdout.split()[-1:] and name == "reference" else 0
+            runs[name].append((measured, stored))
     results = []
-    for name, what, cmd, store in contenders:
-        print(f"measuring {name} ...", file=sys.stderr)
-        measured = measure(cmd)
-        if measured.returncode:
-            print(f"{name} exited with {measured.returncode}:\n{measured.stderr[-2000:]}", file=sys.stderr)
-        if store:
-            stored = stored_rows(store)
-        else:  # the reference prints how many pages gave a text
-            stored = int(measured.stdout.split()[-1]) if measured.stdout.split()[-1:] and name == "reference" else 0
-        results.append((name, what, measured, stored))
+    for name, what, _, _ in contenders:
+        by_wall = sorted(runs[name], key=lambda run: run[0].wall)
+        measured, stored = by_wall[(len(by_wall) - 1) // 2]  # the round of median wall time (lower)
+        results.append((name, what, measured, stored, [m.wall for m, _ in runs[name]]))
     return results
 
 
 def print_contenders(results, n: int) -> None:
     print(f"\n{'':<11} {'wall s':>7} {'pages/s':>8} {'CPU s':>7} {'CPU ms/page':>12} {'peak RSS':>9} "
           f"{'peak PSS':>9} {'load':>5} {'stored':>7}")
-    for name, what, m, stored in results:
+    for name, what, m, stored, _ in results:
         print(f"{name:<11} {m.wall:>7.1f} {n / m.wall:>8.1f} {m.cpu:>7.1f} {1000 * m.cpu / n:>12.1f} "
               f"{m.peak_rss / 2**20:>7.0f}MB {m.peak_pss / 2**20:>7.0f}MB {m.loadavg:>5.1f} {stored:>7}   {what}")
     print("CPU: user+system of the whole process tree; peak RSS/PSS: summed over its live processes;"
           " load: 1-minute load average when it ended.")
-    by_name = {name: m for name, _, m, _ in results}
+    if len(results[0][4]) > 1:
+        print("the round of median wall time of each; wall seconds of every round: "
+              + "; ".join(f"{name} {' '.join(f'{w:.1f}' for w in walls)}" for name, _, _, _, walls in results))
+    by_name = {name: m for name, _, m, _, _ in results}
     arch = by_name["archiver"]
     for name, label in (("reference", "reference (trafilatura pool)"), ("plain", "plain Scrapy+trafilatura+sqlite3"),
                         ("fetch-only", "fetch-only")):
@@ -452,7 +369,7 @@ def print_contenders(results, n: int) -> None:
     print("\nCPU accounting check, seconds (tree = the kernel's count for every process reaped;"
           " /proc = the same from the zombies' stat; sampled = per-process last samples, a lower bound;"
           " `time` = the launched process and the children it reaped itself):")
-    for name, _, m, _ in results:
+    for name, _, m, _, _ in results:
         agree = "" if abs(m.cpu - m.cpu_exit) <= max(0.05 * m.cpu, 0.1) else "   MISMATCH: a descendant escaped"
         killed = f"   ({m.orphans_killed} orphans still running after the command were killed)" if m.orphans_killed else ""
         print(f"  {name:<11} tree {m.cpu:7.2f}  /proc {m.cpu_exit:7.2f}  sampled {m.cpu_sampled:7.2f}  "
@@ -467,7 +384,7 @@ PROCESS_NAMES = {
 
 
 def print_where_time_goes(results, n: int, profile: tuple[dict[str, float], float] | None, profile_pages: int) -> None:
-    by_name = {name: m for name, _, m, _ in results}
+    by_name = {name: m for name, _, m, _, _ in results}
     arch, fetch = by_name["archiver"], by_name["fetch-only"]
     print(f"\nwhere archiver's time goes, CPU ms per page (measured run, by process; total {1000 * arch.cpu / n:.1f}):")
     for key, seconds in sorted(arch.by_process.items(), key=lambda kv: -kv[1]):
@@ -489,6 +406,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="benchmark data folder")
     parser.add_argument("--jobs", type=int, default=default_jobs(),
                         help="processes of the reference pool (default: the cores archiver's workers use)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the contenders this many times, interleaved; the median round is shown")
     parser.add_argument("--archive-size", type=int, default=100_000, help="articles in the generated archive (0: skip)")
     parser.add_argument("--archive-db", type=Path,
                         help="keep the generated archive here and reuse it on the next run (it takes minutes)")
@@ -519,7 +438,7 @@ def main() -> None:
     try:
         rate = server_max_rate(port.value, n)
         results = run_contenders(args, n, base, url_file, work)
-        profile = (profile_archiver(url_file, min(args.profile_pages, n), work, args.profile_out)
+        profile = (profile_archiver(url_file, min(args.profile_pages, n), work, LIFT_POLITENESS, args.profile_out)
                    if args.profile_pages else None)
     finally:
         server.terminate()

@@ -102,18 +102,20 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def _label(pid: int) -> str:
+def _label(pid: int) -> str | None:
+    """A short name from the command line; None once it is gone (an exiting process)."""
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
-        return f"pid {pid}"
+        return None
     text = " ".join(a.decode(errors="replace") for a in argv if a)
+    if not text:
+        return None
     if "forkserver" in text:
         return "forkserver"
     if "resource_tracker" in text:
         return "resource tracker"
-    words = [Path(a).name for a in text.split()[:2]]
-    return " ".join(words) or f"pid {pid}"
+    return " ".join(Path(a).name for a in text.split()[:2])
 
 
 def _children_of_self() -> set[int]:
@@ -164,7 +166,7 @@ class _Sampler(threading.Thread):
             if stat[0] != "Z":
                 # Labelled while it runs (a zombie has no command line), again and again:
                 # a child may be caught between fork and exec.
-                self.labels[pid] = _label(pid)
+                self.labels[pid] = _label(pid) or self.labels.get(pid)
                 rss += int(stat[_RSS]) * PAGE_SIZE
                 pss += _pss(pid)
         self.peak_rss = max(self.peak_rss, rss)
@@ -223,7 +225,7 @@ def measure(cmd: list[str], **popen_kwargs) -> Measured:
                 if _exited(pid, block=False):
                     reap(pid, sampler.labels.get(pid) or f"process {pid} (never sampled alive)")
                 else:
-                    sampler.labels[pid] = _label(pid)
+                    sampler.labels[pid] = _label(pid) or sampler.labels.get(pid)
             if time.monotonic() > deadline:
                 for pid in orphans:
                     killed += 1
