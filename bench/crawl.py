@@ -34,10 +34,11 @@ import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawl_profile import profile_archiver
-from proctree import become_subreaper, measure
+from proctree import Measured, become_subreaper, measure
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "benchdata"
@@ -303,8 +304,8 @@ def write_pages(pages: list[bytes], n: int, folder: Path) -> None:
         (folder / f"{k}.html").write_bytes(pages[k])
 
 
-def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> list[tuple]:
-    """(name, what it is, measurement, rows stored, wall of each round) of each contender."""
+def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> dict[str, Contender]:
+    """Each contender measured in every round, by name."""
     pool_script, scrapy_script = work / "reference_pool.py", work / "reference_scrapy.py"
     pool_script.write_text(REFERENCE_POOL)
     scrapy_script.write_text(SCRAPY_SCRIPT)
@@ -324,10 +325,10 @@ def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> list[
         ("archiver", f"archiver crawl ({args.mode}): extraction workers, all pipelines, raw pages, FTS",
          [*archiver_cmd(), *crawl_args, "--db", str(db), "-q", *LIFT_POLITENESS], db),
     ]
-    runs = {name: [] for name, *_ in contenders}
+    results = [Contender(name, what) for name, what, _, _ in contenders]
     # Rounds interleave the contenders, so a change in the machine's load hits them alike.
     for round_ in range(1, args.rounds + 1):
-        for name, what, cmd, store in contenders:
+        for result, (name, _, cmd, store) in zip(results, contenders):
             for old in store.parent.glob(f"{store.name}*") if store else ():
                 old.unlink()  # a fresh archive each round (and its -wal, -shm, lock)
             print(f"measuring {name} (round {round_} of {args.rounds}) ...", file=sys.stderr)
@@ -335,45 +336,66 @@ def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> list[
             if measured.returncode:
                 print(f"{name} exited with {measured.returncode}:\n{measured.stderr[-2000:]}", file=sys.stderr)
             if store:
-                stored = stored_rows(store)
-            else:  # the reference prints how many pages gave a text
-                stored = int(measured.stdout.split()[-1]) if measured.stdout.split()[-1:] and name == "reference" else 0
-            runs[name].append((measured, stored))
-    results = []
-    for name, what, _, _ in contenders:
-        by_wall = sorted(runs[name], key=lambda run: run[0].wall)
-        measured, stored = by_wall[(len(by_wall) - 1) // 2]  # the round of median wall time (lower)
-        results.append((name, what, measured, stored, [m.wall for m, _ in runs[name]]))
-    return results
+                result.stored = stored_rows(store)
+            elif name == "reference" and measured.stdout.split():  # it prints how many pages gave a text
+                result.stored = int(measured.stdout.split()[-1])
+            result.runs.append(measured)
+    return {result.name: result for result in results}
 
 
-def print_contenders(results, n: int) -> None:
+@dataclass
+class Contender:
+    """One contender's runs, one per round."""
+
+    name: str
+    what: str
+    runs: list[Measured] = field(default_factory=list)
+    stored: int = 0
+
+    def median(self, attr: str) -> float:
+        return statistics.median(getattr(m, attr) for m in self.runs)
+
+    @property
+    def typical(self) -> Measured:
+        """The round of median CPU time (the lower one of two)."""
+        return sorted(self.runs, key=lambda m: m.cpu)[(len(self.runs) - 1) // 2]
+
+
+def ratio(a: Contender, b: Contender, attr: str) -> tuple[float, list[float]]:
+    """Median over rounds of a/b, each round compared with itself, and the per-round ratios."""
+    per_round = [getattr(x, attr) / getattr(y, attr) for x, y in zip(a.runs, b.runs)]
+    return statistics.median(per_round), per_round
+
+
+def print_contenders(results: dict[str, Contender], n: int) -> None:
+    rounds = len(results["archiver"].runs)
     print(f"\n{'':<11} {'wall s':>7} {'pages/s':>8} {'CPU s':>7} {'CPU ms/page':>12} {'peak RSS':>9} "
           f"{'peak PSS':>9} {'load':>5} {'stored':>7}")
-    for name, what, m, stored, _ in results:
-        print(f"{name:<11} {m.wall:>7.1f} {n / m.wall:>8.1f} {m.cpu:>7.1f} {1000 * m.cpu / n:>12.1f} "
-              f"{m.peak_rss / 2**20:>7.0f}MB {m.peak_pss / 2**20:>7.0f}MB {m.loadavg:>5.1f} {stored:>7}   {what}")
+    for c in results.values():
+        wall, cpu = c.median("wall"), c.median("cpu")
+        print(f"{c.name:<11} {wall:>7.1f} {n / wall:>8.1f} {cpu:>7.1f} {1000 * cpu / n:>12.1f} "
+              f"{c.median('peak_rss') / 2**20:>7.0f}MB {c.median('peak_pss') / 2**20:>7.0f}MB "
+              f"{c.median('loadavg'):>5.1f} {c.stored:>7}   {c.what}")
     print("CPU: user+system of the whole process tree; peak RSS/PSS: summed over its live processes;"
-          " load: 1-minute load average when it ended.")
-    if len(results[0][4]) > 1:
-        print("the round of median wall time of each; wall seconds of every round: "
-              + "; ".join(f"{name} {' '.join(f'{w:.1f}' for w in walls)}" for name, _, _, _, walls in results))
-    by_name = {name: m for name, _, m, _, _ in results}
-    arch = by_name["archiver"]
+          " load: 1-minute load average when it ended." + (f" Medians of {rounds} rounds." if rounds > 1 else ""))
+    arch = results["archiver"]
     for name, label in (("reference", "reference (trafilatura pool)"), ("plain", "plain Scrapy+trafilatura+sqlite3"),
                         ("fetch-only", "fetch-only")):
-        other = by_name[name]
+        (cpu, cpus), (wall, walls) = ratio(arch, results[name], "cpu"), ratio(arch, results[name], "wall")
         target = "   (target <= 1.0)" if name == "reference" else ""
-        print(f"archiver / {label + ':':<34} CPU ms/page {arch.cpu / other.cpu:5.2f}x   wall {arch.wall / other.wall:5.2f}x{target}")
+        rounds_note = (f"   rounds: CPU {' '.join(f'{x:.2f}' for x in cpus)}, wall {' '.join(f'{x:.2f}' for x in walls)}"
+                       if rounds > 1 else "")
+        print(f"archiver / {label + ':':<34} CPU ms/page {cpu:5.2f}x   wall {wall:5.2f}x{target}{rounds_note}")
 
     print("\nCPU accounting check, seconds (tree = the kernel's count for every process reaped;"
           " /proc = the same from the zombies' stat; sampled = per-process last samples, a lower bound;"
           " `time` = the launched process and the children it reaped itself):")
-    for name, _, m, _, _ in results:
-        agree = "" if abs(m.cpu - m.cpu_exit) <= max(0.05 * m.cpu, 0.1) else "   MISMATCH: a descendant escaped"
-        killed = f"   ({m.orphans_killed} orphans still running after the command were killed)" if m.orphans_killed else ""
-        print(f"  {name:<11} tree {m.cpu:7.2f}  /proc {m.cpu_exit:7.2f}  sampled {m.cpu_sampled:7.2f}  "
-              f"`time` {m.cpu_root:7.2f}{agree}{killed}")
+    for c in results.values():
+        for m in c.runs:
+            agree = "" if abs(m.cpu - m.cpu_exit) <= max(0.05 * m.cpu, 0.1) else "   MISMATCH: a descendant escaped"
+            killed = f"   ({m.orphans_killed} orphans still running after the command were killed)" if m.orphans_killed else ""
+            print(f"  {c.name:<11} tree {m.cpu:7.2f}  /proc {m.cpu_exit:7.2f}  sampled {m.cpu_sampled:7.2f}  "
+                  f"`time` {m.cpu_root:7.2f}{agree}{killed}")
 
 
 PROCESS_NAMES = {
@@ -383,10 +405,11 @@ PROCESS_NAMES = {
 }
 
 
-def print_where_time_goes(results, n: int, profile: tuple[dict[str, float], float] | None, profile_pages: int) -> None:
-    by_name = {name: m for name, _, m, _, _ in results}
-    arch, fetch = by_name["archiver"], by_name["fetch-only"]
-    print(f"\nwhere archiver's time goes, CPU ms per page (measured run, by process; total {1000 * arch.cpu / n:.1f}):")
+def print_where_time_goes(results: dict[str, Contender], n: int, profile: tuple[dict[str, float], float] | None,
+                          profile_pages: int) -> None:
+    arch, fetch = results["archiver"].typical, results["fetch-only"].typical
+    print(f"\nwhere archiver's time goes, CPU ms per page (measured run of median CPU, by process;"
+          f" total {1000 * arch.cpu / n:.1f}):")
     for key, seconds in sorted(arch.by_process.items(), key=lambda kv: -kv[1]):
         print(f"  {1000 * seconds / n:7.2f}  {PROCESS_NAMES.get(key, key)}")
     print(f"  ({1000 * fetch.cpu / n:.2f} of the crawl process is what a bare Scrapy fetch costs: the fetch-only run)")
@@ -443,13 +466,13 @@ def main() -> None:
     finally:
         server.terminate()
 
-    arch = results[-1][2]
+    arch = results["archiver"].runs[-1]
     db = work / "bench.db"
     summary = arch.stderr.strip().splitlines()[-1] if arch.stderr.strip() else ""
     print(f"\n{n} pages (mean {avg_kb:.0f} KB) from 127.0.0.1; fixture server max rate {rate:,.0f} pages/s "
           f"(keep-alive client, 8 threads); load average before: {' '.join(f'{x:.1f}' for x in load_before)}")
     print_contenders(results, n)
-    stored = results[-1][3]
+    stored = results["archiver"].stored
     print(f"\narchiver: {stored} of {n} stored; database {db.stat().st_size / 2**20:.1f} MB, "
           f"{db.stat().st_size / max(stored, 1) / 1024:.1f} KB per article (raw pages kept, compressed)")
     print(f"crawl summary: {summary}")
