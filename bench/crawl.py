@@ -443,9 +443,16 @@ def main() -> None:
         print("warning: could not become a child subreaper: CPU time of orphaned descendants is missed",
               file=sys.stderr)
 
+    work = Path(tempfile.mkdtemp(prefix="archiver-bench-"))
+    try:
+        bench(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # the pages, the archives: hundreds of MB
+
+
+def bench(args, work: Path) -> None:
     pages = load_pages(args.data)
     n = args.pages
-    work = Path(tempfile.mkdtemp(prefix="archiver-bench-"))
     write_pages(pages, n, work / "pages")
     port, ready = multiprocessing.Value("i", 0), multiprocessing.Event()
     server = multiprocessing.Process(target=serve, args=(pages, n, port, ready), daemon=True)
@@ -503,7 +510,6 @@ def main() -> None:
             failed = "" if exported.returncode == 0 else " FAILED: " + exported.stderr[-300:]
             print(f"export jsonl ({label}): {args.archive_size / exported.wall:,.0f} articles/s, "
                   f"peak RSS {exported.peak_rss / 2**20:.0f} MB (target >= 20,000/s){failed}")
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
