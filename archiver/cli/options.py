@@ -54,17 +54,12 @@ class DateTimeParam(click.ParamType):
     name = "DATE"
 
     def convert(self, value, param, ctx):
-        from datetime import date, datetime
+        from archiver.store.queries import filter_date
 
-        text = str(value).strip()
         try:
-            if len(text) == 10:
-                date.fromisoformat(text)
-            else:
-                datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            self.fail(f"{value!r} is not a date (YYYY-MM-DD) or ISO 8601 date-time", param, ctx)
-        return text
+            return filter_date(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def filter_options(func):

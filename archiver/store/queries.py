@@ -8,6 +8,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import sqlite_utils
@@ -64,9 +65,11 @@ def _quoted(query: str) -> str:
 
 
 def search(
-    db: sqlite_utils.Database, query: str, *, limit: int = 20, filters: ArticleFilters | None = None
+    db: sqlite_utils.Database, query: str, *, limit: int = 20, filters: ArticleFilters | None = None,
+    marks: tuple[str, str] = ("[", "]"),
 ) -> list[dict[str, Any]]:
     """Full-text search over title and body, best matches (bm25, titles weighted 5x) first.
+    The snippet puts `marks` around the words that matched.
 
     The ranking is set through FTS5's `rank` column so FTS5 sorts inside the
     index and snippets are made only for the rows returned: ten times faster
@@ -75,7 +78,7 @@ def search(
     where, params = (filters or ArticleFilters()).where("a")
     sql = f"""
         SELECT a.id, a.title, a.published_at, a.site, a.url,
-               snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet,
+               snippet(articles_fts, 1, ?, ?, '…', 16) AS snippet,
                articles_fts.rank AS rank
         FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
         WHERE articles_fts MATCH ? AND articles_fts.rank MATCH 'bm25(5.0, 1.0)'
@@ -83,13 +86,13 @@ def search(
         ORDER BY articles_fts.rank LIMIT ?
     """
     try:
-        return list(db.query(sql, [query, *params, limit]))
+        return list(db.query(sql, [*marks, query, *params, limit]))
     except sqlite3.OperationalError as exc:
         fallback = _quoted(query)
         if not fallback:
             raise QueryError(_fts_message(query, exc)) from exc
         try:
-            return list(db.query(sql, [fallback, *params, limit]))
+            return list(db.query(sql, [*marks, fallback, *params, limit]))
         except sqlite3.OperationalError as exc2:
             raise QueryError(_fts_message(query, exc2)) from exc2
 
@@ -105,6 +108,19 @@ _MISSING_FIELDS = (
     "title", "byline", "authors", "published_at", "modified_at", "description",
     "language", "section", "tags", "image", "site_name", "body",
 )
+
+
+def filter_date(text: str) -> str:
+    """A day (2024-03-06) or an ISO 8601 date-time, as `since`/`until` take it; ValueError if not."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            date.fromisoformat(text)
+        else:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or ISO 8601 date-time") from None
+    return text
 
 
 def _like_escape(text: str) -> str:
@@ -284,15 +300,35 @@ def iter_responses(
         rows = list(db.query(sql, [last_id, *params]))
         if not rows:
             return
-        row = rows[0]
-        last_id = row["id"]
-        body = row.pop("body") or b""
-        row["body"] = zlib.decompress(body) if row.pop("compression") == "zlib" else body
-        try:
-            row["headers"] = json.loads(row["headers"] or "{}")
-        except ValueError:
-            row["headers"] = {}
-        yield row
+        last_id = rows[0]["id"]
+        yield _decoded_response(rows[0])
+
+
+def _decoded_response(row: dict[str, Any]) -> dict[str, Any]:
+    body = row.pop("body") or b""
+    row["body"] = zlib.decompress(body) if row.pop("compression") == "zlib" else body
+    try:
+        row["headers"] = json.loads(row["headers"] or "{}")
+    except ValueError:
+        row["headers"] = {}
+    return row
+
+
+_RESPONSE_COLUMNS = "id, article_id, version, url, final_url, fetched_at, status, headers, size"
+
+
+def article_responses(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
+    """The stored raw responses of an article, oldest first, without their bodies."""
+    return list(db.query(
+        f"SELECT {_RESPONSE_COLUMNS} FROM responses WHERE article_id = ? ORDER BY id", [article_id]
+    ))
+
+
+def get_response(db: sqlite_utils.Database, response_id: int) -> dict[str, Any] | None:
+    """One stored raw response, body decompressed (the bytes as they were served)."""
+    rows = list(db.query(f"SELECT {_RESPONSE_COLUMNS}, body, compression FROM responses WHERE id = ?",
+                         [response_id]))
+    return _decoded_response(rows[0]) if rows else None
 
 
 def change_marks(db: sqlite_utils.Database) -> tuple[int, int]:
@@ -355,6 +391,16 @@ def day_stats(db: sqlite_utils.Database, *, limit: int = 30) -> list[dict[str, A
     return list(db.query(
         "SELECT substr(published_at, 1, 10) AS day, COUNT(*) AS articles FROM articles "
         "WHERE published_at IS NOT NULL GROUP BY day ORDER BY day DESC LIMIT ?", [limit]
+    ))
+
+
+def day_site_stats(db: sqlite_utils.Database, *, days: int = 60) -> list[dict[str, Any]]:
+    """Articles per publication day and site, for the `days` days up to the newest one."""
+    return list(db.query(
+        "SELECT substr(published_at, 1, 10) AS day, site, COUNT(*) AS articles FROM articles "
+        "WHERE published_at IS NOT NULL AND substr(published_at, 1, 10) > ("
+        "  SELECT date(MAX(substr(published_at, 1, 10)), ?) FROM articles WHERE published_at IS NOT NULL) "
+        "GROUP BY day, site ORDER BY day, site", [f"-{days} days"]
     ))
 
 
