@@ -1,7 +1,7 @@
 """A Datasette web UI over the archive, opened read-only, with the archive's metadata.
 
-Datasette is imported only here and in browse_plugin.py (its CSS and cell
-rendering), and only when `archiver browse` runs.
+Datasette is imported only here and in browse_plugin.py (the reading room's pages,
+CSS and cell rendering), and only when `archiver browse` runs.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from typing import Any
 TABLES: dict[str, dict[str, Any]] = {
     "articles": {
         "description": "One row per article (canonical URL): the latest extracted version.",
+        "description_html": 'One row per article (canonical URL): the latest extracted version. '
+                            'Titles open the article; <a href="/-/search">search by relevance</a> with '
+                            'highlighted snippets.',
         "sort_desc": "published_at",
         "label_column": "title",
         "facets": ["site", {"array": "authors"}, "section", {"date": "published_at"}],
@@ -66,28 +69,32 @@ TABLES: dict[str, dict[str, Any]] = {
                        "and the reason.",
         "facets": ["outcome", "reason"],
     },
-    "export_state": {"description": "Where each `archiver export --since-last` stopped."},
+    # Bookkeeping, out of sight on the database page (`?_show_hidden=1` shows it).
+    "export_state": {"description": "Where each `archiver export --since-last` stopped.", "hidden": True},
+    "_sqlite_migrations": {"description": "Schema migrations applied to the archive.", "hidden": True},
 }
 
+# Query results link `article_id` cells (and the titles beside them) to the article
+# page, and `compare` cells to the compare page of that article's last two versions.
 QUERIES: dict[str, dict[str, Any]] = {
     "latest_articles": {
         "title": "Latest articles",
         "description": "The 100 newest articles (publication time, else first seen).",
-        "sql": "SELECT id, published_at, site, title, byline, url FROM articles "
+        "sql": "SELECT id AS article_id, published_at, site, title, byline, url FROM articles "
                "ORDER BY COALESCE(published_at, first_seen_at) DESC, id DESC LIMIT 100",
     },
     "articles_by_author": {
         "title": "Articles by author",
         "description": "Articles with an author whose name contains the text given.",
-        "sql": "SELECT a.id, a.published_at, a.site, a.title, aa.name AS author, a.url "
+        "sql": "SELECT a.id AS article_id, a.published_at, a.site, a.title, aa.name AS author, a.url "
                "FROM articles a JOIN article_authors aa ON aa.article_id = a.id "
                "WHERE aa.name LIKE '%' || :author || '%' ORDER BY a.published_at DESC LIMIT 500",
     },
     "changed_articles": {
         "title": "Articles with changed versions",
         "description": "Articles stored in more than one version, most recently changed first.",
-        "sql": "SELECT a.id, a.title, a.version AS versions, MIN(v.fetched_at) AS first_fetched, "
-               "MAX(v.fetched_at) AS last_changed, a.url "
+        "sql": "SELECT a.id AS article_id, a.title, a.version AS versions, a.id AS compare, "
+               "MIN(v.fetched_at) AS first_fetched, MAX(v.fetched_at) AS last_changed, a.url "
                "FROM articles a JOIN article_versions v ON v.article_id = a.id "
                "WHERE a.version > 1 GROUP BY a.id ORDER BY last_changed DESC LIMIT 500",
     },
@@ -134,6 +141,7 @@ def make_datasette(db_path: str | Path):
     return Datasette(
         [str(db_path)],
         metadata=build_metadata(db_path),
+        template_dir=str(browse_plugin.TEMPLATES),
         settings={"default_page_size": 50, "sql_time_limit_ms": 5000, "facet_time_limit_ms": 500,
                   "truncate_cells_html": 240, "allow_download": False},
     )
@@ -142,5 +150,4 @@ def make_datasette(db_path: str | Path):
 def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
     import uvicorn
 
-    ds = make_datasette(db_path)
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
+    uvicorn.run(make_datasette(db_path).app(), host=host, port=port, log_level="warning", lifespan="on")

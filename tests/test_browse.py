@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,18 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import archiver_cmd
 from tests.support.archives import crawled_archive, record, write_archive
+from tests.support.browser import running_browse
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 HOSTILE_TITLE = '<script>document.title="pwned"</script>Hostile <b id="injected">markup</b> story'
 HOSTILE_BODY = '<img src=x onerror="document.title=\'pwned\'"> <iframe id="framed" src="https://a.example/"></iframe>'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, str]:
@@ -60,30 +51,8 @@ def archive(tmp_path_factory):
 def ui(archive):
     """`archiver browse` running on a free port; its base URL."""
     db, _ = archive
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "ARCHIVER_DB"}
-    proc = subprocess.Popen([*archiver_cmd(), "browse", "--db", str(db), "--port", str(port)],
-                            cwd=db.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    out, err = proc.communicate()
-                    pytest.fail(f"archiver browse did not start: {err}")
-                time.sleep(0.1)
+    with running_browse(db) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_metadata_describes_tables_and_columns(ui):

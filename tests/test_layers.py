@@ -53,7 +53,9 @@ ALLOWED = {
     "archiver.store": ("archiver.record",),
     "archiver.export": ("archiver", "archiver.record"),
     "archiver.browse": ("archiver.browse_plugin", "archiver.store", "archiver.record"),
-    "archiver.browse_plugin": (),
+    # The UI's pages read through the store and diff with the CLI's diff.
+    "archiver.browse_plugin": ("archiver.store", "archiver.record", "archiver.diff"),
+    "archiver.diff": (),
     "archiver.spiders": ("archiver.extract", "archiver.normalize", "archiver.record", "archiver.items",
                          "archiver.seeds", "archiver.revisits", "archiver.sources", "archiver.workers"),
     "archiver.seeds": (),

@@ -15,21 +15,23 @@ from archiver.cli.options import archive_errors, db_option, open_db
 @click.option("--open", "open_browser", is_flag=True, help="Open the UI in the default web browser.")
 @archive_errors
 def browse(db_path, host, port, open_browser):
-    """Browse, search and facet the archive in a web browser (Datasette), read-only.
+    """Read, search and compare articles in a web browser (Datasette), read-only.
 
-    Full-text search and facets (site, author, section, day) on articles, and
-    canned queries: latest articles, articles by author, changed articles, crawl
-    failures. Stops with Ctrl+C.
+    The home page shows the archive at a glance (sites, dates, last runs and their
+    failures, charts); search ranks by relevance with highlighted snippets and the
+    filters of `archiver search`; each article has a reading page, its versions and
+    a word diff between any two. Datasette's tables, facets, SQL and canned queries
+    are there too. Stops with Ctrl+C.
 
     \b
     Example:
         archiver browse
         archiver browse --db news.db --port 8002 --open
     """
-    from archiver.browse import database_name, serve
+    from archiver.browse import serve
 
     open_db(db_path).conn.close()  # a clear error for a missing or foreign file
-    url = f"http://{host}:{port}/{database_name(db_path)}/articles"
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     click.echo(f"Browsing {db_path} (read-only) at {url} - Ctrl+C to stop", err=True)
     if open_browser:
         import threading
