@@ -6,6 +6,8 @@ CSS and cell rendering), and only when `archiver browse` runs.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,75 @@ def build_metadata(db_path: str | Path) -> dict[str, Any]:
     }
 
 
+def served_hosts(host: str, port: int) -> dict[str, Any]:
+    """The Host headers the UI answers (DNS rebinding protection): the names it is
+    reached by, on its port. A DNS name an attacker controls can point at 127.0.0.1,
+    but the Host header is then the attacker's name, which is refused. Listening on
+    all interfaces (0.0.0.0), any IP address is a name it is reached by."""
+    names = {host.lower().strip("[]")}
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    if host == "localhost" or (address is not None and address.is_loopback):
+        names |= {"localhost", "127.0.0.1", "::1"}
+    any_ip = address is not None and address.is_unspecified  # 0.0.0.0 or ::, all interfaces
+    if any_ip:
+        names |= {"localhost", socket.gethostname().lower(), socket.getfqdn().lower()}
+    return {"names": sorted(names), "port": port, "any_ip": any_ip}
+
+
+def _split_host(value: str) -> tuple[str, str]:
+    value = value.strip().lower()
+    if value.startswith("["):  # [::1]:8001
+        name, _, rest = value[1:].partition("]")
+        return name, rest[1:] if rest.startswith(":") else ""
+    name, _, port = value.partition(":") if value.count(":") == 1 else (value, "", "")
+    return name.rstrip("."), port
+
+
+def host_allowed(header: str | None, *, names: list[str], port: int, any_ip: bool = False) -> bool:
+    """Whether a Host header names this server: one of `names` (or any IP address
+    when `any_ip`) on `port` (a Host without a port means 80)."""
+    if not header:
+        return False
+    name, given_port = _split_host(header)
+    if given_port != str(port) and not (given_port == "" and port == 80):
+        return False
+    if name in names:
+        return True
+    if any_ip:
+        try:
+            ipaddress.ip_address(name)
+            return True
+        except ValueError:
+            return False
+    return False
+
+
+async def _plain_response(send, status: int, text: str) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": text.encode("utf-8")})
+
+
+def only_hosts(app, *, names: list[str], port: int, any_ip: bool = False):
+    """The ASGI app, answering only requests whose Host header names this server:
+    a web page elsewhere cannot read the archive through DNS rebinding."""
+
+    async def guarded(scope, receive, send):
+        if scope["type"] == "http":
+            host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            if not host_allowed(host, names=names, port=port, any_ip=any_ip):
+                served = ", ".join(f"[{n}]:{port}" if ":" in n else f"{n}:{port}" for n in names)
+                await _plain_response(send, 421, f"Misdirected request: this archive is served as {served}, "
+                                                 f"not as {host or '(no Host header)'}.\n")
+                return
+        await app(scope, receive, send)
+
+    return guarded
+
+
 def make_datasette(db_path: str | Path):
     """A Datasette instance over the archive. A file Datasette treats as mutable is
     opened with SQLite's mode=ro, so the UI cannot change the archive while a crawl
@@ -150,4 +221,5 @@ def make_datasette(db_path: str | Path):
 def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
     import uvicorn
 
-    uvicorn.run(make_datasette(db_path).app(), host=host, port=port, log_level="warning", lifespan="on")
+    app = only_hosts(make_datasette(db_path).app(), **served_hosts(host, port))
+    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")

@@ -1,5 +1,5 @@
 """Datasette plugin hooks for `archiver browse`: the reading room (home, search, article,
-compare versions), its CSS and cell rendering.
+compare versions), its CSS and cell rendering, and the guards around every response.
 
 Imported only when the UI runs; archiver.browse registers it. Every read goes through
 archiver.store.queries, on Datasette's read-only connections; every page is a Jinja
@@ -8,23 +8,31 @@ template in archiver/templates (autoescaped), and links are http(s) only.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from archiver.diff import ADDED, REMOVED, VERSION_FIELDS, changed_fields, diff_paragraphs
+from archiver.export import csv_cell
 from archiver.store import queries
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STYLE_PATH = "/-/archiver.css"
 STYLE = (HERE / "static" / "archiver.css").read_text(encoding="utf-8")
+
+# Pages load nothing from elsewhere: no scripts, images or fonts of the archived sites.
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self' 'unsafe-inline'; object-src 'none'; frame-src 'none'; base-uri 'none'; "
+       "form-action 'self'")
 
 # Snippet marks for matched words: characters no article has, replaced by <mark> after escaping.
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
@@ -430,3 +438,100 @@ def health_rows(rows: list[dict[str, Any]], *, limit: int = 20) -> dict[str, Any
                                    f"color: {'#fff' if share > 0.6 else '#222'}"})
         table.append({"site": row["site"], "articles": row["articles"], "cells": cells})
     return {"fields": fields, "rows": table}
+
+
+# --- around every response: formula-free CSV, no remote loads --------------------
+
+_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
+class CsvNeutralizer:
+    """Rewrites a CSV stream cell by cell through export.csv_cell, the rule
+    `archiver export --format csv` follows: a spreadsheet never runs a cell as a formula.
+
+    Datasette writes CSV as text, so numbers arrive as text: a cell that is a plain
+    number (-3, 1.5e-4) is a number, not a formula, and is left as it is.
+    """
+
+    def __init__(self):
+        self._pending = b""
+
+    @staticmethod
+    def _cell(text: str) -> str:
+        return text if _NUMBER.fullmatch(text) else csv_cell(text)
+
+    def _rewrite(self, record: bytes) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for row in csv.reader(io.StringIO(record.decode("utf-8", "replace"), newline="")):
+            writer.writerow([self._cell(c) for c in row])
+        return out.getvalue().encode("utf-8")
+
+    def feed(self, chunk: bytes) -> bytes:
+        """The complete records in what has arrived (a record is complete at a line end
+        outside quotes: its quote count is even)."""
+        self._pending += chunk
+        end = 0
+        quotes = 0
+        start = 0
+        while True:
+            newline = self._pending.find(b"\n", start)
+            if newline < 0:
+                break
+            quotes += self._pending.count(b'"', start, newline)
+            start = newline + 1
+            if quotes % 2 == 0:
+                end = start
+        done, self._pending = self._pending[:end], self._pending[end:]
+        return self._rewrite(done) if done else b""
+
+    def close(self) -> bytes:
+        done, self._pending = self._pending, b""
+        return self._rewrite(done) if done else b""
+
+
+def _is_csv_request(scope) -> bool:
+    if scope.get("path", "").endswith(".csv"):
+        return True
+    return "csv" in parse_qs(scope.get("query_string", b"").decode("latin-1")).get("_format", [])
+
+
+def _header(headers, name: bytes) -> bytes:
+    return next((v for k, v in headers if k.lower() == name), b"")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def guarded(scope, receive, send):
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            neutralizer: CsvNeutralizer | None = None
+            csv_request = _is_csv_request(scope)
+
+            async def send_guarded(message):
+                nonlocal neutralizer
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers") or [])
+                    content_type = _header(headers, b"content-type").lower()
+                    if content_type.startswith(b"text/html"):
+                        headers.append((b"content-security-policy", CSP.encode()))
+                    elif csv_request and content_type.startswith((b"text/csv", b"text/plain")):
+                        neutralizer = CsvNeutralizer()
+                        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+                    if not _header(headers, b"x-content-type-options"):
+                        headers.append((b"x-content-type-options", b"nosniff"))
+                    message = {**message, "headers": headers}
+                elif message["type"] == "http.response.body" and neutralizer is not None:
+                    body = neutralizer.feed(message.get("body", b""))
+                    if not message.get("more_body"):
+                        body += neutralizer.close()
+                    message = {**message, "body": body}
+                await send(message)
+
+            await app(scope, receive, send_guarded)
+
+        return guarded
+
+    return wrap

@@ -53,8 +53,9 @@ ALLOWED = {
     "archiver.store": ("archiver.record",),
     "archiver.export": ("archiver", "archiver.record"),
     "archiver.browse": ("archiver.browse_plugin", "archiver.store", "archiver.record"),
-    # The UI's pages read through the store and diff with the CLI's diff.
-    "archiver.browse_plugin": ("archiver.store", "archiver.record", "archiver.diff"),
+    # The UI's pages read through the store, diff with the CLI's diff, and write CSV
+    # cells with the export's rule.
+    "archiver.browse_plugin": ("archiver.store", "archiver.record", "archiver.diff", "archiver.export"),
     "archiver.diff": (),
     "archiver.spiders": ("archiver.extract", "archiver.normalize", "archiver.record", "archiver.items",
                          "archiver.seeds", "archiver.revisits", "archiver.sources", "archiver.workers"),

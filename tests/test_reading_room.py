@@ -4,6 +4,9 @@ checked over HTTP and in headless Chromium (screenshots in test-artifacts/)."""
 
 from __future__ import annotations
 
+import csv
+import http.client
+import io
 import json
 import re
 import subprocess
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from archiver.export import csv_cell
 from tests.conftest import archiver_cmd
 from tests.support.archives import CRAWLED_PATHS, FAST, reading_site
 from tests.support.browser import CHROMIUM, Browser, running_browse
@@ -207,6 +211,61 @@ def test_canned_queries_link_to_the_stored_article(ui, archive):
     assert f'<a href="/news/articles/{zeppelin}">{zeppelin}</a>' in latest
 
 
+@pytest.fixture(scope="module")
+def exported_titles(archive) -> list[str]:
+    """The titles in `archiver export --format csv`."""
+    exported = cli(archive["folder"], "export", "--format", "csv", "-o", "-", "--db", str(archive["db"]))
+    return [row["title"] for row in csv.DictReader(io.StringIO(exported.stdout))]
+
+
+@pytest.mark.parametrize("path", [
+    "/news/articles.csv?_col=title",
+    "/news/articles.csv?_col=title&_dl=1",
+    "/news/articles.csv?_col=title&_stream=on&_size=2",
+    "/news.csv?sql=" + urllib.parse.quote("select title, -3 as n, 1.5e-3 as x from articles"),
+    "/news/articles/{formula}.csv",
+])
+def test_download_csv_neutralizes_formulas_like_export(ui, archive, exported_titles, path):
+    assert f"'{FORMULA_TITLE}" in exported_titles
+    status, _, body = fetch(ui + path.format(formula=archive["ids"]["formula.html"]))
+    assert status == 200
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+    if "{formula}" not in path:
+        assert sorted(r["title"] for r in rows) == sorted(exported_titles)
+    assert csv_cell(FORMULA_TITLE) in [r["title"] for r in rows]
+    if "n" in rows[0]:
+        assert (rows[0]["n"], rows[0]["x"]) == ("-3", "0.0015")  # numbers are not formulas
+
+
+def raw_get(ui: str, host: str) -> tuple[int, str]:
+    address = urllib.parse.urlsplit(ui)
+    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    try:
+        conn.putrequest("GET", "/", skip_host=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8")
+    finally:
+        conn.close()
+
+
+def test_only_the_hosts_it_serves_are_answered(ui):
+    port = urllib.parse.urlsplit(ui).port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        assert raw_get(ui, host)[0] == 200, host
+    for host in ("evil.example", f"evil.example:{port}", f"rebind.127.0.0.1.nip.io:{port}", f"127.0.0.1:{port + 1}"):
+        status, text = raw_get(ui, host)
+        assert status == 421, host
+        assert text.startswith("Misdirected request: this archive is served as") and host in text
+
+
+def test_pages_load_nothing_from_elsewhere(ui, archive):
+    _, headers, _ = fetch(f"{ui}/news/articles/{archive['zeppelin']}")
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
 # --- in a real browser ------------------------------------------------------------
 
 needs_chromium = pytest.mark.skipif(
@@ -278,6 +337,53 @@ def test_no_horizontal_scroll(browser, ui, archive, name, width):
 
 
 # --- the pieces, one case at a time ------------------------------------------------
+
+CSV_TEXT = ('title,n\r\n"=HYPERLINK(""https://evil.example/"",""x"")",-3\r\n"two\r\nlines, and ""quotes""",'
+            '+1.5\r\n@SUM(A1),x\r\n-1+1,2\r\n')
+CSV_EXPECTED = [["title", "n"], ["'=HYPERLINK(\"https://evil.example/\",\"x\")", "-3"],
+                ['two\r\nlines, and "quotes"', "+1.5"], ["'@SUM(A1)", "x"], ["'-1+1", "2"]]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64, len(CSV_TEXT)])
+def test_csv_is_rewritten_whatever_the_chunks(chunk):
+    from archiver.browse_plugin import CsvNeutralizer
+
+    data = CSV_TEXT.encode("utf-8")
+    rewriter = CsvNeutralizer()
+    out = b"".join(rewriter.feed(data[i:i + chunk]) for i in range(0, len(data), chunk)) + rewriter.close()
+    assert list(csv.reader(io.StringIO(out.decode("utf-8"), newline=""))) == CSV_EXPECTED
+
+
+@pytest.mark.parametrize(("listen", "header", "allowed"), [
+    ("127.0.0.1", "127.0.0.1:8001", True),
+    ("127.0.0.1", "localhost:8001", True),
+    ("127.0.0.1", "[::1]:8001", True),
+    ("127.0.0.1", "127.0.0.1:8002", False),
+    ("127.0.0.1", "127.0.0.1", False),  # no port: 80
+    ("127.0.0.1", "attacker.example:8001", False),
+    ("127.0.0.1", "192.168.1.5:8001", False),
+    ("127.0.0.1", "", False),
+    ("0.0.0.0", "192.168.1.5:8001", True),  # all interfaces: reached by any of its addresses
+    ("0.0.0.0", "[fe80::1]:8001", True),
+    ("0.0.0.0", "attacker.example:8001", False),
+    ("archive.lan", "archive.lan:8001", True),
+    ("archive.lan", "ARCHIVE.LAN.:8001", True),
+    ("archive.lan", "localhost:8001", False),
+])
+def test_host_check(listen, header, allowed):
+    from archiver.browse import served_hosts
+    from archiver.browse import host_allowed
+
+    assert host_allowed(header, **served_hosts(listen, 8001)) is allowed
+
+
+def test_host_check_on_port_80():
+    from archiver.browse import served_hosts
+    from archiver.browse import host_allowed
+
+    assert host_allowed("localhost", **served_hosts("localhost", 80))
+    assert host_allowed("localhost:80", **served_hosts("localhost", 80))
+
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("2024-04-02T10:00:00+02:00", "2 April 2024, 10:00 UTC+02:00"),

@@ -21,7 +21,8 @@ def browse(db_path, host, port, open_browser):
     failures, charts); search ranks by relevance with highlighted snippets and the
     filters of `archiver search`; each article has a reading page, its versions and
     a word diff between any two. Datasette's tables, facets, SQL and canned queries
-    are there too. Stops with Ctrl+C.
+    are there too. Only requests addressed to the host and port it listens on are
+    answered. Stops with Ctrl+C.
 
     \b
     Example:
