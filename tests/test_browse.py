@@ -157,3 +157,18 @@ def test_stored_markup_is_shown_as_text_never_run(ui, tmp_path):
     article_id = get_json(ui + "/news/articles.json?_search=hostile&_shape=array")[0]["id"]
     row = chromium(tmp_path, "--dump-dom", f"{ui}/news/articles/{article_id}").stdout
     assert "&lt;iframe" in row and "<iframe" not in row
+
+
+def test_the_reading_room_shows_stored_markup_as_text(ui):
+    article_id = get_json(ui + "/news/articles.json?_search=hostile&_shape=array")[0]["id"]
+    for path in ("/-/search?q=hostile", f"/news/articles/{article_id}", f"/news/articles/{article_id}/compare",
+                 f"/news/articles/{article_id}?version=1", "/"):
+        status, html = get(ui + path)
+        assert status == 200, path
+        assert "<script>document.title" not in html and 'id="injected"' not in html.replace("&lt;b id=", "")
+        assert "<iframe" not in html and "<img src=x" not in html
+    _, search = get(ui + "/-/search?q=hostile")
+    assert "&lt;script&gt;document.title=" in search and "&lt;iframe id=&#34;framed&#34;" in search
+    _, article = get(f"{ui}/news/articles/{article_id}")
+    assert '<a href="https://safe.example/next" rel="nofollow noreferrer">Next</a>' in article
+    assert 'href="javascript:' not in article
