@@ -33,7 +33,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "word_count": "Words in the body",
             "related_links": "Related stories linked from the article (JSON list of {url, text})",
             "content_hash": "Hash of normalized title and body; a change makes a new version",
-            "provenance": "Where each field came from: json-ld, meta, dom, heuristic, … (JSON)",
+            "provenance": "Where each field came from: site, json-ld, meta, dom, heuristic, … (JSON)",
             "version": "Number of the current version (1 = never changed)",
             "first_seen_at": "When the article was first archived (UTC)",
             "last_seen_at": "When a crawl last saw it (UTC)",

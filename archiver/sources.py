@@ -7,6 +7,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archiver.extract.sites import SELECTOR_FIELDS, Site, check_selector
+from archiver.normalize.urls import site_of
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -14,7 +17,6 @@ else:  # pragma: no cover
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-SELECTOR_FIELDS = ("title", "byline", "published_at", "modified_at", "body")
 
 EXAMPLE = """\
 [[sources]]
@@ -74,6 +76,12 @@ class Source:
         kinds = [k for k in ("follow", "feeds", "sitemaps", "urls") if getattr(self, k)]
         return "+".join(kinds) or "none"
 
+    @property
+    def site(self) -> Site | None:
+        """The source's selectors as site rules for the hosts of its seeds (None without selectors)."""
+        hosts = (site_of(url) for url in (*self.follow, *self.feeds, *self.sitemaps, *self.urls))
+        return Site.of_selectors(self.name, self.selectors, dict.fromkeys(h for h in hosts if h))
+
 
 _LISTS = ("follow", "feeds", "sitemaps", "urls", "allow", "deny")
 
@@ -117,6 +125,13 @@ def _source(raw: dict, where: str) -> Source:
     selectors = values.get("selectors", {})
     if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_FIELDS):
         raise SourcesError(f"source {name!r}: selectors may set {', '.join(SELECTOR_FIELDS)}")
+    for selector in selectors.values():
+        try:
+            if not isinstance(selector, str):
+                raise ValueError(f"a selector is a string, not {selector!r}")
+            check_selector(selector)
+        except ValueError as exc:
+            raise SourcesError(f"source {name!r}: {exc}") from exc
     source = Source(**values)
     if source.mode == "none":
         raise SourcesError(f"source {name!r}: give at least one of follow, feeds, sitemaps, urls")

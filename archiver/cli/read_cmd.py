@@ -140,7 +140,7 @@ def stats(db_path, days, as_json):
     """Counts per site, per day and per author, and the extraction health report.
 
     The report says, per site, how many articles lack each field and where the
-    fields came from (json-ld, meta, dom, heuristic, …).
+    fields came from (site, json-ld, meta, dom, heuristic, …).
 
     \b
     Example:

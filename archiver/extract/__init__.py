@@ -1,8 +1,9 @@
 """Article extraction: response bytes + URL -> one normalized article record.
 
 Each field is taken from the first source that states it, in a fixed order
-(JSON-LD, then <meta>/OpenGraph, then the visible page, then heuristics and the
-URL, then feed/sitemap evidence); titles are chosen by agreement instead.
+(the site's own rules, then JSON-LD, then <meta>/OpenGraph, then the visible
+page, then heuristics and the URL, then feed/sitemap evidence); titles are
+chosen by agreement instead, unless the site's rules name the title.
 `extract_article` never raises: a page that cannot be read yields an empty,
 non-article record with the reason.
 """
@@ -19,6 +20,7 @@ from archiver.extract.article_check import check_article
 from archiver.extract.links import extract_related_links
 from archiver.extract.maintext import extract_body
 from archiver.extract.page import Page, absolute_url
+from archiver.extract.sites import Site, site_values
 from archiver.normalize.body import clean_body
 from archiver.normalize.bylines import credits_person, normalize_authors, normalize_byline, split_authors
 from archiver.normalize.dates import FUTURE_SLACK, date_from_url, local_form, parse_date
@@ -41,13 +43,17 @@ FIELDS = (
 
 
 def extract_article(body: bytes | str, url: str, *, content_type: str | None = None,
-                    fetched_at: datetime | None = None, evidence: dict | None = None) -> dict:
-    """One article record (see FIELDS) from a fetched page; never raises."""
+                    fetched_at: datetime | None = None, evidence: dict | None = None,
+                    site: Site | None = None) -> dict:
+    """One article record (see FIELDS) from a fetched page; never raises.
+
+    `evidence`: what a feed or sitemap said about the page; `site`: the site's
+    own rules (extract.sites), the first source of the fields they set."""
     try:
         page = Page.parse(body, url, content_type=content_type, fetched_at=fetched_at)
         if page is None:
             return _empty_record(url, "empty or unreadable page")
-        return extract_page(page, evidence=evidence)
+        return extract_page(page, evidence=evidence, site=site)
     except Exception as exc:  # noqa: BLE001 - one hostile page must not stop a crawl
         return _empty_record(url, f"extraction failed: {type(exc).__name__}")
 
@@ -75,13 +81,16 @@ class _Fields:
         self.provenance[field] = source
 
 
-def extract_page(page: Page, *, evidence: dict | None = None) -> dict:
+def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None = None) -> dict:
     """The record of a parsed page (see FIELDS); `extract_article` is the never-raising way in."""
     evidence = evidence if isinstance(evidence, dict) else {}
     ld = structured.json_ld_fields(page.json_ld, page.url)
     meta = structured.meta_fields(page.meta)
     feed_source = evidence.get("source") if evidence.get("source") in ("feed", "sitemap") else "feed"
     fields = _Fields()
+    ruled = site_values(page, site)
+    for name in ("title", "byline", "authors", "published_at", "modified_at"):
+        fields.offer(name, ruled.get(name), "site")
 
     canonical = _canonical(page, meta)
     site_name = clean_text(meta.get("site_name")) if meta.get("site_name_key") == "og:site_name" else None
@@ -99,8 +108,11 @@ def extract_page(page: Page, *, evidence: dict | None = None) -> dict:
     title = fields.values.get("title")
     # A failure in the body or link extractor costs the body or the links,
     # never the metadata already read.
-    text, body_source = _guarded(lambda: extract_body(page, structured_body=ld.get("body")), ("", "heuristic"))
-    text = _guarded(lambda: clean_body(text, title=title), text) or ""
+    text = clean_body("\n\n".join(ruled["body_paragraphs"]), title=title) if "body_paragraphs" in ruled else ""
+    body_source = "site"
+    if not text:
+        text, body_source = _guarded(lambda: extract_body(page, structured_body=ld.get("body")), ("", "heuristic"))
+        text = _guarded(lambda: clean_body(text, title=title), text) or ""
     fields.offer("body", text, body_source)
     related = _guarded(lambda: extract_related_links(page, canonical=canonical), [])
 
@@ -150,6 +162,8 @@ def _canonical(page: Page, meta: dict) -> str:
 
 
 def _title(fields: _Fields, page: Page, ld: dict, meta: dict, evidence: dict, site_names, feed_source: str) -> None:
+    if "title" in fields.values:
+        return
     candidates = [("json-ld", ld.get("title")), ("meta", meta.get("title"))]
     visible = dom.headlines(page)
     candidates += [("h1", h) for h in visible] or [("heading", h) for h in dom.weak_headlines(page)]
@@ -167,6 +181,8 @@ def _authors(fields: _Fields, page: Page, ld: dict, meta: dict, evidence: dict, 
                ("dom", lambda: dom.byline_candidates(page)), (feed_source, lambda: _as_list(evidence.get("authors")))]
     fallback = None
     seen: list[str] = []
+    if "authors" in fields.values:  # the site's rules named them
+        sources = []
     for source, get in sources:
         raw = get()
         seen.extend(raw)
@@ -219,7 +235,7 @@ def _dates(fields: _Fields, page: Page, ld, meta, evidence, feed_source) -> None
     published = fields.values.get("published_at")
     # The visible page is read when markup gives no date, or gives it in UTC
     # while readers see a local time (the day can differ).
-    if published is None or published.endswith("+00:00"):
+    if published is None or (published.endswith("+00:00") and fields.provenance["published_at"] != "site"):
         shown, modified = dom.date_candidates(page)
         if published:
             fields.values["published_at"] = local_form(published, shown, fetched_at=fetched_at)

@@ -11,8 +11,8 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archiver.extract.overrides import apply_selectors
 from archiver.extract.pagination import MAX_PAGES, continuation_url, join_bodies
+from archiver.extract.sites import Site
 from archiver.items import ArticleItem, FailedFetch, Unchanged
 from archiver.revisits import ARTICLE_META
 from archiver.seeds import as_list, unsupported_url_reason
@@ -35,9 +35,9 @@ class ArchiverSpider(scrapy.Spider):
 
     Arguments (also as `scrapy crawl NAME -a KEY=VALUE`): urls (article URLs),
     revisit_after (e.g. "1d": archived URLs fetched more recently are not
-    fetched again), source_name, selectors (per-site CSS overrides, a dict or
-    JSON text). Whether an article URL is fetched again is decided by
-    archiver.middlewares.RevisitMiddleware, not here.
+    fetched again), source_name, selectors (the site's own CSS selectors for
+    fields extraction gets wrong, a dict or JSON text). Whether an article URL
+    is fetched again is decided by archiver.middlewares.RevisitMiddleware, not here.
     """
 
     mode = "urls"
@@ -52,6 +52,7 @@ class ArchiverSpider(scrapy.Spider):
         self.source_name = source_name
         # `-a selectors='{"title": "h1.headline"}'` arrives as JSON text.
         self.selectors = dict(json.loads(selectors) if isinstance(selectors, str) else selectors or {})
+        self.site = Site.of_selectors(source_name or self.name, self.selectors)
         self._pool: ExtractionPool | None = None
 
     @property
@@ -148,13 +149,12 @@ class ArchiverSpider(scrapy.Spider):
                 content_type=content_type or None,
                 fetched_at=fetched_at,
                 evidence=response.meta.get("evidence"),
+                site=self.site,
             )
         except ExtractionFailed as exc:
             yield FailedFetch(url=item.requested_url, reason=str(exc), status=response.status)
             return
         item.raw = response.body
-        if self.selectors:
-            item.fields = apply_selectors(item.fields, response.text, self.selectors)
         yield self.next_page_request(response, item, 1) or item
 
     # --- multi-page articles ----------------------------------------------
@@ -176,7 +176,7 @@ class ArchiverSpider(scrapy.Spider):
         item: ArticleItem = response.meta["archiver_article"]
         if isinstance(response, TextResponse):
             try:
-                fields, _ = await self.pool.extract(body=response.body, url=response.url,
+                fields, _ = await self.pool.extract(body=response.body, url=response.url, site=self.site,
                                                     content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None)
             except ExtractionFailed:
                 fields = {}
