@@ -6,6 +6,8 @@ import hashlib
 import re
 import unicodedata
 
+from archiver.normalize.urls import canonical_url, site_of
+
 # Export shape, in order. Lists: authors, tags, related_links ({url, text}).
 RECORD_FIELDS = (
     "id",
@@ -46,3 +48,15 @@ def content_hash(title: str | None, body: str | None) -> str:
         for part in (title, body)
     )
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def finalize(record: dict, *, fallback_url: str | None = None) -> dict:
+    """The record with its derived fields computed, the one place they are: the
+    canonical URL (`fallback_url` when the record has none), site, word count and
+    content hash. Returns the same dict."""
+    url = record.get("url")
+    record["url"] = canonical_url(url) or canonical_url(fallback_url) or url or fallback_url or url
+    record["site"] = site_of(record["url"]) or record.get("site")
+    record["word_count"] = word_count(record.get("body"))
+    record["content_hash"] = content_hash(record.get("title"), record.get("body"))
+    return record

@@ -43,7 +43,8 @@ def extract(files, url, batch, content_type, sources_file):
     """Extract articles from saved HTML files, without network.
 
     Prints one JSON record per page (JSON Lines) in the export shape, plus
-    `provenance` (where each field came from), `is_article` and `source`.
+    `provenance` (where each field came from), `is_article`, `next_page` (the
+    story's next page, when it has several) and `source`.
 
     \b
     Example:
@@ -81,6 +82,7 @@ def extract(files, url, batch, content_type, sources_file):
             provenance=fields.get("provenance") or {},
             is_article=fields.get("is_article"),
             not_article_reason=fields.get("not_article_reason"),
+            next_page=fields.get("next_page"),
             source=path,
         )
         click.echo(json.dumps(record, ensure_ascii=False))

@@ -20,13 +20,14 @@ from archiver.extract.article_check import check_article
 from archiver.extract.links import extract_related_links
 from archiver.extract.maintext import extract_body
 from archiver.extract.page import Page, absolute_url
+from archiver.extract.pagination import next_page
 from archiver.extract.sites import Site, site_values
 from archiver.normalize.body import clean_body
 from archiver.normalize.bylines import credits_person, normalize_authors, normalize_byline, split_authors
 from archiver.normalize.dates import FUTURE_SLACK, date_from_url, local_form, parse_date
 from archiver.normalize.titles import choose_title, clean_text
 from archiver.normalize.urls import same_site, site_of
-from archiver.record import content_hash, word_count
+from archiver.record import finalize
 
 __all__ = ["extract_article", "extract_page"]
 
@@ -38,7 +39,7 @@ _DATE_LINE = re.compile(
 FIELDS = (
     "url", "site", "site_name", "title", "description", "byline", "authors", "published_at", "modified_at",
     "language", "section", "tags", "image", "body", "word_count", "related_links", "content_hash",
-    "provenance", "is_article", "not_article_reason",
+    "provenance", "is_article", "not_article_reason", "next_page",
 )
 
 
@@ -61,10 +62,9 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
 def _empty_record(url: str | None, reason: str) -> dict:
     clean = absolute_url(url) or (url if isinstance(url, str) else None)
     record = dict.fromkeys(FIELDS)
-    record.update(url=clean, site=site_of(clean) if clean else None, authors=[], tags=[], body="",
-                  word_count=0, related_links=[], content_hash=content_hash(None, ""), provenance={},
+    record.update(url=clean, authors=[], tags=[], body="", related_links=[], provenance={},
                   is_article=False, not_article_reason=reason)
-    return record
+    return finalize(record)
 
 
 class _Fields:
@@ -122,9 +122,9 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
         has_author=bool(fields.values.get("authors")),
     )
     values = fields.values
-    return {
+    return finalize({
         "url": canonical,
-        "site": site_of(canonical),
+        "site": None,
         "site_name": values.get("site_name"),
         "title": title,
         "description": values.get("description"),
@@ -137,13 +137,15 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
         "tags": values.get("tags", []),
         "image": values.get("image"),
         "body": text,
-        "word_count": word_count(text),
+        "word_count": 0,
         "related_links": related,
-        "content_hash": content_hash(title, text),
+        "content_hash": None,
         "provenance": fields.provenance,
         "is_article": is_article,
         "not_article_reason": reason,
-    }
+        # Pagination is decided here; the spider only fetches the page.
+        "next_page": _guarded(lambda: next_page(page), None),
+    })
 
 
 def _guarded(call, default):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from datetime import datetime, timedelta, timezone
 
 import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archiver.extract.pagination import MAX_PAGES, continuation_url, join_bodies
+from archiver.extract.pagination import MAX_PAGES, join_pages
 from archiver.extract.sites import Site
 from archiver.items import ArticleItem, FailedFetch, Unchanged
 from archiver.revisits import ARTICLE_META
@@ -21,8 +20,6 @@ from archiver.spiders.errors import describe_failure
 from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# Most pages have no rel=next at all: look for one in the bytes before parsing for it.
-_REL_NEXT = re.compile(rb"""rel\s*=\s*["']?[^"'>]*\bnext\b""", re.IGNORECASE)
 
 
 def requested_url(request: scrapy.Request) -> str:
@@ -155,19 +152,13 @@ class ArchiverSpider(scrapy.Spider):
             yield FailedFetch(url=item.requested_url, reason=str(exc), status=response.status)
             return
         item.raw = response.body
-        yield self.next_page_request(response, item, 1) or item
+        yield self.next_page_request(item, 1) or item
 
     # --- multi-page articles ----------------------------------------------
-    def next_page_request(self, response: Response, item: ArticleItem, pages: int):
-        """A request for the article's next page (rel=next on the same story), or None."""
-        if not item.fields.get("is_article") or pages >= MAX_PAGES or not _REL_NEXT.search(response.body):
-            return None
-        href = response.xpath(
-            "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
-            " | //a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
-        ).get()
-        url = continuation_url(response.url, href)
-        if not url:
+    def next_page_request(self, item: ArticleItem, pages: int):
+        """A request for the article's next page, when extraction found one, or None."""
+        url = item.fields.get("next_page")
+        if not url or not item.fields.get("is_article") or pages >= MAX_PAGES:
             return None
         return scrapy.Request(url, callback=self.parse_next_page, errback=self.next_page_failed, dont_filter=True,
                               meta={"archiver_article": item, "archiver_pages": pages + 1})
@@ -181,8 +172,8 @@ class ArchiverSpider(scrapy.Spider):
             except ExtractionFailed:
                 fields = {}
             if fields.get("body"):
-                item.fields["body"] = join_bodies(item.fields.get("body") or "", fields["body"])
-                following = self.next_page_request(response, item, response.meta["archiver_pages"])
+                item.fields = join_pages(item.fields, fields)
+                following = self.next_page_request(item, response.meta["archiver_pages"])
                 if following is not None:
                     yield following
                     return
