@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from archiver.record import DIFFED_FIELDS
+
 _TOKEN = re.compile(r"\S+|\n")
 
 
@@ -24,5 +26,5 @@ def word_diff(old: str, new: str) -> str:
     return re.sub(r" ?\n ?", "\n", text)
 
 
-def changed_fields(old: dict, new: dict, fields=("title", "byline", "authors", "published_at", "modified_at")) -> list[str]:
+def changed_fields(old: dict, new: dict, fields=DIFFED_FIELDS) -> list[str]:
     return [f for f in fields if old.get(f) != new.get(f)]

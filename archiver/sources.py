@@ -7,8 +7,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archiver.extract.sites import SELECTOR_FIELDS, Site, check_selector
+from archiver.extract.sites import Site, check_selector
 from archiver.normalize.urls import site_of
+from archiver.record import SELECTOR_FIELDS
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -54,7 +54,7 @@ def extract(files, url, batch, content_type, sources_file):
     """
     from archiver.extract import extract_article
     from archiver.extract.sites import Sites
-    from archiver.record import RECORD_FIELDS
+    from archiver.record import BY_NAME, RECORD_FIELDS
     from archiver.sources import SourcesError, load_sources
 
     pairs = [(f, url) for f in files]
@@ -77,13 +77,9 @@ def extract(files, url, batch, content_type, sources_file):
             failed += 1
             continue
         fields = extract_article(body, page_url or "", content_type=content_type, site=sites.for_url(page_url))
+        # The export shape, then what extraction says beyond it (provenance, is_article, ...).
         record = {name: fields.get(name) for name in RECORD_FIELDS}
-        record.update(
-            provenance=fields.get("provenance") or {},
-            is_article=fields.get("is_article"),
-            not_article_reason=fields.get("not_article_reason"),
-            next_page=fields.get("next_page"),
-            source=path,
-        )
+        record.update((name, value) for name, value in fields.items() if not BY_NAME[name].exported)
+        record["source"] = path
         click.echo(json.dumps(record, ensure_ascii=False))
     sys.exit(1 if failed else 0)

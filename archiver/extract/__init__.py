@@ -27,7 +27,7 @@ from archiver.normalize.bylines import credits_person, normalize_authors, normal
 from archiver.normalize.dates import FUTURE_SLACK, date_from_url, local_form, parse_date
 from archiver.normalize.titles import choose_title, clean_text
 from archiver.normalize.urls import same_site, site_of
-from archiver.record import finalize
+from archiver.record import EXTRACTED_FIELDS, finalize, new_record
 
 __all__ = ["extract_article", "extract_page"]
 
@@ -36,11 +36,7 @@ _DATE_LINE = re.compile(
     re.I,
 )
 
-FIELDS = (
-    "url", "site", "site_name", "title", "description", "byline", "authors", "published_at", "modified_at",
-    "language", "section", "tags", "image", "body", "word_count", "related_links", "content_hash",
-    "provenance", "is_article", "not_article_reason", "next_page",
-)
+FIELDS = EXTRACTED_FIELDS
 
 
 def extract_article(body: bytes | str, url: str, *, content_type: str | None = None,
@@ -61,9 +57,8 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
 
 def _empty_record(url: str | None, reason: str) -> dict:
     clean = absolute_url(url) or (url if isinstance(url, str) else None)
-    record = dict.fromkeys(FIELDS)
-    record.update(url=clean, authors=[], tags=[], body="", related_links=[], provenance={},
-                  is_article=False, not_article_reason=reason)
+    record = new_record()
+    record.update(url=clean, body="", is_article=False, not_article_reason=reason)
     return finalize(record)
 
 
@@ -121,31 +116,13 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
         story_types=structured.STORY_TYPES, has_date="published_at" in fields.values,
         has_author=bool(fields.values.get("authors")),
     )
-    values = fields.values
-    return finalize({
-        "url": canonical,
-        "site": None,
-        "site_name": values.get("site_name"),
-        "title": title,
-        "description": values.get("description"),
-        "byline": values.get("byline"),
-        "authors": values.get("authors", []),
-        "published_at": values.get("published_at"),
-        "modified_at": values.get("modified_at"),
-        "language": values.get("language"),
-        "section": values.get("section"),
-        "tags": values.get("tags", []),
-        "image": values.get("image"),
-        "body": text,
-        "word_count": 0,
-        "related_links": related,
-        "content_hash": None,
-        "provenance": fields.provenance,
-        "is_article": is_article,
-        "not_article_reason": reason,
-        # Pagination is decided here; the spider only fetches the page.
-        "next_page": _guarded(lambda: next_page(page), None),
-    })
+    record = new_record()
+    record.update(fields.values)
+    record.update(url=canonical, body=text, related_links=related, provenance=fields.provenance,
+                  is_article=is_article, not_article_reason=reason,
+                  # Pagination is decided here; the spider only fetches the page.
+                  next_page=_guarded(lambda: next_page(page), None))
+    return finalize(record)
 
 
 def _guarded(call, default):

@@ -27,9 +27,6 @@ from archiver.normalize.urls import site_of
 
 logger = logging.getLogger(__name__)
 
-# The fields a selector may set (sources files name them under [sources.selectors]).
-SELECTOR_FIELDS = ("title", "byline", "published_at", "modified_at", "body")
-
 
 @lru_cache(maxsize=1024)
 def _compiled(css: str) -> CSSSelector:
