@@ -22,6 +22,7 @@ from archiver.extract.maintext import extract_body
 from archiver.extract.page import Page, absolute_url
 from archiver.extract.pagination import next_page
 from archiver.extract.sites import Site, site_values
+from archiver.normalize import vocab
 from archiver.normalize.body import clean_body
 from archiver.normalize.bylines import credits_person, normalize_authors, normalize_byline, split_authors
 from archiver.normalize.dates import FUTURE_SLACK, date_from_url, local_form, parse_date
@@ -32,9 +33,11 @@ from archiver.record import EXTRACTED_FIELDS, finalize, new_record
 __all__ = ["extract_article", "extract_page"]
 
 _DATE_LINE = re.compile(
-    r"\b(?:posted|published|updated|on|am|le|dated?|erschienen|veröffentlicht|publié|publicado)\b|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}",
+    rf"\b(?:{vocab.alternation((*vocab.words(vocab.PUBLISHED_WORDS), *vocab.words(vocab.DATE_PREPOSITIONS), 'date', 'dated'))})\b"
+    r"|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}",
     re.I,
 )
+_UPDATED_LINE = re.compile(rf"\b(?:{vocab.alternation(vocab.words(vocab.UPDATED_WORDS))})\b", re.I)
 
 FIELDS = EXTRACTED_FIELDS
 
@@ -224,7 +227,7 @@ def _dates(fields: _Fields, page: Page, ld, meta, evidence, feed_source) -> None
             offer("modified_at", raw, "dom")
     if "published_at" not in fields.values:
         for line in dom.text_lines(page):
-            if _DATE_LINE.search(line) and not re.search(r"\b(?:updated|modified|aktualisiert)\b", line, re.I):
+            if _DATE_LINE.search(line) and not _UPDATED_LINE.search(line):
                 offer("published_at", line, "heuristic")
     fields.offer("published_at", date_from_url(page.url, fetched_at), "url")
     offer("published_at", evidence.get("published_at"), feed_source)

@@ -11,18 +11,14 @@ import re
 from lxml import etree
 
 from archiver.extract.page import Page
+from archiver.normalize import vocab
 from archiver.normalize.bylines import split_authors
 
 MAX_CANDIDATES = 8
 _MAX_BYLINE_TEXT = 250
 
 # Regions whose names and dates belong to other stories or to readers.
-_ELSEWHERE = re.compile(
-    r"comment|related|recommend|sidebar|footer|widget|teaser|popular|trending|more-stories|read-?more"
-    r"|newsletter|promo|share|social|nav|menu|breadcrumb|outbrain|taboola|reply|respond|disqus|most-read"
-    r"|jp-relatedposts|rail|aside|card|carousel|also",
-    re.I,
-)
+_ELSEWHERE = re.compile(vocab.alternation(vocab.ELSEWHERE_CLASS_PARTS), re.I)
 _BYLINE_ATTR = re.compile(
     r"byline|by-line|author|autor|auteur|authname|auth-name|writer|creator|reporter|journalist|contributor"
     r"|article-by|posted-by"
@@ -32,11 +28,9 @@ _BYLINE_ATTR = re.compile(
 _NOT_BYLINE_ATTR = re.compile(r"avatar|image|img|photo|bio|description|desc|social|follow|more|twitter|email|mail|thumb|pic|caption|date|time", re.I)
 _DATE_ATTR = re.compile(r"date|time|publish|posted|dateline|timestamp|zeit|datum|fecha|meta|byline|info", re.I)
 _MODIFIED_ATTR = re.compile(r"modif|updat|edited|aktualisiert|revis", re.I)
-_BY_LINE = re.compile(
-    r"^\s*\(?(?:(?:written|posted|reporting|reported|story|text|words)\s+by|by|von|par|por|door|di|av|af)\s+\S", re.I
-)
-_UPDATED_TEXT = re.compile(r"\b(?:updated|modified|aktualisiert|mis à jour|actualizado|aggiornato|last edited)\b", re.I)
-_PUBLISHED_TEXT = re.compile(r"\b(?:published|posted|erschienen|veröffentlicht|publié|publicado|pubblicato|on)\b", re.I)
+_BY_LINE = re.compile(rf"^\s*\(?(?:{vocab.alternation(vocab.BYLINE_LINE_PREFIXES)})\s*[:\-–—]?\s+\S", re.I)
+_UPDATED_TEXT = re.compile(rf"\b(?:{vocab.alternation(vocab.words(vocab.UPDATED_WORDS))})\b", re.I)
+_PUBLISHED_TEXT = re.compile(rf"\b(?:{vocab.alternation((*vocab.words(vocab.PUBLISHED_WORDS), 'on'))})\b", re.I)
 
 
 # Elements are found through the page's naming attributes (Page.named): testing
@@ -187,10 +181,7 @@ def byline_candidates(page: Page) -> list[str]:
 # Links to an author's page ("/author/jane-doe/") name the author even when no
 # class says "byline".
 _AUTHOR_PAGE_LINKS = etree.XPath(
-    "//a[contains(@href, '/author/') or contains(@href, '/authors/') or contains(@href, '/autor/')"
-    " or contains(@href, '/autoren/') or contains(@href, '/auteur/') or contains(@href, '/journalist/')"
-    " or contains(@href, '/reporter/') or contains(@href, '/staff/') or contains(@href, '/bios/')"
-    " or contains(@href, '/profile/') or contains(@href, '/people/')]"
+    "//a[" + " or ".join(f"contains(@href, '/{segment}/')" for segment in vocab.AUTHOR_PATHS) + "]"
 )
 
 

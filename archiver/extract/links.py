@@ -12,27 +12,24 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from archiver.extract.page import Page
+from archiver.normalize import vocab
 from archiver.normalize.urls import canonical_url
 
 _WS = re.compile(r"\s+")
 
 # Headings that introduce a block of related stories when the markup does not name it.
 RELATED_HEADING = re.compile(
-    r"^(related( articles| stories| news| content| posts| coverage| reading)?|read more|"
+    rf"^({vocab.alternation(vocab.words(vocab.READ_MORE))}|"
     r"more (from|on|about|stories|news)\b.*|(you )?(may|might) (also )?(like|be interested).*|"
-    r"also read|see also|recommended.*|further reading|what to read next|read next|"
-    r"mehr zum thema.*|lesen sie auch|das könnte sie auch interessieren|auch interessant|weitere artikel|"
-    r"noticias relacionadas|te puede interesar|lee también|leer más|artículos relacionados|"
-    r"à lire aussi|lire aussi|sur le même sujet|leggi anche|articoli correlati)\s*:?$",
+    r"recommended.*|mehr zum thema.*)\s*:?$",
     re.I,
 )
 # Listing and utility pages: never a story.
+_UTILITY_PATHS = ("user", "users", "suche", "subscription", "abo", "newsletters", "feed", "rss", "shop", "store",
+                  "product", "products", "dp", "cart", "checkout", "events")
 NON_STORY_PATH = re.compile(
-    r"/(tags?|topics?|themen|thema|category|categories|kategorie|categoria|section|sections|rubrik|"
-    r"author|authors|autor|autoren|people|profile|profiles|user|users|archive|archives|archiv|search|"
-    r"suche|page|login|signin|register|subscribe|subscription|abo|newsletter|newsletters|about|"
-    r"contact|kontakt|impressum|privacy|datenschutz|terms|feed|rss|shop|store|products?|dp|cart|checkout|"
-    r"jobs|events)(/|$)",
+    "/(" + vocab.alternation((*vocab.words(vocab.LISTING_PATHS), *vocab.words(vocab.SITE_PAGES), *_UTILITY_PATHS))
+    + ")(/|$)",
     re.I,
 )
 # Slugs of the site's own service pages, which a numeric id would otherwise pass.

@@ -18,6 +18,7 @@ from lxml import etree
 
 from archiver.extract import structured
 from archiver.extract.decode import decode_html
+from archiver.normalize import vocab
 from archiver.normalize.urls import canonical_url
 
 MAX_HTML = 8_000_000  # characters; the rest of a bigger page is ads and scripts
@@ -29,21 +30,10 @@ _NAMING_VALUES = etree.XPath("//@class | //@id | //@role | //@itemprop | //@rel 
 NAMING_ATTRS = frozenset({"class", "id", "itemprop", "rel", "data-testid"})
 MARKER_ATTRS = frozenset({"class", "id", "role"})
 
-# class/id words of blocks that offer other stories next to the article.
-RELATED_BLOCK = (
-    "related", "readmore", "morefrom", "morestories", "morenews", "morearticles", "moreon", "recommend",
-    "alsoread", "seealso", "similar", "further", "weitere", "mehrzum", "lesensie", "auchinteressant",
-    "relacionad", "tambien", "tepuede", "correlat", "articleslies", "articlelies", "voiraussi",
-)
-# Words (between - _ and spaces) of class/id values that mark site furniture.
-EXCLUDED_BLOCK = frozenset(
-    """
-    nav navbar navigation menu breadcrumb breadcrumbs header masthead footer share sharing social comment
-    comments commentform respond reply ad ads banner taboola outbrain tag tags taglist byline pagination
-    pager newsletter subscribe login signup consent toolbar trending mostread mostpopular
-    """.split()
-)
-EXCLUDED_PREFIXES = ("advert", "sponsor", "categor", "author", "cookie", "skip", "sidebarnav")
+# class/id words of site furniture, and parts of those of related-story blocks.
+RELATED_BLOCK = vocab.words(vocab.RELATED_CLASS_PARTS)
+EXCLUDED_BLOCK = vocab.FURNITURE_CLASS_WORDS
+EXCLUDED_PREFIXES = vocab.FURNITURE_CLASS_PREFIXES
 _MARKER_SPLIT = re.compile(r"[\s_-]+")
 # figcaption: its links credit the picture's source, they offer no story.
 _FURNITURE = etree.XPath("//nav|//header|//footer|//form|//button|//select|//noscript|//figcaption")
