@@ -7,8 +7,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archiver.extract.sites import Site, check_selector
-from archiver.normalize.urls import site_of
+from lxml.cssselect import CSSSelector
+from lxml.etree import XPathError
+
 from archiver.record import SELECTOR_FIELDS
 
 if sys.version_info >= (3, 11):
@@ -78,10 +79,8 @@ class Source:
         return "+".join(kinds) or "none"
 
     @property
-    def site(self) -> Site | None:
-        """The source's selectors as site rules for the hosts of its seeds (None without selectors)."""
-        hosts = (site_of(url) for url in (*self.follow, *self.feeds, *self.sitemaps, *self.urls))
-        return Site.of_selectors(self.name, self.selectors, dict.fromkeys(h for h in hosts if h))
+    def seed_urls(self) -> list[str]:
+        return [*self.follow, *self.feeds, *self.sitemaps, *self.urls]
 
 
 _LISTS = ("follow", "feeds", "sitemaps", "urls", "allow", "deny")
@@ -130,9 +129,9 @@ def _source(raw: dict, where: str) -> Source:
         try:
             if not isinstance(selector, str):
                 raise ValueError(f"a selector is a string, not {selector!r}")
-            check_selector(selector)
-        except ValueError as exc:
-            raise SourcesError(f"source {name!r}: {exc}") from exc
+            CSSSelector(selector.partition("@")[0])  # "css@attribute" reads an attribute
+        except (XPathError, ValueError, SyntaxError) as exc:
+            raise SourcesError(f"source {name!r}: bad selector {selector!r}: {exc}") from exc
     source = Source(**values)
     if source.mode == "none":
         raise SourcesError(f"source {name!r}: give at least one of follow, feeds, sitemaps, urls")

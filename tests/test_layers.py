@@ -58,8 +58,8 @@ ALLOWED = {
                          "archiver.seeds", "archiver.revisits", "archiver.sources", "archiver.workers"),
     "archiver.seeds": (),
     "archiver.revisits": (),
-    "archiver.record": (),
-    "archiver.sources": (),
+    "archiver.record": ("archiver.normalize",),
+    "archiver.sources": ("archiver.record",),
     "archiver.items": (),
 }
 # Who may import a module at all (besides its own package).

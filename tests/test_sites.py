@@ -91,10 +91,11 @@ title = "h2.real-title"
 name = "plain"
 urls = ["https://plain.example/story"]
 """)
-    gazette, plain = load_sources(tmp_path / "s.toml")
-    assert gazette.site.hosts == ("news.example", "feeds.news.example")
-    assert gazette.site.rules_at(JULY).selectors == {"title": "h2.real-title"}
-    assert plain.site is None
+    sites = Sites.of_selectors((s.name, s.selectors, s.seed_urls) for s in load_sources(tmp_path / "s.toml"))
+    [gazette] = sites.sites
+    assert gazette.hosts == ("news.example", "feeds.news.example")
+    assert gazette.rules_at(JULY).selectors == {"title": "h2.real-title"}
+    assert sites.for_url("https://plain.example/story") is None
 
 
 def test_a_bad_selector_is_an_error_in_the_sources_file(tmp_path):

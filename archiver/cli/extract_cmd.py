@@ -65,7 +65,8 @@ def extract(files, url, batch, content_type, sources_file):
     if url and len(pairs) > 1:
         raise click.UsageError("--url names the URL of one page; use --batch for several")
     try:
-        sites = Sites([s.site for s in load_sources(sources_file) if s.site]) if sources_file else Sites()
+        sources = load_sources(sources_file) if sources_file else []
+        sites = Sites.of_selectors((s.name, s.selectors, s.seed_urls) for s in sources)
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from exc
     failed = 0

@@ -33,15 +33,6 @@ def _compiled(css: str) -> CSSSelector:
     return CSSSelector(css)
 
 
-def check_selector(selector: str) -> None:
-    """ValueError when a selector ("css" or "css@attribute") cannot be used."""
-    css, _, _ = selector.partition("@")
-    try:
-        _compiled(css)
-    except (XPathError, ValueError, SyntaxError) as exc:
-        raise ValueError(f"bad selector {selector!r}: {exc}") from exc
-
-
 @dataclass(frozen=True)
 class SiteRules:
     """One version of a site's rules: field -> CSS selector ("sel@attr" reads an attribute)."""
@@ -77,6 +68,18 @@ class Sites:
     """A registry of sites, chosen by the host of a page's URL (subdomains included)."""
 
     sites: list[Site] = field(default_factory=list)
+
+    @classmethod
+    def of_selectors(cls, entries: Iterable[tuple[str, Mapping[str, str], Iterable[str]]]) -> Sites:
+        """Sites from (name, selectors, seed URLs) entries, such as a sources file's:
+        each site serves the hosts of its seeds."""
+        sites = []
+        for name, selectors, urls in entries:
+            hosts = dict.fromkeys(h for h in map(site_of, urls) if h)
+            site = Site.of_selectors(name, selectors, hosts)
+            if site is not None:
+                sites.append(site)
+        return cls(sites)
 
     def for_url(self, url: str | None) -> Site | None:
         host = site_of(url)
