@@ -11,6 +11,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from archiver.record import DESCRIPTIONS
+
 TABLES: dict[str, dict[str, Any]] = {
     "articles": {
         "description": "One row per article (canonical URL): the latest extracted version.",
@@ -20,30 +22,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "sort_desc": "published_at",
         "label_column": "title",
         "facets": ["site", {"array": "authors"}, "section", {"date": "published_at"}],
-        "columns": {
-            "url": "Canonical URL: rel=canonical/og:url on the same site, else the final URL",
-            "site": "Host name the article was fetched from",
-            "site_name": "Publication name (og:site_name, JSON-LD publisher)",
-            "title": "Headline, without the site name",
-            "description": "Summary from the page's metadata",
-            "byline": "Byline as shown, normalized",
-            "authors": "Author names (JSON list; also in article_authors)",
-            "published_at": "Publication time, ISO 8601 with the page's UTC offset (a bare day when only the day is known)",
-            "modified_at": "Last modification time the page states",
-            "language": "Language code of the page",
-            "section": "Section or category",
-            "tags": "Tags and keywords (JSON list; also in article_tags)",
-            "image": "Lead image URL",
-            "body": "Article text, paragraphs separated by a blank line (plain text, never HTML)",
-            "word_count": "Words in the body",
-            "related_links": "Related stories linked from the article (JSON list of {url, text})",
-            "content_hash": "Hash of normalized title and body; a change makes a new version",
-            "provenance": "Where each field came from: json-ld, meta, dom, heuristic, … (JSON)",
-            "version": "Number of the current version (1 = never changed)",
-            "first_seen_at": "When the article was first archived (UTC)",
-            "last_seen_at": "When a crawl last saw it (UTC)",
-            "fetched_at": "When the stored version was fetched (UTC)",
-        },
+        "columns": DESCRIPTIONS,
     },
     "article_authors": {
         "description": "Authors of each article, one row per author, in byline order.",

@@ -6,12 +6,14 @@ import difflib
 import re
 from collections.abc import Iterator
 
+from archiver.record import DIFFED_FIELDS
+
 _TOKEN = re.compile(r"\S+|\n")
 
 SAME, REMOVED, ADDED = "same", "removed", "added"
 
-# What `archiver diff` compares besides the body, in this order.
-VERSION_FIELDS = ("title", "byline", "authors", "published_at", "modified_at")
+# What `archiver diff` and the compare page compare besides the body, in this order (record.py's spec).
+VERSION_FIELDS = DIFFED_FIELDS
 
 
 def _opcodes(old: str, new: str) -> Iterator[tuple[str, list[str], list[str]]]:

@@ -1,4 +1,5 @@
-"""Item pipelines: normalize, validate, store. Each small; the rules live in normalize/."""
+"""Item pipelines: validate, store. Each small; records arrive finished from extraction
+(record.finalize), the rules live in extract/ and normalize/."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from archiver.items import ArticleItem, FailedFetch, Unchanged
-from archiver.normalize.urls import canonical_url, site_of
-from archiver.record import content_hash, word_count
 from archiver.store.schema import ArchiveError
 from archiver.store.writer import FAILED, SKIPPED, UNCHANGED, ArchiveWriter, Fetched
 
@@ -20,21 +19,6 @@ logger = logging.getLogger(__name__)
 
 # A run that stopped because the archive could not be written.
 ARCHIVE_ERROR = "archive_error"
-
-
-class NormalizePipeline:
-    """Last normalization of an extracted record: the URL it is stored under and
-    the derived fields, so evidence merged after extraction stays consistent."""
-
-    def process_item(self, item):
-        if not isinstance(item, ArticleItem) or item.skip_reason or not item.fields:
-            return item
-        fields = item.fields
-        fields["url"] = canonical_url(fields.get("url")) or canonical_url(item.requested_url) or item.requested_url
-        fields["site"] = fields.get("site") or site_of(fields["url"])
-        fields["word_count"] = word_count(fields.get("body"))
-        fields["content_hash"] = content_hash(fields.get("title"), fields.get("body"))
-        return item
 
 
 class ValidatePipeline:

@@ -1,34 +1,111 @@
-"""The article record: the fields every layer agrees on (extraction, store, export)."""
+"""The article record: its one field spec, from which every layer's lists are derived.
+
+Extraction's record shape, the archive's columns and JSON columns, the export
+order, the versioned fields, what `show`, `diff` and `stats` print, which fields
+a site's selectors may set and the web UI's column descriptions all come from
+SPEC. A new field is one entry here plus one migration in store/schema.py
+(tests/test_record.py checks that the two agree).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
+
+from archiver.normalize.urls import canonical_url, site_of
+
+# Kinds: how a value is held. Lists, links and json are stored as JSON text.
+KINDS = ("text", "int", "flag", "list", "links", "json")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    description: str = ""  # for the web UI
+    origin: str = "extract"  # "extract": extraction states it; "archive": the store keeps it
+    stored: bool = True  # a column of the articles table
+    exported: bool = True  # in the export record, in SPEC order
+    versioned: bool = False  # kept with each version (article_versions)
+    diffed: bool = False  # `archiver diff` prints it when it changed
+    selectable: bool = False  # a site's CSS selector may set it (sources' [selectors])
+    checked: bool = False  # `archiver stats` counts the articles without it
+    label: str | None = None  # the line `archiver show` prints it on
+
+    @property
+    def is_json(self) -> bool:
+        return self.kind in ("list", "links", "json")
+
+    @property
+    def sql_type(self) -> type:
+        return int if self.kind in ("int", "flag") else str
+
+    def empty(self):
+        """The value of a field nobody stated."""
+        return {} if self.kind == "json" else [] if self.kind in ("list", "links") else None
+
+
+SPEC: tuple[Field, ...] = (
+    Field("id", "int", origin="archive"),
+    Field("url", "text", "Canonical URL: rel=canonical/og:url on the same site, else the final URL", label="URL"),
+    Field("site", "text", "Host name the article was fetched from"),
+    Field("site_name", "text", "Publication name (og:site_name, JSON-LD publisher)", checked=True, label="Site"),
+    Field("title", "text", "Headline, without the site name", versioned=True, diffed=True, selectable=True,
+          checked=True),
+    Field("description", "text", "Summary from the page's metadata", checked=True),
+    Field("byline", "text", "Byline as shown, normalized", versioned=True, diffed=True, selectable=True,
+          checked=True, label="By"),
+    Field("authors", "list", "Author names (JSON list; also in article_authors)", versioned=True, diffed=True,
+          checked=True, label="Authors"),
+    Field("published_at", "text", "Publication time, ISO 8601 with the page's UTC offset (a bare day when only "
+          "the day is known)", versioned=True, diffed=True, selectable=True, checked=True, label="Published"),
+    Field("modified_at", "text", "Last modification time the page states", versioned=True, diffed=True,
+          selectable=True, checked=True, label="Modified"),
+    Field("language", "text", "Language code of the page", checked=True),
+    Field("section", "text", "Section or category", checked=True),
+    Field("tags", "list", "Tags and keywords (JSON list; also in article_tags)", checked=True),
+    Field("image", "text", "Lead image URL", checked=True),
+    Field("body", "text", "Article text, paragraphs separated by a blank line (plain text, never HTML)",
+          versioned=True, selectable=True, checked=True),
+    Field("word_count", "int", "Words in the body"),
+    Field("related_links", "links", "Related stories linked from the article (JSON list of {url, text})"),
+    Field("content_hash", "text", "Hash of normalized title and body; a change makes a new version", versioned=True),
+    Field("provenance", "json", "Where each field came from: site, json-ld, meta, dom, heuristic, … (JSON)",
+          exported=False),
+    Field("version", "int", "Number of the current version (1 = never changed)", origin="archive", exported=False),
+    Field("first_seen_at", "text", "When the article was first archived (UTC)", origin="archive"),
+    Field("last_seen_at", "text", "When a crawl last saw it (UTC)", origin="archive"),
+    Field("fetched_at", "text", "When the stored version was fetched (UTC)", origin="archive", exported=False,
+          label="Fetched"),
+    # What extraction tells the crawl about the page; never stored.
+    Field("is_article", "flag", stored=False, exported=False),
+    Field("not_article_reason", "text", stored=False, exported=False),
+    Field("next_page", "text", stored=False, exported=False),
+)
+BY_NAME = {f.name: f for f in SPEC}
 
 # Export shape, in order. Lists: authors, tags, related_links ({url, text}).
-RECORD_FIELDS = (
-    "id",
-    "url",
-    "site",
-    "site_name",
-    "title",
-    "description",
-    "byline",
-    "authors",
-    "published_at",
-    "modified_at",
-    "language",
-    "section",
-    "tags",
-    "image",
-    "body",
-    "word_count",
-    "related_links",
-    "content_hash",
-    "first_seen_at",
-    "last_seen_at",
-)
+RECORD_FIELDS = tuple(f.name for f in SPEC if f.exported)
+# What extraction returns for a page, in order.
+EXTRACTED_FIELDS = tuple(f.name for f in SPEC if f.origin == "extract")
+# Columns of the articles table: those extraction fills, and all of them.
+EXTRACTED_COLUMNS = tuple(f.name for f in SPEC if f.stored and f.origin == "extract")
+COLUMNS = tuple(f.name for f in SPEC if f.stored)
+JSON_COLUMNS = tuple(f.name for f in SPEC if f.stored and f.is_json)
+VERSIONED_FIELDS = tuple(f.name for f in SPEC if f.versioned)
+DIFFED_FIELDS = tuple(f.name for f in SPEC if f.diffed)
+SELECTOR_FIELDS = tuple(f.name for f in SPEC if f.selectable)
+CHECKED_FIELDS = tuple(f.name for f in SPEC if f.checked)
+LABELS = tuple((f.label, f.name) for f in SPEC if f.label)
+DESCRIPTIONS = {f.name: f.description for f in SPEC if f.stored and f.description}
+
+
+def new_record() -> dict:
+    """An extracted record with every field empty."""
+    return {f.name: f.empty() for f in SPEC if f.origin == "extract"}
+
 
 _WORD = re.compile(r"\w+")
 _WS = re.compile(r"\s+")
@@ -46,3 +123,15 @@ def content_hash(title: str | None, body: str | None) -> str:
         for part in (title, body)
     )
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def finalize(record: dict, *, fallback_url: str | None = None) -> dict:
+    """The record with its derived fields computed, the one place they are: the
+    canonical URL (`fallback_url` when the record has none), site, word count and
+    content hash. Returns the same dict."""
+    url = record.get("url")
+    record["url"] = canonical_url(url) or canonical_url(fallback_url) or url or fallback_url or url
+    record["site"] = site_of(record["url"]) or record.get("site")
+    record["word_count"] = word_count(record.get("body"))
+    record["content_hash"] = content_hash(record.get("title"), record.get("body"))
+    return record

@@ -83,7 +83,6 @@ ARCHIVER_RUN_TTL = "7d"
 
 # --- Components ----------------------------------------------------------------
 ITEM_PIPELINES = {
-    "archiver.pipelines.NormalizePipeline": 100,
     "archiver.pipelines.ValidatePipeline": 200,
     "archiver.pipelines.StorePipeline": 900,
 }

@@ -7,6 +7,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml.cssselect import CSSSelector
+from lxml.etree import XPathError
+
+from archiver.record import SELECTOR_FIELDS
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -14,7 +19,6 @@ else:  # pragma: no cover
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-SELECTOR_FIELDS = ("title", "byline", "published_at", "modified_at", "body")
 
 EXAMPLE = """\
 [[sources]]
@@ -74,6 +78,10 @@ class Source:
         kinds = [k for k in ("follow", "feeds", "sitemaps", "urls") if getattr(self, k)]
         return "+".join(kinds) or "none"
 
+    @property
+    def seed_urls(self) -> list[str]:
+        return [*self.follow, *self.feeds, *self.sitemaps, *self.urls]
+
 
 _LISTS = ("follow", "feeds", "sitemaps", "urls", "allow", "deny")
 
@@ -117,6 +125,13 @@ def _source(raw: dict, where: str) -> Source:
     selectors = values.get("selectors", {})
     if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_FIELDS):
         raise SourcesError(f"source {name!r}: selectors may set {', '.join(SELECTOR_FIELDS)}")
+    for selector in selectors.values():
+        try:
+            if not isinstance(selector, str):
+                raise ValueError(f"a selector is a string, not {selector!r}")
+            CSSSelector(selector.partition("@")[0])  # "css@attribute" reads an attribute
+        except (XPathError, ValueError, SyntaxError) as exc:
+            raise SourcesError(f"source {name!r}: bad selector {selector!r}: {exc}") from exc
     source = Source(**values)
     if source.mode == "none":
         raise SourcesError(f"source {name!r}: give at least one of follow, feeds, sitemaps, urls")

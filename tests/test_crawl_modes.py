@@ -10,7 +10,7 @@ from archiver.lock import CrawlLock
 from tests.conftest import FAST
 from tests.support.newsroom import STORIES, newsroom
 from tests.support.pages import article_html, html_page, paragraphs
-from tests.support.server import FixtureSite
+from tests.support.server import FixtureSite, Page
 
 
 @pytest.fixture
@@ -210,23 +210,33 @@ def test_multi_page_article_is_joined(run_cli, tmp_path):
     assert body.index("First page") < body.index("Second page")
 
 
+def crawl_with_selectors(run_cli, tmp_path, page: Page, selectors: str):
+    """Crawl one page as a sources-file entry with `selectors` (TOML lines)."""
+    with FixtureSite({"/s.html": page}) as site:
+        (tmp_path / "s.toml").write_text(f'[[sources]]\nname = "fix"\nurls = ["{site.url}/s.html"]\n'
+                                         f"[sources.selectors]\n{selectors}")
+        return run_cli("crawl", "--sources", "s.toml", "--db", "a.db", *FAST)
+
+
 def test_selector_overrides_from_the_sources_file(run_cli, tmp_path):
     page = article_html(3).replace("<h1>", '<p class="kicker">Sports</p><h2 class="real-title">The right title</h2><h1>')
     page = page.replace('<p class="byline">', '<span class="writer">Ann Lee and Bo Chen</span><p class="byline">')
-    with FixtureSite({"/s.html": html_page(page)}) as site:
-        (tmp_path / "s.toml").write_text(f"""
-[[sources]]
-name = "fix"
-urls = ["{site.url}/s.html"]
-[sources.selectors]
-title = "h2.real-title"
-byline = "span.writer"
-published_at = "time@datetime"
-""")
-        result = run_cli("crawl", "--sources", "s.toml", "--db", "a.db", *FAST)
+    result = crawl_with_selectors(run_cli, tmp_path, html_page(page), 'title = "h2.real-title"\n'
+                                  'byline = "span.writer"\npublished_at = "time@datetime"\n')
     assert result.returncode == 0, result.stderr
     db = sqlite3.connect(tmp_path / "a.db")
     title, authors, provenance = db.execute("SELECT title, authors, provenance FROM articles").fetchone()
     assert title == "The right title"
     assert authors == '["Ann Lee", "Bo Chen"]'
-    assert '"title": "selector"' in provenance
+    assert '"title": "site"' in provenance
+
+
+def test_selectors_read_the_page_as_extraction_decoded_it(run_cli, tmp_path):
+    # Labelled UTF-8, written in windows-1252: the selector's title reads like the rest of the page.
+    page = article_html(5).replace("<h1>", '<h2 class="real-title">Stadtrat beschließt Haushalt</h2><h1>')
+    body = page.replace('<meta charset="utf-8">', "").encode("cp1252", errors="replace")
+    result = crawl_with_selectors(run_cli, tmp_path, Page(body, headers={"Content-Type": "text/html; charset=utf-8"}),
+                                  'title = "h2.real-title"\n')
+    assert result.returncode == 0, result.stderr
+    [(title,)] = sqlite3.connect(tmp_path / "a.db").execute("SELECT title FROM articles").fetchall()
+    assert title == "Stadtrat beschließt Haushalt"

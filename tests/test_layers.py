@@ -56,13 +56,13 @@ ALLOWED = {
     # The UI's pages read through the store, diff with the CLI's diff, and write CSV
     # cells with the export's rule.
     "archiver.browse_plugin": ("archiver.store", "archiver.record", "archiver.diff", "archiver.export"),
-    "archiver.diff": (),
+    "archiver.diff": ("archiver.record",),
     "archiver.spiders": ("archiver.extract", "archiver.normalize", "archiver.record", "archiver.items",
                          "archiver.seeds", "archiver.revisits", "archiver.sources", "archiver.workers"),
     "archiver.seeds": (),
     "archiver.revisits": (),
-    "archiver.record": (),
-    "archiver.sources": (),
+    "archiver.record": ("archiver.normalize",),
+    "archiver.sources": ("archiver.record",),
     "archiver.items": (),
 }
 # Who may import a module at all (besides its own package).

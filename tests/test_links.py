@@ -1,10 +1,10 @@
 from pathlib import Path
 
 import lxml.etree
-import lxml.html
 import pytest
 
 from archiver.extract.links import extract_related_links
+from archiver.extract.page import Page
 
 FIXTURES = Path(__file__).parent / "fixtures_body"
 URL = "https://www.coastalcourier.example/2024/03/05/harbour-town-votes-to-rebuild-its-old-pier/"
@@ -12,8 +12,8 @@ URL = "https://www.coastalcourier.example/2024/03/05/harbour-town-votes-to-rebui
 
 @pytest.fixture(scope="module")
 def links():
-    tree = lxml.html.document_fromstring((FIXTURES / "wordpress_story.html").read_text(encoding="utf-8"))
-    return extract_related_links(tree, URL, canonical=URL)
+    page = Page.parse((FIXTURES / "wordpress_story.html").read_text(encoding="utf-8"), URL)
+    return extract_related_links(page, canonical=URL)
 
 
 def test_related_and_in_body_links_in_page_order(links):
@@ -38,7 +38,7 @@ def test_chrome_links_left_out(links, fragment):
 
 def _links_of(body_html, url="https://news.example.org/world/2024/05/01/some-long-story-title"):
     page = f"<html><body><article>{body_html}</article></body></html>"
-    return [link["url"] for link in extract_related_links(lxml.html.document_fromstring(page), url, canonical=url)]
+    return [link["url"] for link in extract_related_links(Page.parse(page, url), canonical=url)]
 
 
 PARA = "<p>" + "Filler words for a paragraph that is long enough to count. " * 2
@@ -96,7 +96,7 @@ def test_picture_credit_links_left_out():
 
 
 def test_does_not_mutate_tree():
-    tree = lxml.html.document_fromstring((FIXTURES / "wordpress_story.html").read_text(encoding="utf-8"))
-    before = lxml.etree.tostring(tree)
-    extract_related_links(tree, URL, canonical=URL)
-    assert lxml.etree.tostring(tree) == before
+    page = Page.parse((FIXTURES / "wordpress_story.html").read_text(encoding="utf-8"), URL)
+    before = lxml.etree.tostring(page.tree)
+    extract_related_links(page, canonical=URL)
+    assert lxml.etree.tostring(page.tree) == before

@@ -1,25 +1,23 @@
 from pathlib import Path
 
 import lxml.etree
-import lxml.html
 import pytest
 
 from archiver.extract.maintext import extract_body, structured_paragraphs
+from archiver.extract.page import Page
 from archiver.normalize.body import clean_body
 
 FIXTURES = Path(__file__).parent / "fixtures_body"
 URL = "https://www.coastalcourier.example/2024/03/05/harbour-town-votes-to-rebuild-its-old-pier/"
 
 
-def _page(name="wordpress_story.html"):
-    html = (FIXTURES / name).read_text(encoding="utf-8")
-    return lxml.html.document_fromstring(html), html
+def _page(name="wordpress_story.html", url=URL):
+    return Page.parse((FIXTURES / name).read_text(encoding="utf-8"), url)
 
 
 @pytest.fixture
 def story():
-    tree, html = _page()
-    body, label = extract_body(tree, html, URL)
+    body, label = extract_body(_page())
     return clean_body(body, title="Harbour town votes to rebuild its old pier"), label
 
 
@@ -65,17 +63,17 @@ def test_body_is_paragraphs_separated_by_one_blank_line(story):
 
 
 def test_extract_body_does_not_mutate_tree():
-    tree, html = _page()
-    before = lxml.etree.tostring(tree)
-    extract_body(tree, html, URL, structured_body="x " * 50)
-    assert lxml.etree.tostring(tree) == before
+    page = _page()
+    before = lxml.etree.tostring(page.tree)
+    extract_body(page, structured_body="x " * 50)
+    assert lxml.etree.tostring(page.tree) == before
 
 
 def test_structured_body_used_when_it_matches_page():
-    tree, html = _page()
-    paragraphs = [p.text_content() for p in tree.iterfind(".//div[@class='entry-content']/p")]
+    page = _page()
+    paragraphs = [p.text_content() for p in page.tree.iterfind(".//div[@class='entry-content']/p")]
     structured = "\n".join(p for p in paragraphs if p != "Advertisement")
-    body, label = extract_body(tree, html, URL, structured_body=structured)
+    body, label = extract_body(page, structured_body=structured)
     assert label == "json-ld"
     assert body.split("\n\n")[0].startswith("The town council of Saltmere")
 
@@ -89,16 +87,14 @@ def test_structured_body_used_when_it_matches_page():
     ],
 )
 def test_structured_body_rejected_when_inconsistent(structured):
-    tree, html = _page()
-    body, label = extract_body(tree, html, URL, structured_body=structured)
+    body, label = extract_body(_page(), structured_body=structured)
     assert label == "dom"
     assert "Residents packed the hall" in body
 
 
 @pytest.mark.parametrize("html", ["<html><body></body></html>", "<html><body><p>Hi</p></body></html>"])
 def test_empty_or_tiny_page_gives_text_not_error(html):
-    tree = lxml.html.document_fromstring(html)
-    body, label = extract_body(tree, html, "https://example.org/")
+    body, label = extract_body(Page.parse(html, "https://example.org/"))
     assert isinstance(body, str)
     assert label in {"dom", "heuristic", "json-ld"}
 
@@ -117,8 +113,7 @@ def test_standfirst_shown_on_page_leads_the_body(description_shown, first):
     html = LEAD_PAGE.format(paras=paras)
     if not description_shown:
         html = html.replace('<p class="standfirst">Saltmere will rebuild its pier, the council decided after a long night.</p>', "")
-    tree = lxml.html.document_fromstring(html)
-    body, _ = extract_body(tree, html, "https://courier.example/pier")
+    body, _ = extract_body(Page.parse(html, "https://courier.example/pier"))
     assert body.startswith(first)
     assert body.count("Saltmere will rebuild") <= 1
 
@@ -151,8 +146,7 @@ def test_structured_body_vouches_for_the_story_not_the_teaser():
         "<html><body><div class='teaser'><p>Subscribe to read the whole story about the pier.</p></div>"
         f"<script>var t = 1;</script><div hidden>{' '.join(story)}</div></body></html>"
     )
-    tree = lxml.html.document_fromstring(html)
-    body, label = extract_body(tree, html, "https://courier.example/pier", structured_body="\n".join(story))
+    body, label = extract_body(Page.parse(html, "https://courier.example/pier"), structured_body="\n".join(story))
     assert label == "json-ld"
     assert "Subscribe" not in body
     assert story[0] in body and story[-1] in body
@@ -161,8 +155,7 @@ def test_structured_body_vouches_for_the_story_not_the_teaser():
 def test_binary_data_is_not_a_body():
     noise = bytes(range(256)).decode("latin-1") * 40
     html = f"<html><body><p>{noise}</p><p>{noise[::-1]}</p></body></html>"
-    tree = lxml.html.document_fromstring(html)
-    assert extract_body(tree, html, "https://example.org/blob") == ("", "heuristic")
+    assert extract_body(Page.parse(html, "https://example.org/blob")) == ("", "heuristic")
 
 
 TABLE_PAGE = """<html><body><table><tr>
@@ -177,7 +170,6 @@ TABLE_PAGE = """<html><body><table><tr>
 def test_article_laid_out_in_a_table_cell_keeps_its_paragraphs():
     paras = [f"Paragraph {i}: the roof of the boathouse was repaired by members over three weekends." for i in range(6)]
     html = TABLE_PAGE.format(paras="".join(f"<p><font size=2>{p}</font></p>" for p in paras))
-    tree = lxml.html.document_fromstring(html)
-    body, _ = extract_body(tree, html, "http://club.example/news/roof.html")
+    body, _ = extract_body(Page.parse(html, "http://club.example/news/roof.html"))
     assert body.split("\n\n")[-6:] == paras
     assert "Join the club" not in body

@@ -36,20 +36,26 @@ def read_batch(fh) -> list[tuple[str, str | None]]:
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help="A list of pages, one `path<TAB>url` per line ('-' for stdin); .html.gz files are read too.")
 @click.option("--content-type", help="The HTTP Content-Type the page came with (charset hint).")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+              help="A sources file: a page is read with the selectors of the source whose seeds are on its host.")
 @archive_errors
-def extract(files, url, batch, content_type):
+def extract(files, url, batch, content_type, sources_file):
     """Extract articles from saved HTML files, without network.
 
     Prints one JSON record per page (JSON Lines) in the export shape, plus
-    `provenance` (where each field came from), `is_article` and `source`.
+    `provenance` (where each field came from), `is_article`, `next_page` (the
+    story's next page, when it has several) and `source`.
 
     \b
     Example:
         archiver extract page.html --url https://example.com/news/story
         archiver extract --batch pages.tsv > records.jsonl
+        archiver extract page.html --url https://example.com/news/story --sources sources.toml
     """
     from archiver.extract import extract_article
-    from archiver.record import RECORD_FIELDS
+    from archiver.extract.sites import Sites
+    from archiver.record import BY_NAME, RECORD_FIELDS
+    from archiver.sources import SourcesError, load_sources
 
     pairs = [(f, url) for f in files]
     if batch is not None:
@@ -58,6 +64,11 @@ def extract(files, url, batch, content_type):
         raise click.UsageError("give at least one FILE (or --batch LIST.tsv)")
     if url and len(pairs) > 1:
         raise click.UsageError("--url names the URL of one page; use --batch for several")
+    try:
+        sources = load_sources(sources_file) if sources_file else []
+        sites = Sites.of_selectors((s.name, s.selectors, s.seed_urls) for s in sources)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
     failed = 0
     for path, page_url in pairs:
         try:
@@ -66,13 +77,10 @@ def extract(files, url, batch, content_type):
             click.echo(f"Error: cannot read {path}: {exc.strerror or exc}", err=True)
             failed += 1
             continue
-        fields = extract_article(body, page_url or "", content_type=content_type)
+        fields = extract_article(body, page_url or "", content_type=content_type, site=sites.for_url(page_url))
+        # The export shape, then what extraction says beyond it (provenance, is_article, ...).
         record = {name: fields.get(name) for name in RECORD_FIELDS}
-        record.update(
-            provenance=fields.get("provenance") or {},
-            is_article=fields.get("is_article"),
-            not_article_reason=fields.get("not_article_reason"),
-            source=path,
-        )
+        record.update((name, value) for name, value in fields.items() if not BY_NAME[name].exported)
+        record["source"] = path
         click.echo(json.dumps(record, ensure_ascii=False))
     sys.exit(1 if failed else 0)

@@ -92,6 +92,7 @@ def show(ref, db_path, version, as_json):
         archiver show 12 --version 1
         archiver show https://example.com/news/story --json
     """
+    from archiver.record import LABELS, VERSIONED_FIELDS
     from archiver.store.queries import get_article, get_version, version_numbers
 
     db = open_db(db_path)
@@ -105,20 +106,17 @@ def show(ref, db_path, version, as_json):
             have = ", ".join(map(str, versions)) or "none"
             raise click.ClickException(f"article {article['id']} has no version {version} (stored versions: {have})")
         # A version keeps title, byline, dates and body; the rest is the article's.
-        article.update({k: stored[k] for k in ("title", "byline", "authors", "published_at", "modified_at",
-                                               "body", "content_hash")})
+        article.update({k: stored[k] for k in VERSIONED_FIELDS})
         article.update(version=version, fetched_at=stored["fetched_at"])
     article["versions"] = versions
     if as_json:
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
         return
     click.echo(article["title"] or "(no title)")
-    for label, key in (("By", "byline"), ("Published", "published_at"), ("Modified", "modified_at"),
-                       ("Site", "site_name"), ("URL", "url"), ("Fetched", "fetched_at")):
-        if article.get(key):
-            click.echo(f"{label}: {article[key]}")
-    if article.get("authors"):
-        click.echo(f"Authors: {'; '.join(article['authors'])}")
+    for label, key in LABELS:
+        value = article.get(key)
+        if value:
+            click.echo(f"{label}: {'; '.join(value) if isinstance(value, list) else value}")
     click.echo(f"Words: {article['word_count']}  Version: {article.get('version')} of {len(versions)}  "
                f"First seen: {article['first_seen_at']}  Last seen: {article['last_seen_at']}")
     click.echo("")
@@ -140,7 +138,7 @@ def stats(db_path, days, as_json):
     """Counts per site, per day and per author, and the extraction health report.
 
     The report says, per site, how many articles lack each field and where the
-    fields came from (json-ld, meta, dom, heuristic, …).
+    fields came from (site, json-ld, meta, dom, heuristic, …).
 
     \b
     Example:

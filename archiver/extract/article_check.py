@@ -5,20 +5,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from archiver.normalize import vocab
+
 MIN_WORDS = 80  # below this there is no story to archive, only a teaser or a form
 MIN_DECLARED_WORDS = 25
 _LANG = r"^/(?:[a-z]{2}(?:-[a-z]{2})?/)?"
 # Pages about the site itself: never stories, whatever their markup says.
-_SITE_PAGE_PATH = re.compile(
-    _LANG + r"(?:about(?:-us)?|contact(?:-us)?|impressum|imprint|privacy(?:-policy)?|datenschutz"
-    r"|terms(?:-of-(?:use|service))?|agb|legal|cookies?|faq|help|login|signin|register|subscribe|newsletter"
-    r"|careers|jobs|advertise|search|sitemap|ueber-uns|uber-uns|a-propos|qui-sommes-nous|kontakt)(?:/|\.html?)?$",
-    re.I,
-)
+_SITE_PAGE_PATH = re.compile(_LANG + rf"(?:{vocab.alternation(vocab.words(vocab.SITE_PAGES))})(?:/|\.html?)?$", re.I)
 # Lists of stories (by tag, author, section): not stories unless the page says it is one.
-_LIST_PATH = re.compile(
-    _LANG + r"(?:tag|tags|category|categories|author|authors|topics?|section|archive|page)(?:/[^/]+)?/?$", re.I
-)
+_LIST_PATH = re.compile(_LANG + rf"(?:{vocab.alternation(vocab.words(vocab.LISTING_PATHS))})(?:/[^/]+)?/?$", re.I)
 _NON_ARTICLE_TYPES = frozenset({"website", "profile", "product", "video.other", "music.song", "book", "place"})
 
 

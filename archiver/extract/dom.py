@@ -1,7 +1,7 @@
 """What the visible page says when markup says nothing: headline, byline, dates.
 
-Each function returns raw candidate strings in the order they are trusted;
-normalize/ decides which of them are names and dates.
+Each function reads a Page and returns raw candidate strings in the order they
+are trusted; normalize/ decides which of them are names and dates.
 """
 
 from __future__ import annotations
@@ -10,18 +10,15 @@ import re
 
 from lxml import etree
 
+from archiver.extract.page import Page
+from archiver.normalize import vocab
 from archiver.normalize.bylines import split_authors
 
 MAX_CANDIDATES = 8
 _MAX_BYLINE_TEXT = 250
 
 # Regions whose names and dates belong to other stories or to readers.
-_ELSEWHERE = re.compile(
-    r"comment|related|recommend|sidebar|footer|widget|teaser|popular|trending|more-stories|read-?more"
-    r"|newsletter|promo|share|social|nav|menu|breadcrumb|outbrain|taboola|reply|respond|disqus|most-read"
-    r"|jp-relatedposts|rail|aside|card|carousel|also",
-    re.I,
-)
+_ELSEWHERE = re.compile(vocab.alternation(vocab.ELSEWHERE_CLASS_PARTS), re.I)
 _BYLINE_ATTR = re.compile(
     r"byline|by-line|author|autor|auteur|authname|auth-name|writer|creator|reporter|journalist|contributor"
     r"|article-by|posted-by"
@@ -31,30 +28,16 @@ _BYLINE_ATTR = re.compile(
 _NOT_BYLINE_ATTR = re.compile(r"avatar|image|img|photo|bio|description|desc|social|follow|more|twitter|email|mail|thumb|pic|caption|date|time", re.I)
 _DATE_ATTR = re.compile(r"date|time|publish|posted|dateline|timestamp|zeit|datum|fecha|meta|byline|info", re.I)
 _MODIFIED_ATTR = re.compile(r"modif|updat|edited|aktualisiert|revis", re.I)
-_BY_LINE = re.compile(
-    r"^\s*\(?(?:(?:written|posted|reporting|reported|story|text|words)\s+by|by|von|par|por|door|di|av|af)\s+\S", re.I
-)
-_UPDATED_TEXT = re.compile(r"\b(?:updated|modified|aktualisiert|mis à jour|actualizado|aggiornato|last edited)\b", re.I)
-_PUBLISHED_TEXT = re.compile(r"\b(?:published|posted|erschienen|veröffentlicht|publié|publicado|pubblicato|on)\b", re.I)
+_BY_LINE = re.compile(rf"^\s*\(?(?:{vocab.alternation(vocab.BYLINE_LINE_PREFIXES)})\s*[:\-–—]?\s+\S", re.I)
+_UPDATED_TEXT = re.compile(rf"\b(?:{vocab.alternation(vocab.words(vocab.UPDATED_WORDS))})\b", re.I)
+_PUBLISHED_TEXT = re.compile(rf"\b(?:{vocab.alternation((*vocab.words(vocab.PUBLISHED_WORDS), 'on'))})\b", re.I)
 
 
-# Naming attributes, in document order: testing their values and touching only
-# the few elements whose names match is far cheaper than visiting every element.
-_NAMING_VALUES = etree.XPath("//@class | //@id | //@itemprop | //@rel | //@data-testid")
+# Elements are found through the page's naming attributes (Page.named): testing
+# their values and touching only the few elements whose names match is far
+# cheaper than visiting every element.
 _NO_BYLINE_TAGS = frozenset({"meta", "link", "script", "style", "body", "html", "img", "svg", "path"})
 _NO_DATE_TAGS = frozenset({"time", "meta", "link", "script", "style", "body", "html", "img", "svg", "path"})
-
-
-def _named(tree, pattern: re.Pattern, skip_tags: frozenset):
-    last = None
-    for value in _NAMING_VALUES(tree):
-        if not pattern.search(value):
-            continue
-        el = value.getparent()
-        if el is last or el is None or el.tag in skip_tags:
-            continue
-        last = el
-        yield el
 
 
 def _prop(name: str) -> str:
@@ -100,20 +83,20 @@ def _elsewhere(el, stop_depth: int = 12) -> bool:
     return False
 
 
-def title_tag(tree) -> str | None:
+def title_tag(page: Page) -> str | None:
     try:
-        found = tree.xpath("//head/title/text() | //title/text()")
+        found = page.tree.xpath("//head/title/text() | //title/text()")
     except Exception:
         return None
     return found[0] if found else None
 
 
-def headlines(tree) -> list[str]:
+def headlines(page: Page) -> list[str]:
     """Visible headline candidates: itemprop=headline, then <h1>s outside side regions."""
     out = []
     try:
-        marked = _HEADLINE_PROP(tree)
-        h1s = tree.xpath("//h1")
+        marked = _HEADLINE_PROP(page.tree)
+        h1s = page.tree.xpath("//h1")
     except Exception:
         return out
     for el in marked[:2] + [h for h in h1s if not _elsewhere(h)][:3]:
@@ -132,11 +115,11 @@ _WEAK_HEADINGS = etree.XPath(
 )
 
 
-def weak_headlines(tree) -> list[str]:
+def weak_headlines(page: Page) -> list[str]:
     """Headline-like text when a page has no <h1>: first few, outside side regions."""
     out = []
     try:
-        for el in _WEAK_HEADINGS(tree):
+        for el in _WEAK_HEADINGS(page.tree):
             text = _text(el)
             if text and 3 <= len(text) < 300 and not _elsewhere(el):
                 out.append(text)
@@ -166,7 +149,7 @@ def _headline_text(el) -> str:
     return _text(el)
 
 
-def byline_candidates(tree) -> list[str]:
+def byline_candidates(page: Page) -> list[str]:
     """Byline texts of the story's own byline block, best kind of evidence first.
 
     Kinds: itemprop=author names, rel=author links, byline-named elements,
@@ -174,12 +157,13 @@ def byline_candidates(tree) -> list[str]:
     elements inside the same small block count: author lists of related
     stories further down the page are not this story's authors.
     """
+    tree = page.tree
     try:
         kinds = (
             _AUTHOR_NAME_PROP(tree),
             _AUTHOR_PROP(tree),
             [a for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " author ")]')],
-            _attribute_bylines(tree),
+            _attribute_bylines(page),
             _AUTHOR_PAGE_LINKS(tree)[: MAX_CANDIDATES * 2],
             _by_lines(tree),
         )
@@ -197,10 +181,7 @@ def byline_candidates(tree) -> list[str]:
 # Links to an author's page ("/author/jane-doe/") name the author even when no
 # class says "byline".
 _AUTHOR_PAGE_LINKS = etree.XPath(
-    "//a[contains(@href, '/author/') or contains(@href, '/authors/') or contains(@href, '/autor/')"
-    " or contains(@href, '/autoren/') or contains(@href, '/auteur/') or contains(@href, '/journalist/')"
-    " or contains(@href, '/reporter/') or contains(@href, '/staff/') or contains(@href, '/bios/')"
-    " or contains(@href, '/profile/') or contains(@href, '/people/')]"
+    "//a[" + " or ".join(f"contains(@href, '/{segment}/')" for segment in vocab.AUTHOR_PATHS) + "]"
 )
 
 
@@ -235,9 +216,9 @@ def _inside(el, block) -> bool:
     return any(anc is block for anc in el.iterancestors())
 
 
-def _attribute_bylines(tree) -> list:
+def _attribute_bylines(page: Page) -> list:
     out = []
-    for el in _named(tree, _BYLINE_ATTR, _NO_BYLINE_TAGS):
+    for el in page.named(_BYLINE_ATTR, _NO_BYLINE_TAGS):
         if _NOT_BYLINE_ATTR.search(_attrs(el)):
             continue
         text = _text(el)
@@ -268,10 +249,11 @@ def _by_lines(tree) -> list:
     return out
 
 
-def date_candidates(tree) -> tuple[list[str], list[str]]:
+def date_candidates(page: Page) -> tuple[list[str], list[str]]:
     """(published, modified) raw date strings from <time>, itemprop and date-named elements."""
     published: list[str] = []
     modified: list[str] = []
+    tree = page.tree
     try:
         for el in _PUBLISHED_PROP(tree):
             published.append(el.get("content") or el.get("datetime") or _text(el))
@@ -287,15 +269,15 @@ def date_candidates(tree) -> tuple[list[str], list[str]]:
                 modified.append(value)
             else:
                 published.append(value)
-        published.extend(_dated_elements(tree, modified))
+        published.extend(_dated_elements(page, modified))
     except Exception:
         pass
     return published[:MAX_CANDIDATES * 2], modified[:MAX_CANDIDATES]
 
 
-def _dated_elements(tree, modified: list[str]) -> list[str]:
+def _dated_elements(page: Page, modified: list[str]) -> list[str]:
     out = []
-    for el in _named(tree, _DATE_ATTR, _NO_DATE_TAGS):
+    for el in page.named(_DATE_ATTR, _NO_DATE_TAGS):
         attrs = _attrs(el)
         text = _text(el)
         if not text or len(text) > 200 or _elsewhere(el):
@@ -309,19 +291,19 @@ def _dated_elements(tree, modified: list[str]) -> list[str]:
     return out
 
 
-def tag_links(tree) -> list[str]:
+def tag_links(page: Page) -> list[str]:
     """Texts of rel="tag" links (WordPress and most blog engines mark tags so)."""
     try:
-        return [t for t in (_text(a) for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]')[:50]) if t]
+        return [t for t in (_text(a) for a in page.tree.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]')[:50]) if t]
     except Exception:
         return []
 
 
-def text_lines(tree, limit: int = 400) -> list[str]:
+def text_lines(page: Page, limit: int = 400) -> list[str]:
     """Short visible text lines, for date lines like "Posted by X on 04/18/2019"."""
     out = []
     try:
-        for text in tree.xpath("//body//text()[normalize-space()][not(ancestor::script or ancestor::style)]"):
+        for text in page.tree.xpath("//body//text()[normalize-space()][not(ancestor::script or ancestor::style)]"):
             text = " ".join(text.split())
             if 6 <= len(text) <= 160:
                 out.append(text)

@@ -1,54 +1,35 @@
 """Links to other stories offered with an article: related blocks and in-body links.
 
-Pure: an lxml tree in, a list of {"url", "text"} out; the tree is never modified.
+Pure: a Page in, a list of {"url", "text"} out; the tree is never modified.
 What counts as a story URL is judged by the URL's shape, never by a list of sites.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from archiver.extract.page import Page
+from archiver.normalize import vocab
 from archiver.normalize.urls import canonical_url
 
 _WS = re.compile(r"\s+")
 
-# class/id words of blocks that offer other stories next to the article.
-RELATED_BLOCK = (
-    "related", "readmore", "morefrom", "morestories", "morenews", "morearticles", "moreon", "recommend",
-    "alsoread", "seealso", "similar", "further", "weitere", "mehrzum", "lesensie", "auchinteressant",
-    "relacionad", "tambien", "tepuede", "correlat", "articleslies", "articlelies", "voiraussi",
-)
-# Headings that introduce such a block when the markup does not name it.
+# Headings that introduce a block of related stories when the markup does not name it.
 RELATED_HEADING = re.compile(
-    r"^(related( articles| stories| news| content| posts| coverage| reading)?|read more|"
+    rf"^({vocab.alternation(vocab.words(vocab.READ_MORE))}|"
     r"more (from|on|about|stories|news)\b.*|(you )?(may|might) (also )?(like|be interested).*|"
-    r"also read|see also|recommended.*|further reading|what to read next|read next|"
-    r"mehr zum thema.*|lesen sie auch|das könnte sie auch interessieren|auch interessant|weitere artikel|"
-    r"noticias relacionadas|te puede interesar|lee también|leer más|artículos relacionados|"
-    r"à lire aussi|lire aussi|sur le même sujet|leggi anche|articoli correlati)\s*:?$",
+    r"recommended.*|mehr zum thema.*)\s*:?$",
     re.I,
 )
-# Words (between - _ and spaces) of class/id values that mark site furniture.
-EXCLUDED_BLOCK = frozenset(
-    """
-    nav navbar navigation menu breadcrumb breadcrumbs header masthead footer share sharing social comment
-    comments commentform respond reply ad ads banner taboola outbrain tag tags taglist byline pagination
-    pager newsletter subscribe login signup consent toolbar trending mostread mostpopular
-    """.split()
-)
-EXCLUDED_PREFIXES = ("advert", "sponsor", "categor", "author", "cookie", "skip", "sidebarnav")
-_MARKER_SPLIT = re.compile(r"[\s_-]+")
 # Listing and utility pages: never a story.
+_UTILITY_PATHS = ("user", "users", "suche", "subscription", "abo", "newsletters", "feed", "rss", "shop", "store",
+                  "product", "products", "dp", "cart", "checkout", "events")
 NON_STORY_PATH = re.compile(
-    r"/(tags?|topics?|themen|thema|category|categories|kategorie|categoria|section|sections|rubrik|"
-    r"author|authors|autor|autoren|people|profile|profiles|user|users|archive|archives|archiv|search|"
-    r"suche|page|login|signin|register|subscribe|subscription|abo|newsletter|newsletters|about|"
-    r"contact|kontakt|impressum|privacy|datenschutz|terms|feed|rss|shop|store|products?|dp|cart|checkout|"
-    r"jobs|events)(/|$)",
+    "/(" + vocab.alternation((*vocab.words(vocab.LISTING_PATHS), *vocab.words(vocab.SITE_PAGES), *_UTILITY_PATHS))
+    + ")(/|$)",
     re.I,
 )
 # Slugs of the site's own service pages, which a numeric id would otherwise pass.
@@ -77,12 +58,13 @@ DATE_IN_PATH = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])([/-]|$)|(19|20)\d\d
 NUMERIC_ID = re.compile(r"\d{5,}")
 
 
-def extract_related_links(tree, url: str, *, canonical: str) -> list[dict]:
+def extract_related_links(page: Page, *, canonical: str) -> list[dict]:
     """Other stories offered with the article, absolute and canonical, first seen first."""
-    base = _base_url(tree, url)
-    own = {u for u in (canonical_url(canonical), canonical_url(url)) if u}
-    excluded, related, _ = _classify_blocks(tree)
-    body = _body_container(tree, excluded)
+    tree = page.tree
+    base = _base_url(tree, page.url)
+    own = {u for u in (canonical_url(canonical), canonical_url(page.url)) if u}
+    excluded, related, _ = page.furniture
+    body = _body_container(page, excluded)
     candidates = []
     if body is not None:
         candidates.extend(body.iter("a"))
@@ -114,9 +96,6 @@ def _base_url(tree, url: str) -> str:
     return url
 
 
-_MARKERS = etree.XPath("//@class | //@id | //@role")
-# figcaption: its links credit the picture's source, they offer no story.
-_FURNITURE = etree.XPath("//nav|//header|//footer|//form|//button|//select|//noscript|//figcaption")
 # Short elements that may title a block of links. The shallow-subtree tests come
 # first so the text length is only measured on small elements (all in C).
 _HEADING_LIKE = etree.XPath(
@@ -126,84 +105,14 @@ _HEADING_LIKE = etree.XPath(
 )
 
 
-def furniture_elements(tree) -> set:
-    """Links and paragraphs inside site furniture: menus, share bars, forms, comments..."""
-    return _classify_blocks(tree)[0]
-
-
-def furniture_blocks(tree) -> list:
-    """The site-furniture elements themselves (menus, share bars, comment threads...)."""
-    return _classify_blocks(tree)[2]
-
-
-# The body extractor and the link extractor look at the same page one after the
-# other; the last page's classification is kept so the walk is done once. The
-# entry holds the tree itself, so its id cannot be reused while cached, and is
-# one (tree, result) pair read and replaced whole, so threads cannot mix pages.
-_last_classified: list = [(None, None)]
-
-
-def _classify_blocks(tree) -> tuple[set, list, list]:
-    cached_tree, cached = _last_classified[0]
-    if cached_tree is tree:
-        return cached
-    result = _classify_uncached(tree)
-    _last_classified[0] = (tree, result)
-    return result
-
-
-def _classify_uncached(tree) -> tuple[set, list, list]:
-    """Links and paragraphs inside site furniture (menus, share bars, forms...), and
-    the blocks whose class or id says they offer related stories.
-
-    The patterns are tried once per distinct attribute value (a page repeats a few
-    hundred of them over thousands of elements), and only the elements carrying a
-    matching value are looked at."""
-    furniture, related = [], []
-    for value in _MARKERS(tree):
-        verdict = _marker_verdict(str(value))
-        if verdict:
-            el = value.getparent()
-            if el.tag not in ("html", "body", "a"):
-                (related if verdict == "related" else furniture).append(el)
-    related_set = set(related)
-    roots = list(_FURNITURE(tree))
-    roots.extend(el for el in furniture if el.tag not in ("article", "main") and el not in related_set)
-    # a block holding the headline holds the article: a layout wrapper whose class
-    # happens to say "header" or "sidebar", not furniture
-    headline = tree.find(".//h1")
-    if headline is not None:
-        around = set(headline.iterancestors())
-        roots = [el for el in roots if el not in around]
-    excluded = set()
-    for root in roots:
-        excluded.update(root.iter("a", "p"))
-    return excluded, list(dict.fromkeys(related)), roots
-
-
-@lru_cache(maxsize=65536)
-def _marker_verdict(value: str) -> str:
-    """"related", "furniture" or "" for one class, id or role value."""
-    words = _MARKER_SPLIT.split(value.lower())
-    squashed = "".join(words)
-    if any(w in squashed for w in RELATED_BLOCK):
-        return "related"
-    # compound words too: "comment-form" -> "commentform", "most-read" -> "mostread"
-    pairs = [a + b for a, b in zip(words, words[1:])]
-    for word in (*words, *pairs):
-        if word in EXCLUDED_BLOCK or word.startswith(EXCLUDED_PREFIXES):
-            return "furniture"
-    return ""
-
-
-def _body_container(tree, excluded: set):
+def _body_container(page: Page, excluded: set):
     # The element holding the most paragraph text is the article body on nearly
     # every news layout; its in-body links point at stories the text cites.
     weights: dict = {}
-    for p in tree.iter("p"):
+    for p, text in page.paragraphs:
         if p in excluded:
             continue
-        n = len(p.text_content())
+        n = len(text)
         if n < 40:
             continue
         parent = p.getparent()

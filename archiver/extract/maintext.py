@@ -1,6 +1,6 @@
 """Main text of an article page: plain paragraphs and where they came from.
 
-Pure: HTML tree in, text out; no Scrapy, no IO. The page tree is never modified
+Pure: a Page in, text out; no Scrapy, no IO. The page tree is never modified
 (trafilatura copies an element it is given before cleaning it).
 
 Two candidates are compared: trafilatura's reading of the DOM and the page's
@@ -27,7 +27,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from archiver.extract.links import furniture_blocks, furniture_elements
+from archiver.extract.page import Page
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
@@ -64,14 +64,14 @@ SUBHEAD_MAX_WORDS = 14  # short unconfirmed lines between confirmed ones are sub
 PROSE_MIN_WORDS = 40  # and long ones are text the JSON-LD copy lacks (it is often an older version)
 
 
-def extract_body(tree, html: str, url: str, *, structured_body: str | None = None) -> tuple[str, str]:
+def extract_body(page: Page, *, structured_body: str | None = None) -> tuple[str, str]:
     """Body text as paragraphs separated by one blank line, and its source label
     ("json-ld" | "dom" | "heuristic")."""
-    paragraphs, label = _best_candidate(tree, url, structured_body)
+    paragraphs, label = _best_candidate(page, structured_body)
     if _is_binary_noise(paragraphs):
         return "", "heuristic"
     if paragraphs:
-        lead = _visible_lead(tree, html)
+        lead = _visible_lead(page.tree, page.html)
         if lead and _share_in(lead, _shingles(" ".join(paragraphs))) < PARAGRAPH_VOUCHED:
             paragraphs = [lead, *paragraphs]
     return "\n\n".join(paragraphs), label
@@ -88,18 +88,18 @@ def _is_binary_noise(paragraphs: list[str]) -> bool:
     return bool(text) and len(_NOISE.findall(text)) > MAX_NOISE_SHARE * len(text)
 
 
-def _best_candidate(tree, url: str, structured_body: str | None) -> tuple[list[str], str]:
-    container = _main_container(tree)
-    dom = _trim_to_container(_dom_paragraphs(tree, url, container), container, tree)
+def _best_candidate(page: Page, structured_body: str | None) -> tuple[list[str], str]:
+    container = _main_container(page)
+    dom = _trim_to_container(_dom_paragraphs(page, container), container, page)
     structured = structured_paragraphs(structured_body) if structured_body else []
-    if structured and _structured_is_plausible(structured, dom, tree):
+    if structured and _structured_is_plausible(structured, dom, page.tree):
         merged = _merge(dom, structured)
         if merged is not None:
             return merged, "json-ld"
     if dom:
         return dom, "dom"
     # trafilatura found nothing it trusts: the container's own paragraphs
-    return (_container_paragraphs(container) if container is not None else []), "heuristic"
+    return (_container_paragraphs(page, container) if container is not None else []), "heuristic"
 
 
 MIN_PARAGRAPH_CHARS = 25
@@ -107,16 +107,16 @@ CONTAINER_HOLDS_TEXT = 0.6  # trim only when the container holds this share of t
 TAIL_MAX_CHARS = 300
 
 
-def _main_container(tree):
+def _main_container(page: Page):
     """The element that holds the article's paragraphs: each paragraph scores its
     parent with its length and its grandparent with half of it (readability's rule),
     so text split into one <div> per paragraph still finds the common ancestor."""
-    excluded = furniture_elements(tree)
+    excluded = page.furniture.excluded
     scores: dict = {}
-    for p in tree.iter("p"):
+    for p, text in page.paragraphs:
         if p in excluded:
             continue
-        n = len(p.text_content().strip())
+        n = len(text.strip())
         if n < MIN_PARAGRAPH_CHARS:
             continue
         parent = p.getparent()
@@ -129,12 +129,13 @@ def _main_container(tree):
     return max(scores, key=scores.get) if scores else None
 
 
-def _dom_paragraphs(tree, url: str, container) -> list[str]:
+def _dom_paragraphs(page: Page, container) -> list[str]:
     """trafilatura's reading of the page, as cheap as the page allows: the fast
     precision pass is enough when it covers a sizeable article container; the
     full precision pass (with its readability comparison) and the balanced pass
     are run only on the pages where it does not."""
-    own = _shingles(" ".join(_container_paragraphs(container))) if container is not None else set()
+    tree, url = page.tree, page.url
+    own = _shingles(" ".join(_container_paragraphs(page, container))) if container is not None else set()
     if len(own) >= CONTAINER_MIN_SHINGLES:
         fast = _trafilatura_paragraphs(tree, url, **PRECISE, fast=True)
         if _coverage(own, fast) >= CONTAINER_COVERED:
@@ -146,14 +147,14 @@ def _dom_paragraphs(tree, url: str, container) -> list[str]:
     # an article laid out in a table cell: trafilatura, told to leave tables out,
     # misses it, and told to keep them, glues the cells into one line
     if covered < CONTAINER_COVERED and any(el.tag == "td" for el in (container, *container.iterancestors())):
-        return _container_paragraphs(container)
+        return _container_paragraphs(page, container)
     # not at all covered: the two disagree on where the article is, and the
     # container guess is the weaker of the two
     if covered >= CONTAINER_COVERED or covered < CONTAINER_DISAGREES:
         return precise
     balanced = _trafilatura_paragraphs(tree, url)
     # balanced mode wins when what it adds is mostly the container's own text
-    inside = _shingles(container.text_content())
+    inside = _shingles(page.text(container))
     gain_in, gain_out = (a - b for a, b in zip(_split_by(balanced, inside), _split_by(precise, inside)))
     return balanced if gain_in > gain_out else precise
 
@@ -165,8 +166,8 @@ def _split_by(paragraphs: list[str], reference: set) -> tuple[int, int]:
     return inside, len(sh) - inside
 
 
-def _container_paragraphs(container) -> list[str]:
-    return [t for p in container.iter("p") if len(t := _fold(p.text_content())) >= MIN_PARAGRAPH_CHARS]
+def _container_paragraphs(page: Page, container) -> list[str]:
+    return [t for p in container.iter("p") if len(t := _fold(page.text(p))) >= MIN_PARAGRAPH_CHARS]
 
 
 def _coverage(reference: set, paragraphs: list[str]) -> float:
@@ -176,13 +177,13 @@ def _coverage(reference: set, paragraphs: list[str]) -> float:
     return len(reference & _shingles(" ".join(paragraphs))) / total
 
 
-def _trim_to_container(paragraphs: list[str], container, tree) -> list[str]:
+def _trim_to_container(paragraphs: list[str], container, page: Page) -> list[str]:
     """Drop trailing paragraphs that lie outside the article container: related
     teasers, newsletter boxes and author cards that trafilatura kept. The head is
     left alone: leads often sit outside the container, above a picture."""
     if len(paragraphs) < 3 or container is None:
         return paragraphs
-    inside = _shingles(container.text_content())
+    inside = _shingles(page.text(container))
     shares = [_share_in(p, inside) for p in paragraphs]
     total = sum(len(p) for p in paragraphs)
     held = sum(len(p) for p, s in zip(paragraphs, shares) if s >= PARAGRAPH_VOUCHED)
@@ -193,7 +194,7 @@ def _trim_to_container(paragraphs: list[str], container, tree) -> list[str]:
     # unless it sits in site furniture (a comment thread)
     long_tail = [p for p in paragraphs[last + 1 :] if len(p) > TAIL_MAX_CHARS]
     if long_tail:
-        furniture = _shingles(" ".join(el.text_content() for el in furniture_blocks(tree)))
+        furniture = _shingles(" ".join(page.text(el) for el in page.furniture.blocks))
         if any(_share_in(p, furniture) < PARAGRAPH_VOUCHED for p in long_tail):
             return paragraphs
     return paragraphs[: last + 1]

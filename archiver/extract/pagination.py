@@ -1,11 +1,13 @@
-"""Multi-page articles: which "next" link continues the same story."""
+"""Multi-page articles: which "next" link continues the same story, and joining the pages."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import parse_qsl, urlsplit
 
+from archiver.extract.page import Page
 from archiver.normalize.urls import canonical_url
+from archiver.record import finalize
 
 # A continuation names its page: ?page=2, ?p=2, /2/, /page/2, -2.html, _2.html, /seite-2.
 _PAGE_QUERY_KEYS = {"page", "p", "pg", "seite", "pagina", "pagenum", "start"}
@@ -41,6 +43,24 @@ def continuation_url(url: str, next_href: str | None) -> str | None:
     if _PAGE_PATH.search(b.path.rstrip("/") or "/") and _strip_page(a.path) == _strip_page(b.path):
         return target
     return None
+
+
+def next_page(page: Page) -> str | None:
+    """The URL of the page that continues this story (its first rel=next link), if it has one."""
+    for value in page.naming_values:  # rel values are in the page's attribute scan
+        if value.attrname == "rel" and "next" in value.split():
+            el = value.getparent()
+            href = el.get("href") if el.tag in ("link", "a") else None
+            if href is not None:
+                return continuation_url(page.url, href) if page.url else None
+    return None
+
+
+def join_pages(first: dict, following: dict) -> dict:
+    """The record of a story's pages so far: page 1's fields, both bodies, the next page's link."""
+    joined = dict(first, body=join_bodies(first.get("body") or "", following.get("body") or ""),
+                  next_page=following.get("next_page"))
+    return finalize(joined)
 
 
 def join_bodies(first: str, following: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from archiver.normalize import vocab
+
 _SPACES = re.compile(r"[^\S\n]+")
 _PARA_SPLIT = re.compile(r"\n\s*\n")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -17,6 +19,7 @@ MIN_DEDUP_WORDS = 5
 # Lines longer than this are prose, whatever words they start with.
 MAX_BOILERPLATE_LEN = 160
 
+_READ_MORE = vocab.alternation(vocab.words(vocab.READ_MORE))
 # Whole lines that are site furniture, in the languages the archive meets most.
 # Each pattern must match the entire line (after trimming bullets and colons).
 BOILERPLATE_LINES = [
@@ -35,13 +38,9 @@ BOILERPLATE_LINES = [
         r"(( |, |/|\|)+(share|tweet|email|print|copy link|pin it|whatsapp|facebook|twitter|linkedin|reddit|x))*",
         r"(click|tap) (here )?to share.*|artikel teilen|beitrag teilen|diesen artikel teilen",
         # cross-links announced as such
-        r"(read more|read also|related|see also|also read|more from [\w ]+|watch|listen|more on this( story)?|"
-        r"lesen sie (auch|mehr|hier)|mehr zum thema|mehr dazu|auch interessant|das könnte sie auch interessieren|"
-        r"weitere artikel|zum thema|lee también|leer más|ver también|te puede interesar|noticias relacionadas|"
-        r"à lire aussi|lire aussi|lire la suite|voir aussi|leggi anche|leia também|lees ook)\s*(:|»|›|>|\|).{0,120}",
-        r"(read more|related( (articles|stories|content|coverage|posts))?|see also|also read|more on this story|"
-        r"lesen sie (auch|mehr)|mehr zum thema|mehr dazu|auch interessant|weitere artikel|"
-        r"lee también|leer más|ver también|noticias relacionadas|à lire aussi|lire aussi|leggi anche|leia também)",
+        rf"({_READ_MORE}|more from [\w ]+|watch|listen|more on this|lesen sie hier|zum thema|lire la suite)"
+        r"\s*(:|»|›|>|\|).{0,120}",
+        rf"({_READ_MORE})",
         # comments and forms
         r"(leave|post|add|write) a (reply|comment|response)|(\d+ )?(comments?|responses?|replies)( \(\d+\))?|"
         r"(kommentar(e)? schreiben|kommentieren|\d+ kommentare?)|(deja|dejar|publica) (un|tu) comentario|"
@@ -99,28 +98,25 @@ BOILERPLATE_LINES = [
 ]
 # A line that only gives a date, a time or "Updated"/"Stand" with them.
 DATE_WORDS = frozenset(
+    word
+    for concept in (vocab.PUBLISHED_WORDS, vocab.UPDATED_WORDS, vocab.DATE_PREPOSITIONS, vocab.WEEKDAYS)
+    for phrase in vocab.words(concept)
+    for word in phrase.split()
+) | frozenset(vocab.month_numbers()) | frozenset(
     """
-    updated update published posted modified last am pm uhr gmt utc et est edt bst cet cest pt pst
-    stand aktualisiert veröffentlicht erschienen zuletzt actualizado publicado mis à jour publié le la el de der
-    um at on by a las à h min read minutes minuten lesezeit
-    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
-    september october november december januar februar märz mai juni juli oktober dezember enero febrero marzo
-    abril mayo junio julio agosto septiembre octubre noviembre diciembre janvier février mars avril juin juillet
-    août septembre octobre novembre décembre mon tue wed thu fri sat sun monday tuesday wednesday thursday
-    friday saturday sunday montag dienstag mittwoch donnerstag freitag samstag sonntag
+    update last am pm uhr gmt utc et est edt bst cet cest pt pst stand zuletzt la el de der um at by a las à h
+    min read minutes minuten lesezeit
     """.split()
 )
 # "By Jane Doe", "Von Max Muster", "Por Ana García": a byline line that slipped into the text.
 BYLINE_LINE = re.compile(
-    r"(?i:by|von|por|par|di|door|av|af|przez|tekst) [A-ZÀ-ÖØ-ÞŁŚŻ][\w'’.-]+( (und|and|y|et|e|og|och|i|&|,)?"
-    r" ?[A-ZÀ-ÖØ-ÞŁŚŻ][\w'’.-]+){1,5}",
+    rf"(?i:{vocab.alternation(vocab.BYLINE_LINE_PREFIXES)})\s*[:\-–—]?\s[A-ZÀ-ÖØ-ÞŁŚŻ][\w'’.-]+"
+    r"( (und|and|y|et|e|og|och|i|&|,)? ?[A-ZÀ-ÖØ-ÞŁŚŻ][\w'’.-]+){1,5}",
 )
 # Closing lines about the author or how to reach them: dropped only at the end of the text.
 AUTHOR_TAIL = re.compile(
     r"([A-ZÀ-ÖØ-Þ][\w'’.-]+ ){1,3}[A-ZÀ-ÖØ-Þ][\w'’.-]+ (is|was|ist|es|est) (a|an|the|ein|eine|un|una|une|"
-    r"senior|deputy|lead|chief|staff|contributing) .{0,80}(writer|reporter|editor|journalist|correspondent|"
-    r"columnist|contributor|producer|freelancer|critic|redakteur|redakteurin|journalistin|autorin|periodista|"
-    r"redactor|redactora|journaliste|rédacteur|rédactrice)\b.{0,250}|"
+    rf"senior|deputy|lead|chief|staff|contributing) .{{0,80}}({vocab.alternation(vocab.words(vocab.ROLES))})\b.{{0,250}}|"
     r"([A-ZÀ-ÖØ-Þ][\w'’.-]+ ){1,3}[A-ZÀ-ÖØ-Þ][\w'’.-]+ (writes|covers|reports|has covered|has written|"
     r"can be reached|schreibt|berichtet) .{0,250}|"
     r".{0,200}\b[\w.+-]+@[\w-]+\.[\w.]+\b.{0,120}|"

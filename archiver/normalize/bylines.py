@@ -6,6 +6,7 @@ import html
 import re
 import unicodedata
 
+from archiver.normalize import vocab
 from archiver.normalize.dates import MONTH_PATTERN
 
 MAX_BYLINE = 300
@@ -16,31 +17,19 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _HANDLE = re.compile(r"(?<!\w)@\w+")
-_PREFIX = re.compile(
-    r"^(?:(?:written|posted|reported|compiled|edited|text|story|words|report|reporting)\s+(?:by|von)"
-    r"|by|von|vom|par|por|di|de|door|af|av|texte?|autor(?:in)?|auteur|author|authors|verfasst von"
-    r"|a cura di|redaktion|reporter)\s*[:\-–—]?\s+",
-    re.I,
-)
+_PREFIX = re.compile(rf"^(?:{vocab.alternation(vocab.words(vocab.BYLINE_PREFIXES))})\s*[:\-–—]?\s+", re.I)
 # "BySaima Sidik": markup put "By" and the name in separate elements.
 _GLUED_BY = re.compile(r"^(?:By|BY|Von|VON)(?=[A-Z][a-z])")
 # Job titles that follow a name; they credit a role, not a person.
-_ROLES = (
-    "associated press writer|ap writer|staff writers?|staff reporters?|senior writer"
-    "|contributing writer|contributor|special correspondent|foreign correspondent|chief correspondent"
-    "|correspondent|reporter|senior reporter|editor-at-large|editor at large|deputy editor|senior editor"
-    "|managing editor|political editor|business editor|news editor|editor|columnist|photographer"
-    "|writer|journalist|redakteur(?:in)?|korrespondent(?:in)?|journaliste|redacteur|rédacteur|rédactrice"
-    "|envoyée? spéciale?|analyst|anchor|host|producer|freelance writer|guest author|guest writer"
-    "|staff|contributing opinion writer|opinion writer|opinion contributor|contributing opinion|kolumnist(?:in)?"
-    "|autor(?:in)?|redaktion|rédaction|redazione|redacción|reporterin|journalistin|fotograf(?:in)?|기자|記者"
-)
+_ROLES = vocab.alternation(vocab.words(vocab.ROLES))
+_DATE_LABELS = vocab.words(vocab.PUBLISHED_WORDS) + vocab.words(vocab.UPDATED_WORDS)
 # Degrees and credentials after a name ("Jane Doe, MS, RD"): kept case-sensitive
 # so a surname like "Md" in lower case is never touched.
 _CREDENTIALS = re.compile(r"(?:,?\s+(?:MS|MSc|MA|MD|PhD|Ph\.D\.|RD|RDN|LD|LDN|MPH|DO|RN|CPT|CSCS|MBA|JD|Esq\.?|CFP|CFA|CPA|NASM-CPT|DVM|PharmD))+$")
 # Credits for pictures, not for the story.
 _PHOTO_CREDIT = re.compile(
-    r"^\(?(?:photos?|photograph(?:s|y)?|image|images|picture|pictures|illustration|video|graphic|foto|fotos|bild|bilder"
+    r"^\(?(?:photos?|photograph(?:s|y)?|image|images|picture|pictures|illustration|illustrator|ilustrator|video"
+    r"|graphic|foto|fotos|bild|bilder"
     r"|quelle|source|credit|skjáskot|ljósmynd|grafik)\b(?:\s*(?:by|credit|von|:))?",
     re.I,
 )
@@ -56,8 +45,8 @@ _ROLE_ONLY = re.compile(rf"^(?:the\s+)?(?:(?:senior|chief|deputy|associate|assis
 # What follows a name and is not part of it: "Jane Doe for Dailymail.com",
 # "Jane Doe in Kyiv", "Jane Doe is a reporter at ...", "Updated 8:15 AM".
 _CUT_AFTER = re.compile(
-    r"\s+(?:for|in|from|at|is|was|has|who|covers|reports|on|published|updated|posted|aktualisiert"
-    r"|mis à jour|publié|le|am|um)\s.*$|\s+\|.*$|\s*[\(\[].*$",
+    r"\s+(?:for|in|from|at|is|was|has|who|covers|reports|um|"
+    + vocab.alternation(_DATE_LABELS + vocab.words(vocab.DATE_PREPOSITIONS)) + r")\s.*$|\s+\|.*$|\s*[\(\[].*$",
     re.I,
 )
 _DATEISH = re.compile(
@@ -65,8 +54,7 @@ _DATEISH = re.compile(
     rf"|\b(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:{MONTH_PATTERN})\b",
     re.I,
 )
-_WEEKDAY = (r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun|montag|dienstag|mittwoch|donnerstag"
-            r"|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\w*\.?,?\s+)?")
+_WEEKDAY = rf"(?:(?:{vocab.alternation(vocab.words(vocab.WEEKDAYS))})\w*\.?,?\s+)?"
 _SPLIT = re.compile(r"\s*(?:,|;|\s&\s|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s/\s|\||／|\n)\s*", re.I)
 
 # Texts that sit where a byline sits but name nobody.
@@ -133,10 +121,12 @@ def normalize_byline(text: str | None) -> str | None:
 
 
 _DATE_TAIL = re.compile(
-    r"\s*(?:\b(?:updated|published|posted|aktualisiert|veröffentlicht|am|le|on)\b\s*)?[,|]?\s*"
+    rf"\s*(?:\b(?:{vocab.alternation(_DATE_LABELS + vocab.words(vocab.DATE_PREPOSITIONS))})\b\s*)?[,|]?\s*"
     + _WEEKDAY + _DATEISH.pattern,
     re.I,
 )
+# "Greg PottsPublished 3 May": a label glued to the name by the markup.
+_GLUED_LABEL = re.compile(rf"(?<=[a-z])(?:{vocab.alternation(w.capitalize() for w in _DATE_LABELS)})\b.*$")
 
 
 def _normalize_byline_once(text: str) -> str | None:
@@ -191,8 +181,7 @@ def _clean_name_once(part: str, site_names=()) -> str | None:
             part = shorter
         part = _CREDENTIALS.sub("", part).strip(" ,;:|-–—·•*")
     part = _CUT_AFTER.sub("", part).strip(" ,;:|-–—·•*")
-    # "Greg PottsPublished 3 May": a label glued to the name by the markup.
-    part = re.sub(r"(?<=[a-z])(?:Published|Updated|Posted|Veröffentlicht|Aktualisiert)\b.*$", "", part)
+    part = _GLUED_LABEL.sub("", part)
     # A final period belongs to an initial ("Nelson C.J."), never to a full word.
     if part.endswith(".") and not re.search(r"(?:^|[\s.])\w\.$", part):
         part = part.rstrip(".")

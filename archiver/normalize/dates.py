@@ -12,26 +12,14 @@ from datetime import date, datetime, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
 
+from archiver.normalize import vocab
+
 MIN_YEAR = 1990
 FUTURE_SLACK = timedelta(days=2)
 _MAX_INPUT = 400  # a date never needs more; long strings are sentences, not dates
 
-# Month names and common abbreviations in the languages the archive meets most.
-_MONTHS = {
-    1: "january jan janvier janv januar jän jänner enero ene gennaio genn januari janeiro janeiro",
-    2: "february feb feb. février fév févr februar febrero febbraio febr februari fevereiro fev",
-    3: "march mar mars märz mär marzo maart março",
-    4: "april apr avril avr abril aprile",
-    5: "may mai mayo maggio mei maio",
-    6: "june jun juin juni junio giugno junho",
-    7: "july jul juillet juil juli julio luglio julho",
-    8: "august aug août aout agosto augustus ago",
-    9: "september sep sept septembre septiembre settembre setembro set",
-    10: "october oct octobre oktober okt octubre ottobre oktober outubro out",
-    11: "november nov novembre noviembre novembre nov novembro",
-    12: "december dec décembre decembre dezember dez diciembre dic dicembre desember dezembro",
-}
-MONTH_NUMBER = {name.rstrip("."): num for num, names in _MONTHS.items() for name in names.split()}
+# Month names and abbreviations in the languages the archive meets most (normalize/vocab.py).
+MONTH_NUMBER = vocab.month_numbers()
 MONTH_PATTERN = "|".join(sorted((re.escape(m) for m in MONTH_NUMBER), key=len, reverse=True))
 _MONTH_RE = MONTH_PATTERN
 

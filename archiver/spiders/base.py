@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from datetime import datetime, timedelta, timezone
 
 import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archiver.extract.overrides import apply_selectors
-from archiver.extract.pagination import MAX_PAGES, continuation_url, join_bodies
+from archiver.extract.pagination import MAX_PAGES, join_pages
+from archiver.extract.sites import Site
 from archiver.items import ArticleItem, FailedFetch, Unchanged
 from archiver.revisits import ARTICLE_META
 from archiver.seeds import as_list, unsupported_url_reason
@@ -21,8 +20,6 @@ from archiver.spiders.errors import describe_failure
 from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# Most pages have no rel=next at all: look for one in the bytes before parsing for it.
-_REL_NEXT = re.compile(rb"""rel\s*=\s*["']?[^"'>]*\bnext\b""", re.IGNORECASE)
 
 
 def requested_url(request: scrapy.Request) -> str:
@@ -35,9 +32,9 @@ class ArchiverSpider(scrapy.Spider):
 
     Arguments (also as `scrapy crawl NAME -a KEY=VALUE`): urls (article URLs),
     revisit_after (e.g. "1d": archived URLs fetched more recently are not
-    fetched again), source_name, selectors (per-site CSS overrides, a dict or
-    JSON text). Whether an article URL is fetched again is decided by
-    archiver.middlewares.RevisitMiddleware, not here.
+    fetched again), source_name, selectors (the site's own CSS selectors for
+    fields extraction gets wrong, a dict or JSON text). Whether an article URL
+    is fetched again is decided by archiver.middlewares.RevisitMiddleware, not here.
     """
 
     mode = "urls"
@@ -52,6 +49,7 @@ class ArchiverSpider(scrapy.Spider):
         self.source_name = source_name
         # `-a selectors='{"title": "h1.headline"}'` arrives as JSON text.
         self.selectors = dict(json.loads(selectors) if isinstance(selectors, str) else selectors or {})
+        self.site = Site.of_selectors(source_name or self.name, self.selectors)
         self._pool: ExtractionPool | None = None
 
     @property
@@ -148,26 +146,19 @@ class ArchiverSpider(scrapy.Spider):
                 content_type=content_type or None,
                 fetched_at=fetched_at,
                 evidence=response.meta.get("evidence"),
+                site=self.site,
             )
         except ExtractionFailed as exc:
             yield FailedFetch(url=item.requested_url, reason=str(exc), status=response.status)
             return
         item.raw = response.body
-        if self.selectors:
-            item.fields = apply_selectors(item.fields, response.text, self.selectors)
-        yield self.next_page_request(response, item, 1) or item
+        yield self.next_page_request(item, 1) or item
 
     # --- multi-page articles ----------------------------------------------
-    def next_page_request(self, response: Response, item: ArticleItem, pages: int):
-        """A request for the article's next page (rel=next on the same story), or None."""
-        if not item.fields.get("is_article") or pages >= MAX_PAGES or not _REL_NEXT.search(response.body):
-            return None
-        href = response.xpath(
-            "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
-            " | //a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
-        ).get()
-        url = continuation_url(response.url, href)
-        if not url:
+    def next_page_request(self, item: ArticleItem, pages: int):
+        """A request for the article's next page, when extraction found one, or None."""
+        url = item.fields.get("next_page")
+        if not url or not item.fields.get("is_article") or pages >= MAX_PAGES:
             return None
         return scrapy.Request(url, callback=self.parse_next_page, errback=self.next_page_failed, dont_filter=True,
                               meta={"archiver_article": item, "archiver_pages": pages + 1})
@@ -176,13 +167,13 @@ class ArchiverSpider(scrapy.Spider):
         item: ArticleItem = response.meta["archiver_article"]
         if isinstance(response, TextResponse):
             try:
-                fields, _ = await self.pool.extract(body=response.body, url=response.url,
+                fields, _ = await self.pool.extract(body=response.body, url=response.url, site=self.site,
                                                     content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None)
             except ExtractionFailed:
                 fields = {}
             if fields.get("body"):
-                item.fields["body"] = join_bodies(item.fields.get("body") or "", fields["body"])
-                following = self.next_page_request(response, item, response.meta["archiver_pages"])
+                item.fields = join_pages(item.fields, fields)
+                following = self.next_page_request(item, response.meta["archiver_pages"])
                 if following is not None:
                     yield following
                     return

@@ -13,9 +13,8 @@ from typing import Any
 
 import sqlite_utils
 
-from archiver.record import RECORD_FIELDS
+from archiver.record import CHECKED_FIELDS, JSON_COLUMNS, RECORD_FIELDS
 
-_JSON_COLUMNS = ("authors", "tags", "related_links", "provenance")
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -26,7 +25,7 @@ class QueryError(Exception):
 def to_record(row: dict[str, Any], *, with_provenance: bool = False) -> dict[str, Any]:
     """A stored row in the export shape (lists decoded from JSON)."""
     row = dict(row)
-    for col in _JSON_COLUMNS:
+    for col in JSON_COLUMNS:
         if col in row and isinstance(row[col], str):
             try:
                 row[col] = json.loads(row[col])
@@ -103,11 +102,6 @@ def _fts_message(query: str, exc: Exception) -> str:
 
 
 # --- filtered reads: list, export, stats (archiver list/stats/sql/export) -----
-
-_MISSING_FIELDS = (
-    "title", "byline", "authors", "published_at", "modified_at", "description",
-    "language", "section", "tags", "image", "site_name", "body",
-)
 
 
 def filter_date(text: str) -> str:
@@ -247,7 +241,7 @@ def iter_filtered_json(
     """
     where, params = _article_condition(filters, window)
     members = ", ".join(
-        f"'{name}', " + (f"CASE WHEN json_valid(a.{name}) THEN json(a.{name}) END" if name in _JSON_COLUMNS
+        f"'{name}', " + (f"CASE WHEN json_valid(a.{name}) THEN json(a.{name}) END" if name in JSON_COLUMNS
                          else f"a.{name}")
         for name in RECORD_FIELDS
     )
@@ -415,7 +409,7 @@ def missing_field_stats(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Per site, how many articles lack each field (NULL, empty text or empty list):
     the extraction health report."""
     missing = ", ".join(
-        f"SUM({name} IS NULL OR TRIM({name}) IN ('', '[]')) AS {name}" for name in _MISSING_FIELDS
+        f"SUM({name} IS NULL OR TRIM({name}) IN ('', '[]')) AS {name}" for name in CHECKED_FIELDS
     )
     return list(db.query(f"SELECT site, COUNT(*) AS articles, {missing} FROM articles GROUP BY site ORDER BY site"))
 

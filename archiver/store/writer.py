@@ -12,19 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from archiver.record import BY_NAME, EXTRACTED_COLUMNS, JSON_COLUMNS, VERSIONED_FIELDS
 from archiver.store.schema import ArchiveError, connect
 
 # Outcomes a page can have in a run; the summary counts them.
 ARCHIVED, UPDATED, UNCHANGED, SKIPPED, FAILED = "archived", "updated", "unchanged", "skipped", "failed"
 OUTCOMES = (ARCHIVED, UPDATED, UNCHANGED, SKIPPED, FAILED)
 
-_ARTICLE_COLUMNS = (
-    "url", "site", "site_name", "title", "description", "byline", "authors", "published_at",
-    "modified_at", "language", "section", "tags", "image", "body", "word_count",
-    "related_links", "content_hash", "provenance",
-)
-_VERSION_COLUMNS = ("title", "byline", "authors", "published_at", "modified_at", "body", "content_hash")
-_JSON_COLUMNS = ("authors", "tags", "related_links", "provenance")
 
 
 def write_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:
@@ -192,9 +186,9 @@ class ArchiveWriter:
 
     def _store_article(self, page: Fetched) -> tuple[int, str]:
         record = page.record
-        row = {col: record.get(col) for col in _ARTICLE_COLUMNS}
-        for col in _JSON_COLUMNS:
-            row[col] = json.dumps(row[col] if row[col] is not None else ([] if col != "provenance" else {}), ensure_ascii=False)
+        row = {col: record.get(col) for col in EXTRACTED_COLUMNS}
+        for col in JSON_COLUMNS:
+            row[col] = json.dumps(row[col] if row[col] is not None else BY_NAME[col].empty(), ensure_ascii=False)
         existing = next(
             self.db.execute("SELECT id, content_hash, version FROM articles WHERE url = ?", [row["url"]]), None
         )
@@ -214,7 +208,7 @@ class ArchiveWriter:
         self._write_children(article_id, record)
         self.db["article_versions"].insert(
             {"article_id": article_id, "version": version, "fetched_at": page.fetched_at,
-             **{col: row[col] for col in _VERSION_COLUMNS}}
+             **{col: row[col] for col in VERSIONED_FIELDS}}
         )
         if self.keep_raw and (page.raw or page.raw_zlib):
             self.db["responses"].insert(

@@ -1,0 +1,194 @@
+"""The words pages use, per concept and language: one list each, for every module.
+
+Bylines, body cleaning, the DOM readers, link and page classification and dates
+all recognize the same words ("By", "Verfasst von", "Updated", "Related
+articles", "/tag/"...). Each concept lives here once, as lower-case words or
+phrases by language (ISO 639-1 codes; "*" for words every language uses), so
+adding a language or a word changes every module that needs it at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+
+def words(concept: Mapping[str, Iterable[str]], *languages: str) -> tuple[str, ...]:
+    """The words of a concept (of some languages, or all), each once, in order."""
+    chosen = languages or tuple(concept)
+    return tuple(dict.fromkeys(w for lang in chosen for w in concept.get(lang, ())))
+
+
+def alternation(items: Iterable[str]) -> str:
+    """A regex alternation of words or phrases: longest first, a space matching any whitespace."""
+    ordered = sorted(set(items), key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+# --- who wrote it ---------------------------------------------------------------
+# What introduces the writer's name in a byline: "By Jane Doe", "Verfasst von ...".
+BYLINE_PREFIXES = {
+    "en": ("by", "written by", "posted by", "reported by", "reporting by", "compiled by", "edited by",
+           "text by", "story by", "words by", "report by", "author", "authors", "reporter"),
+    "de": ("von", "vom", "text", "text von", "verfasst von", "autor", "autorin", "redaktion"),
+    "fr": ("par", "texte", "auteur"),
+    "es": ("por", "de"),
+    "it": ("di", "a cura di"),
+    "nl": ("door",),
+    "sv": ("av",),
+    "no": ("av",),
+    "da": ("af",),
+    "pl": ("przez", "tekst"),
+}
+# Prefixes that also begin ordinary sentences and names ("De Gaulle", "Vom Winde
+# verweht"): trusted only where the text is known to be a byline, never to tell
+# that a line of running text is one.
+SENTENCE_STARTS = frozenset({"de", "vom"})
+BYLINE_LINE_PREFIXES = tuple(w for w in words(BYLINE_PREFIXES) if w not in SENTENCE_STARTS)
+
+# Job titles printed after a name ("Jane Doe, Staff Writer"): they credit a role, not a person.
+ROLES = {
+    "en": ("associated press writer", "ap writer", "staff writer", "staff writers", "staff reporter",
+           "staff reporters", "senior writer", "contributing writer", "contributor", "special correspondent",
+           "foreign correspondent", "chief correspondent", "correspondent", "reporter", "senior reporter",
+           "editor-at-large", "editor at large", "deputy editor", "senior editor", "managing editor",
+           "political editor", "business editor", "news editor", "editor", "columnist", "photographer", "writer",
+           "journalist", "analyst", "anchor", "host", "producer", "freelance writer", "guest author",
+           "guest writer", "staff", "contributing opinion writer", "opinion writer", "opinion contributor",
+           "contributing opinion", "freelancer", "critic"),
+    "de": ("redakteur", "redakteurin", "korrespondent", "korrespondentin", "kolumnist", "kolumnistin", "autor",
+           "autorin", "redaktion", "reporterin", "journalistin", "fotograf", "fotografin"),
+    "fr": ("journaliste", "redacteur", "rédacteur", "rédactrice", "envoyé spécial", "envoyée spéciale",
+           "envoyé spéciale", "envoyée spécial", "rédaction"),
+    "it": ("redazione",),
+    "es": ("redacción", "periodista", "redactor", "redactora"),
+    "ko": ("기자",),
+    "ja": ("記者",),
+}
+
+# --- when -----------------------------------------------------------------------
+# Words that label a moment as the publication or the last change.
+PUBLISHED_WORDS = {
+    "en": ("published", "posted"),
+    "de": ("erschienen", "veröffentlicht"),
+    "fr": ("publié",),
+    "es": ("publicado",),
+    "it": ("pubblicato",),
+}
+UPDATED_WORDS = {
+    "en": ("updated", "modified", "last edited"),
+    "de": ("aktualisiert",),
+    "fr": ("mis à jour",),
+    "es": ("actualizado",),
+    "it": ("aggiornato",),
+}
+# Short words that stand between such a label and the date ("on", "am", "le").
+DATE_PREPOSITIONS = {"en": ("on",), "de": ("am",), "fr": ("le",)}
+
+# Month names and the abbreviations pages use (a trailing dot is never part of one).
+MONTHS = {
+    "en": ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"),
+    "de": ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober",
+           "november", "dezember"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"),
+    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+           "ottobre", "novembre", "dicembre"),
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"),
+    "pt": ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+           "novembro", "dezembro"),
+}
+MONTH_ABBREVIATIONS = {
+    "en": {1: "jan", 2: "feb", 3: "mar", 4: "apr", 6: "jun", 7: "jul", 8: "aug", 9: ("sep", "sept"), 10: "oct",
+           11: "nov", 12: "dec"},
+    "de": {1: ("jän", "jänner"), 3: "mär", 10: "okt", 12: "dez"},
+    "fr": {1: "janv", 2: ("fév", "févr"), 4: "avr", 7: "juil", 8: "aout", 12: "decembre"},
+    "es": {1: "ene", 8: "ago", 12: "dic"},
+    "it": {1: "genn", 2: "febr"},
+    "pt": {2: "fev", 9: "set", 10: "out"},
+    "no": {12: "desember"},
+}
+WEEKDAYS = {
+    "en": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+           "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"),
+    "de": ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+}
+
+
+def month_numbers() -> dict[str, int]:
+    """Every month name and abbreviation -> its number."""
+    numbers = {name: i for names in MONTHS.values() for i, name in enumerate(names, 1)}
+    for table in MONTH_ABBREVIATIONS.values():
+        for month, short in table.items():
+            for name in (short,) if isinstance(short, str) else short:
+                numbers[name] = month
+    return numbers
+
+
+# --- where on the page --------------------------------------------------------------
+# Words (between - _ and spaces) of class/id values that mark site furniture;
+# values starting with these prefixes count too ("advertisement", "categories").
+FURNITURE_CLASS_WORDS = frozenset(
+    """
+    nav navbar navigation menu breadcrumb breadcrumbs header masthead footer share sharing social comment
+    comments commentform respond reply ad ads banner taboola outbrain tag tags taglist byline pagination
+    pager newsletter subscribe login signup consent toolbar trending mostread mostpopular
+    """.split()
+)
+FURNITURE_CLASS_PREFIXES = ("advert", "sponsor", "categor", "author", "cookie", "skip", "sidebarnav")
+# Parts of class/id values (glued: "morestories", "alsoread") of blocks that offer other stories.
+RELATED_CLASS_PARTS = {
+    "en": ("related", "readmore", "morefrom", "morestories", "morenews", "morearticles", "moreon", "recommend",
+           "alsoread", "seealso", "similar", "further"),
+    "de": ("weitere", "mehrzum", "lesensie", "auchinteressant"),
+    "es": ("relacionad", "tambien", "tepuede"),
+    "it": ("correlat",),
+    "fr": ("articleslies", "articlelies", "voiraussi"),
+}
+# Parts of class/id values of regions whose names and dates belong to other
+# stories or to readers: comments, related lists, sidebars, footers.
+ELSEWHERE_CLASS_PARTS = (
+    "comment", "related", "recommend", "sidebar", "footer", "widget", "teaser", "popular", "trending",
+    "more-stories", "readmore", "read-more", "newsletter", "promo", "share", "social", "nav", "menu", "breadcrumb",
+    "outbrain", "taboola", "reply", "respond", "disqus", "most-read", "jp-relatedposts", "rail", "aside", "card",
+    "carousel", "also",
+)
+# Headings and lines that announce links to other stories.
+READ_MORE = {
+    "en": ("related", "related articles", "related stories", "related news", "related content", "related posts",
+           "related coverage", "related reading", "read more", "read also", "also read", "see also",
+           "further reading", "what to read next", "read next", "more on this story"),
+    "de": ("lesen sie auch", "lesen sie mehr", "mehr zum thema", "mehr dazu", "auch interessant",
+           "das könnte sie auch interessieren", "weitere artikel"),
+    "es": ("noticias relacionadas", "te puede interesar", "lee también", "leer más", "ver también",
+           "artículos relacionados"),
+    "fr": ("à lire aussi", "lire aussi", "voir aussi", "sur le même sujet"),
+    "it": ("leggi anche", "articoli correlati"),
+    "pt": ("leia também",),
+    "nl": ("lees ook",),
+}
+
+# --- what a URL is ------------------------------------------------------------------
+# Path segments of pages that list stories (by tag, topic, section, author, date).
+LISTING_PATHS = {
+    "en": ("tag", "tags", "topic", "topics", "category", "categories", "section", "sections", "author", "authors",
+           "people", "profile", "profiles", "archive", "archives", "page"),
+    "de": ("themen", "thema", "kategorie", "rubrik", "autor", "autoren", "archiv"),
+    "es": ("categoria",),
+}
+# Path segments of a writer's own page ("/author/jane-doe/").
+AUTHOR_PATHS = ("author", "authors", "autor", "autoren", "auteur", "journalist", "reporter", "staff", "bios",
+                "profile", "people")
+# Pages about the site itself (whole path segments or slugs): never stories.
+SITE_PAGES = {
+    "en": ("about", "about-us", "contact", "contact-us", "imprint", "privacy", "privacy-policy", "terms",
+           "terms-of-use", "terms-of-service", "legal", "cookie", "cookies", "faq", "help", "login", "signin",
+           "register", "subscribe", "newsletter", "careers", "jobs", "advertise", "search", "sitemap"),
+    "de": ("impressum", "datenschutz", "agb", "ueber-uns", "uber-uns", "kontakt"),
+    "fr": ("a-propos", "qui-sommes-nous"),
+}
