@@ -15,18 +15,23 @@ class CrawlLock:
     """`with CrawlLock(db):` — raises Locked when another crawl holds it.
 
     flock is released by the kernel when the holder dies, so a killed crawl
-    never leaves a stale lock behind.
+    never leaves a stale lock behind. The file names its holder ("PID WHAT",
+    e.g. "1234 archiver ingest"), so the refusal says what is writing.
     """
 
-    def __init__(self, db_path: str | Path):
+    def __init__(self, db_path: str | Path, holder: str = "archiver crawl"):
         self.path = Path(f"{db_path}.lock")
+        self.what = holder
         self._fd: int | None = None
 
-    def holder(self) -> str:
+    def holder(self) -> tuple[str, str]:
+        """(pid, what) of the process holding the lock, as far as its file says."""
         try:
-            return self.path.read_text().strip() or "unknown"
+            text = self.path.read_text().strip()
         except OSError:
-            return "unknown"
+            text = ""
+        pid, _, what = text.partition(" ")
+        return pid or "unknown", what or "archiver crawl"
 
     def __enter__(self) -> "CrawlLock":
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -34,9 +39,10 @@ class CrawlLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise Locked(f"another archiver crawl (pid {self.holder()}) is writing to this archive") from None
+            pid, what = self.holder()
+            raise Locked(f"another {what} (pid {pid}) is writing to this archive") from None
         os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        os.write(fd, f"{os.getpid()} {self.what}".encode())
         self._fd = fd
         return self
 

@@ -76,7 +76,21 @@ class RevisitMiddleware(BaseSpiderMiddleware):
     def spider_closed(self):
         self.states.close()
 
+    def process_spider_input(self, response):
+        # A source that looks many URLs up in one round trip (Redis) reads ahead the
+        # links of a page before its callback asks for them one at a time.
+        prefetch = getattr(self.states, "prefetch_links", None)
+        if prefetch is not None:
+            prefetch(response)
+
+    def prefetch(self, entries: list) -> None:
+        """Look the article requests among `entries` up at once, where the source can."""
+        prefetch = getattr(self.states, "prefetch", None)
+        if prefetch is not None:
+            prefetch([e.url for e in entries if isinstance(e, Request) and ARTICLE_META in e.meta])
+
     def get_processed_request(self, request: Request, response):
+        """The request, with the archive's validators when due; an Unchanged item when not due."""
         if ARTICLE_META not in request.meta:
             return request
         spider = self.crawler.spider

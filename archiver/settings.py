@@ -80,6 +80,18 @@ ARCHIVER_REDIS_PREFIX = "archiver"
 # A run's frontier keys (queue, duplicate filter, seeds) expire this long after
 # its last worker stopped.
 ARCHIVER_RUN_TTL = "7d"
+# A job is done when nothing of it is queued or leased to any worker for this
+# long (seconds; --idle-timeout when given): its workers then stop working on it.
+ARCHIVER_JOB_GRACE = 5
+# A worker that has not beaten its heartbeat for this long (seconds) is presumed
+# gone: other workers (or ingest) put the requests it had taken back on the queue.
+ARCHIVER_WORKER_TTL = 30
+# While Redis refuses writes (restarting, unreachable, full), a worker keeps what
+# it fetched in a spool file here (default: ~/.cache/archiver/spool), up to
+# ARCHIVER_SPOOL_MAX_MB, and stops after ARCHIVER_REDIS_WAIT seconds of it.
+ARCHIVER_SPOOL_DIR = None
+ARCHIVER_SPOOL_MAX_MB = 256
+ARCHIVER_REDIS_WAIT = 120
 
 # --- Components ----------------------------------------------------------------
 ITEM_PIPELINES = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -194,29 +195,52 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet
     from redis import RedisError
 
     from archiver.distributed.config import keys_of
+    from archiver.distributed.fetchstates import FetchStatePublisher
+    from archiver.distributed.frontier import reap
     from archiver.distributed.ingest import Ingest, WriterLock, WriterLocked
     from archiver.lock import CrawlLock, Locked
 
     open_db(db_path, readonly=False).conn.close()
-    keys = keys_of(scrapy_settings(db_path, settings))
+    crawl_settings = scrapy_settings(db_path, settings)
+    keys = keys_of(crawl_settings)
+    worker_ttl = crawl_settings.getfloat("ARCHIVER_WORKER_TTL", 30)
     client = _connect(redis_url)
     stopping = []
 
     def stop(signum, frame):
         stopping.append(signum)
 
+    def log(text):
+        if not quiet:
+            click.echo(f"ingest: {text}", err=True)
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     lock = WriterLock(client, keys.ingest_lock)
+    publisher = FetchStatePublisher(client, keys, log)
+    reaped_at = [0.0]
+
+    def tick():
+        lock.refresh()
+        # Workers that died are found here too, so their runs end even when no worker is left.
+        if time.monotonic() - reaped_at[0] >= max(1.0, worker_ttl / 3):
+            reaped_at[0] = time.monotonic()
+            for name, run, job, n in reap(client, keys, worker_ttl):
+                log(f"worker {name} is gone: {n} request(s) of run {run} [{job}] put back on the queue")
+
     try:
-        with CrawlLock(db_path):
+        with CrawlLock(db_path, holder="archiver ingest"):
             # A killed writer's lock expires within seconds: wait that long for it.
             lock.acquire(wait=lock.ttl_ms / 1000 + 1)
             try:
                 writer = Ingest(client, keys, db_path, batch_size=batch_size, keep_raw=not no_raw,
-                                on_finished=lambda run_id: report_run(db_path, run_id, quiet=quiet),
-                                log=(lambda text: None) if quiet else (lambda text: click.echo(f"ingest: {text}", err=True)))
-                counts = writer.run(idle_timeout=idle_timeout, stop=lambda: bool(stopping), tick=lock.refresh)
+                                on_finished=lambda run_id: report_run(db_path, run_id, quiet=quiet), log=log,
+                                on_written=lambda w, urls: publisher.publish(w.db, urls))
+                db = open_db(db_path)
+                published = publisher.publish_all(db)
+                db.conn.close()
+                log(f"published the fetch state of {published} archived URL(s) for the workers' revisit rules")
+                counts = writer.run(idle_timeout=idle_timeout, stop=lambda: bool(stopping), tick=tick)
             finally:
                 lock.release()
     except (Locked, WriterLocked) as exc:
@@ -226,5 +250,5 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet
     if not quiet:
         click.echo(f"ingest: {counts.articles} pages and {counts.outcomes} outcomes written -> {db_path}"
                    + (f" ({counts.already_written} already written before a crash)" if counts.already_written else "")
-                   + (f"; {counts.rejected} unreadable item(s) kept on {keys.rejected}" if counts.rejected else ""),
+                   + (f"; {counts.rejected} unusable item(s) quarantined on {keys.rejected}" if counts.rejected else ""),
                    err=True)

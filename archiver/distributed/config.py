@@ -35,6 +35,13 @@ def run_ttl(settings) -> float:
     return parse_duration(settings.get("ARCHIVER_RUN_TTL") or "7d")
 
 
+def spool_dir(settings) -> str:
+    """Where a worker keeps what Redis does not take (ARCHIVER_SPOOL_DIR; default under ~/.cache)."""
+    from archiver.distributed.outbox import default_spool_dir
+
+    return settings.get("ARCHIVER_SPOOL_DIR") or default_spool_dir()
+
+
 def quiet_scrapy_redis() -> None:
     """scrapy-redis 0.9 still uses APIs Scrapy 2.13+ deprecates; users can do nothing about it."""
     from scrapy.exceptions import ScrapyDeprecationWarning
@@ -90,7 +97,11 @@ def apply_worker_settings(settings) -> None:
         # Workers never open the archive, not even to read it.
         "ARCHIVER_DB": "",
         "ITEM_PIPELINES": pipelines,
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        # scrapy-redis's scheduler with leases (archiver.distributed.frontier).
+        "SCHEDULER": "archiver.distributed.frontier.LeasedScheduler",
+        "SCHEDULER_SERIALIZER": "archiver.distributed.frontier",
+        # The revisit policy reads what `archiver ingest` published of the archive.
+        "ARCHIVER_FETCH_STATES": "archiver.distributed.fetchstates.RedisFetchStates",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "REDIS_URL": url,
         # Kept when a worker stops: other workers (and later ones) share them.

@@ -1,16 +1,20 @@
 """The single writer of a distributed crawl: moves queued items into the archive.
 
-Reliability: an item is moved (BLMOVE) from the item list to a processing list,
-written with ArchiveWriter, and removed from the processing list only after
-its transaction has committed. A writer that dies leaves its batch on the
-processing list; the next one writes it first, skipping pages the run already
-recorded, so nothing is lost and nothing is recorded twice.
+Reliability: workers add items at the head of the item list; the writer reads a
+batch from its tail (LRANGE, which works even when Redis is full), writes it,
+and trims exactly that batch off the list only after its transactions have
+committed. A writer killed in between reads the same batch again; pages the
+run already recorded are skipped, so nothing is lost and nothing is recorded
+twice. Every message is checked first: one that is malformed, or that the
+archive refuses, is quarantined on the rejected list with the reason, and the
+items behind it are written.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -19,11 +23,13 @@ from dataclasses import dataclass
 from archiver.distributed import messages
 from archiver.distributed.keys import Keys
 from archiver.distributed.messages import BadMessage, Message
-from archiver.store.queries import distributed_run, page_recorded
-from archiver.store.writer import ArchiveWriter
+from archiver.distributed.registry import redis_memory
+from archiver.store.queries import distributed_run, get_run, run_page_urls
+from archiver.store.schema import ArchiveError
+from archiver.store.writer import ArchiveWriter, utcnow
 
 LOCK_TTL_SECONDS = 5.0
-WAIT_SECONDS = 1.0  # longest block on an empty list, so stop requests and the lock are seen
+POLL_SECONDS = (0.05, 0.2, 0.5, 1.0)  # waits on an empty list, growing; short enough to see stop requests
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 _REFRESH = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) "
@@ -68,19 +74,29 @@ class Counts:
     rejected: int = 0
 
 
+def _archive_problem(exc: BaseException) -> bool:
+    """True when a failed write is the archive's fault (disk full, read-only, locked), not the item's."""
+    cause = exc.__cause__ if isinstance(exc, ArchiveError) else exc
+    return isinstance(cause, sqlite3.OperationalError) or (isinstance(exc, ArchiveError) and cause is None)
+
+
 class Ingest:
     """Writes queued items into one archive; one ArchiveWriter per recorded run."""
 
     def __init__(self, client, keys: Keys, db_path: str, *, batch_size: int = 100, keep_raw: bool = True,
-                 on_finished: Callable[[int], None] | None = None, log: Callable[[str], None] | None = None):
+                 on_finished: Callable[[int], None] | None = None, log: Callable[[str], None] | None = None,
+                 on_written: Callable[[ArchiveWriter, list[str]], None] | None = None):
         self.client = client
         self.keys = keys
         self.db_path = db_path
         self.batch_size = batch_size
         self.keep_raw = keep_raw
         self.on_finished = on_finished or (lambda run_id: None)
+        self.on_written = on_written or (lambda writer, urls: None)
         self.log = log or (lambda text: None)
         self.writers: dict[tuple[str, str], ArchiveWriter] = {}
+        self.recorded: dict[int, set[str]] = {}  # run id -> URLs with an outcome (committed or buffered)
+        self.pending: dict[tuple[str, str], list[tuple[str, Message]]] = {}
         self.counts = Counts()
 
     # --- the loop -----------------------------------------------------------
@@ -89,92 +105,166 @@ class Ingest:
         """Write until stopped, or until nothing came for `idle_timeout` s (0: never)."""
         self.recover()
         idle_since = time.monotonic()
+        empty_polls = 0
         try:
             while not stop():
                 tick()
-                batch = self.take(WAIT_SECONDS)
-                if batch:
-                    self.process(batch)
-                    idle_since = time.monotonic()
+                batch = self.take()
+                done = self.process(batch) if batch else 0
+                if done:
+                    self.client.ltrim(self.keys.items, 0, -(done + 1))
+                    idle_since, empty_polls = time.monotonic(), 0
+                elif batch:  # Redis refused a write the next item needs: it is full
+                    self.log(f"Redis is full ({redis_memory(self.client)}); waiting for memory to write on")
+                    time.sleep(POLL_SECONDS[-1])
                 elif idle_timeout and time.monotonic() - idle_since >= idle_timeout:
                     break
+                else:
+                    time.sleep(POLL_SECONDS[min(empty_polls, len(POLL_SECONDS) - 1)])
+                    empty_polls += 1
         finally:
             self.close()
         return self.counts
 
     def recover(self) -> int:
-        """Write what a stopped writer took but may not have committed."""
+        """Write what a writer of an older version had moved to the processing list."""
         left = self.client.lrange(self.keys.processing, 0, -1)
         if left:
             self.log(f"recovering {len(left)} item(s) a stopped writer had taken")
-            # LMOVE puts each taken item at the left: the oldest is on the right.
-            self.process(list(reversed(left)), recovered=True)
-            self.counts.recovered += len(left)
+            # LMOVE put each taken item at the left: the oldest is on the right.
+            done = self.process(list(reversed(left)))
+            self.counts.recovered += done
+            self.client.ltrim(self.keys.processing, 0, -(done + 1))
         return len(left)
 
-    def take(self, wait: float) -> list[str]:
-        first = self.client.blmove(self.keys.items, self.keys.processing, wait, "RIGHT", "LEFT")
-        if first is None:
-            return []
-        with self.client.pipeline(transaction=False) as pipe:
-            for _ in range(self.batch_size - 1):
-                pipe.lmove(self.keys.items, self.keys.processing, "RIGHT", "LEFT")
-            more = [text for text in pipe.execute() if text is not None]
-        return [first, *more]
+    def take(self) -> list[str]:
+        """The oldest items, oldest first; they stay on the list until trimmed."""
+        return list(reversed(self.client.lrange(self.keys.items, -self.batch_size, -1)))
 
     # --- one batch ----------------------------------------------------------
-    def process(self, batch: list[str], *, recovered: bool = False) -> None:
-        touched: set[tuple[str, str]] = set()
-        for text in batch:
-            try:
-                message = messages.decode(text)
-            except BadMessage as exc:
-                self.log(f"kept aside on {self.keys.rejected}: {exc}")
-                self.client.lpush(self.keys.rejected, text)
-                self.counts.rejected += 1
-                continue
-            self.counts.messages += 1
-            key = (message.run, message.job)
-            if message.kind in ("article", "outcome"):
-                writer = self.writer_for(message)
-                if recovered and page_recorded(writer.db, writer.run_id, messages.page_url(message)):
-                    self.counts.already_written += 1
-                    continue
-                if message.kind == "article":
-                    writer.add_article(messages.to_fetched(message))
-                    self.counts.articles += 1
-                else:
-                    d = message.data
-                    writer.add_outcome(d["url"], d["outcome"], d.get("reason"), d.get("status"))
-                    self.counts.outcomes += 1
-                touched.add(key)
-            elif message.kind == "not_due":
-                self.writer_for(message).count_not_due(int(message.data.get("count") or 1))
-                touched.add(key)
-            elif message.kind == "opened":
-                self.writer_for(message)
-                self.client.sadd(self.keys.job(message.run, message.job, "workers"), message.worker)
-            elif message.kind == "closed":
-                self.worker_closed(message)
-                touched.discard(key)
-        for key in touched:
-            if key in self.writers:
-                self.writers[key].flush()
-        # Only now, with every transaction committed, do the items leave Redis.
-        with self.client.pipeline(transaction=False) as pipe:
-            for text in batch:
-                pipe.lrem(self.keys.processing, 1, text)
-            pipe.execute()
+    def process(self, batch: list[str]) -> int:
+        """Write a batch, oldest first; how many of its items are done with.
 
-    def writer_for(self, message: Message) -> ArchiveWriter:
+        Redis refuses writes when it is full (maxmemory); the items before the
+        one that needed a write are committed, and the rest are read again
+        once trimming the done ones has freed memory.
+        """
+        from redis.exceptions import OutOfMemoryError
+
+        done = 0
+        try:
+            for text in batch:
+                try:
+                    message = messages.decode(text)
+                except BadMessage as exc:
+                    self.quarantine(text, str(exc))
+                else:
+                    self.apply(text, message)
+                    self.counts.messages += 1
+                done += 1
+        except OutOfMemoryError:
+            pass
+        self.flush_all()
+        return done
+
+    def apply(self, text: str, message: Message) -> None:
+        key = (message.run, message.job)
+        if message.kind in ("article", "outcome"):
+            writer = self.writer_for(message)
+            url = messages.page_url(message)
+            recorded = self.recorded_urls(writer.run_id)
+            if url in recorded:
+                self.counts.already_written += 1
+                return
+            recorded.add(url)
+            if message.kind == "article":
+                writer.add_article(messages.to_fetched(message))
+            else:
+                d = message.data
+                writer.add_outcome(d["url"], d["outcome"], d.get("reason"), d.get("status"))
+            self.pending.setdefault(key, []).append((text, message))
+        elif message.kind == "not_due":
+            self.writer_for(message).count_not_due(int(message.data["count"]))
+            self.pending.setdefault(key, [])
+        elif message.kind == "opened":
+            self.writer_for(message, opening=True)
+            self.client.sadd(self.keys.job(message.run, message.job, "workers"), message.worker)
+        elif message.kind == "closed":
+            self.flush(key)
+            self.worker_closed(message)
+
+    def flush_all(self) -> None:
+        for key in list(self.pending):
+            self.flush(key)
+
+    def flush(self, key: tuple[str, str]) -> None:
+        """Commit one run's buffered pages; an item the archive refuses is found and quarantined."""
+        items = self.pending.pop(key, [])
+        writer = self.writers.get(key)
+        if writer is None:
+            return
+        try:
+            writer.flush()
+        except Exception as exc:  # noqa: BLE001 (any error of one item must not stop the writer)
+            if _archive_problem(exc) or not items:
+                raise
+            self._write_one_by_one(writer, items)
+        else:
+            if items:
+                self.counts_written(items)
+                self.on_written(writer, [messages.page_url(m) for _, m in items])
+
+    def _write_one_by_one(self, writer: ArchiveWriter, items: list[tuple[str, Message]]) -> None:
+        recorded = self.recorded_urls(writer.run_id)
+        for text, message in items:
+            recorded.discard(messages.page_url(message))
+        for text, message in items:
+            self.apply(text, message)
+            single = self.pending.pop((message.run, message.job), [])
+            try:
+                writer.flush()
+            except Exception as exc:  # noqa: BLE001
+                if _archive_problem(exc):
+                    raise
+                recorded.discard(messages.page_url(message))
+                self.quarantine(text, f"the archive refused it: {exc}")
+            else:
+                self.counts_written(single)
+                self.on_written(writer, [messages.page_url(m) for _, m in single])
+
+    def counts_written(self, items: list[tuple[str, Message]]) -> None:
+        for _, message in items:
+            if message.kind == "article":
+                self.counts.articles += 1
+            else:
+                self.counts.outcomes += 1
+
+    def quarantine(self, text: str, reason: str) -> None:
+        """Keep a message the writer cannot use on the rejected list, with the reason, and go on."""
+        self.log(f"kept aside on {self.keys.rejected}: {reason}")
+        self.client.lpush(self.keys.rejected, messages.quarantined(text, reason, utcnow()))
+        self.counts.rejected += 1
+
+    def recorded_urls(self, run_id: int) -> set[str]:
+        if run_id not in self.recorded:
+            writer = next(w for w in self.writers.values() if w.run_id == run_id)
+            self.recorded[run_id] = run_page_urls(writer.db, run_id)
+        return self.recorded[run_id]
+
+    def writer_for(self, message: Message, *, opening: bool = False) -> ArchiveWriter:
         key = (message.run, message.job)
         writer = self.writers.get(key)
         if writer is not None:
+            if opening and get_run(writer.db, writer.run_id)["status"] != "running":
+                writer.resume_run(writer.run_id)
             return writer
         writer = ArchiveWriter(self.db_path, keep_raw=self.keep_raw)
         run_id = distributed_run(writer.db, message.run, message.job)
         if run_id is not None:
             writer.run_id = run_id
+            if opening and get_run(writer.db, run_id)["status"] != "running":
+                writer.resume_run(run_id)
+                self.log(f"run {run_id}: workers took up distributed run {message.run}, job {message.job} again")
         else:
             info = message.data if message.kind == "opened" else {}
             run_id = writer.start_run(
@@ -186,20 +276,22 @@ class Ingest:
         return writer
 
     def worker_closed(self, message: Message) -> None:
-        """A worker stopped; the last one to stop finishes the recorded run."""
+        """A worker stopped (or was found gone); the last one to stop finishes the recorded run."""
         workers = self.keys.job(message.run, message.job, "workers")
         status_key = self.keys.job(message.run, message.job, "status")
         status = message.data.get("status") or "finished"
-        if status != "finished":
+        # A worker found gone (`lost`) taints the run only if nobody is left to finish its work.
+        if status != "finished" and not message.data.get("lost"):
             self.client.set(status_key, status)
         self.client.srem(workers, message.worker)
         if self.client.scard(workers):
             return
         writer = self.writer_for(message)
-        writer.finish_run(self.client.get(status_key) or "finished")
+        writer.finish_run(self.client.get(status_key) or status)
         self.client.delete(status_key)
         writer.close()
         del self.writers[(message.run, message.job)]
+        self.recorded.pop(writer.run_id, None)
         self.on_finished(writer.run_id)
 
     def close(self) -> None:

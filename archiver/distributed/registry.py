@@ -47,6 +47,16 @@ def connect(url: str, *, decode: bool = True):
     return client
 
 
+def redis_memory(client) -> str:
+    """Redis's memory use and limit, for messages: 'used 5.2M of maxmemory 5.0M'."""
+    try:
+        info = client.info("memory")
+    except Exception:  # noqa: BLE001 (only for a message)
+        return "memory use unknown"
+    limit = info.get("maxmemory_human") if info.get("maxmemory") else "no maxmemory"
+    return f"used {info.get('used_memory_human')} of maxmemory {limit}, policy {info.get('maxmemory_policy')}"
+
+
 @dataclass
 class JobSpec:
     """How a job is crawled: spider arguments (no seeds) and per-site politeness."""

@@ -519,3 +519,22 @@ def distributed_run(db: sqlite_utils.Database, redis_run: str, job: str) -> int 
 def page_recorded(db: sqlite_utils.Database, run_id: int, url: str) -> bool:
     """Whether the run already has an outcome for this URL (re-ingesting after a crash)."""
     return db.execute("SELECT 1 FROM run_pages WHERE run_id = ? AND url = ? LIMIT 1", [run_id, url]).fetchone() is not None
+
+
+def run_page_urls(db: sqlite_utils.Database, run_id: int) -> set[str]:
+    """Every URL the run has an outcome for (a distributed writer skips pages sent twice)."""
+    return {row[0] for row in db.execute("SELECT url FROM run_pages WHERE run_id = ?", [run_id])}
+
+
+def archived_fetch_states(db: sqlite_utils.Database, urls: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Fetch states of the URLs that hold an archived article (all, or those of `urls`):
+    what workers need to apply the revisit policy without the archive."""
+    outcomes = ", ".join("?" * len(_ARCHIVED_OUTCOMES))
+    sql = ("SELECT url, fetched_at, etag, last_modified FROM fetches "
+           f"WHERE article_id IS NOT NULL AND outcome IN ({outcomes})")
+    if urls is None:
+        yield from db.query(sql, list(_ARCHIVED_OUTCOMES))
+        return
+    for start in range(0, len(urls), 500):
+        chunk = urls[start:start + 500]
+        yield from db.query(f"{sql} AND url IN ({', '.join('?' * len(chunk))})", [*_ARCHIVED_OUTCOMES, *chunk])

@@ -85,6 +85,13 @@ class ArchiveWriter:
             ).last_pk
         return self.run_id
 
+    def resume_run(self, run_id: int) -> None:
+        """Write into an existing run again (a distributed run that workers took up again)."""
+        self.run_id = run_id
+        with self._transaction():
+            self.db.execute("UPDATE runs SET status = 'running', ended_at = NULL WHERE id = ? AND status != 'running'",
+                            [run_id])
+
     def finish_run(self, status: str) -> None:
         self.flush()
         if self.run_id is None:
