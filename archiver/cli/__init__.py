@@ -10,14 +10,14 @@ import click
 from archiver import __version__
 from archiver.cli.browse_cmd import browse
 from archiver.cli.crawl_cmd import crawl, runs
-from archiver.cli.distributed_cmd import enqueue, ingest, worker
+from archiver.cli.distributed_cmd import enqueue, ingest, status, worker
 from archiver.cli.export_cmd import export
 from archiver.cli.extract_cmd import extract
 from archiver.cli.history_cmd import diff, history
 from archiver.cli.read_cmd import list_, search, show, sql, stats
 
 COMMANDS = [crawl, runs, history, diff, extract, search, list_, show, stats, sql, browse, export,
-            enqueue, worker, ingest]
+            enqueue, worker, ingest, status]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -40,40 +40,52 @@ def _connect(redis_url: str):
 @click.command()
 @redis_option
 @click.option("--run", "run_id", metavar="RUN",
-              help="The run to work on (default: the one the last `archiver enqueue` started).")
+              help="Work on this run only, until its jobs are done (default: every open run, oldest first).")
 @click.option("--idle-timeout", type=click.FloatRange(0), default=0, metavar="SECONDS",
-              help="Stop after this long with nothing to fetch (default: wait for work forever).")
+              help="Stop after this long with no open job (default: wait for new runs forever).")
 @settings_option
 @verbosity_options
 def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
-    """Work on a distributed crawl: fetch and extract what `archiver enqueue` queued.
+    """Work on distributed crawls: fetch and extract what `archiver enqueue` queued.
 
-    Takes requests from the run's shared queue in Redis and puts each page on
-    Redis for `archiver ingest`; it never opens the archive. Runs every job of
-    the run side by side, until each has been idle for --idle-timeout.
+    Takes requests from the runs' shared queues in Redis and puts each page on
+    Redis for `archiver ingest`; it never opens the archive. Works on every job
+    of every open run side by side; a job's work ends when nothing of it is
+    queued or taken by any worker, and the worker goes on to runs enqueued
+    later. Requests a worker took are given back to the others if it dies;
+    while Redis refuses writes, pages wait in a local spool (ARCHIVER_SPOOL_DIR).
 
     \b
     Example:
         archiver worker --redis redis://:secret@10.0.0.5:6379/0 --idle-timeout 120
         archiver worker --run 20240306-081500-ab12 -s CONCURRENT_REQUESTS_PER_DOMAIN=2
     """
-    from archiver.distributed.config import keys_of
-    from archiver.distributed.worker import run_worker, wait_for_run
+    from redis import RedisError
+
+    from archiver.distributed.config import keys_of, spool_dir
+    from archiver.distributed.outbox import send_left_spools
+    from archiver.distributed.worker import WorkerProcess, wait_for_work
 
     overrides = {**settings, "ARCHIVER_REDIS_URL": redis_url, "ARCHIVER_IDLE_TIMEOUT": str(idle_timeout)}
     crawl_settings = scrapy_settings("", overrides, verbose=verbose, quiet=quiet)
+    keys = keys_of(crawl_settings)
     client = _connect(redis_url)
-    run, jobs = wait_for_run(client, keys_of(crawl_settings), run_id, idle_timeout)
-    client.close()
-    if not jobs:
-        click.echo(f"no work: run {run} has no jobs" if run else
+    try:
+        # Pages an earlier worker on this machine kept while Redis refused them go first.
+        send_left_spools(client, spool_dir(crawl_settings), log=lambda text: click.echo(f"worker: {text}", err=True))
+        jobs = wait_for_work(client, keys, run_id, idle_timeout)
+    except RedisError as exc:
+        raise click.ClickException(f"Redis: {exc}") from exc
+    finally:
+        client.close()
+    if not jobs and (run_id or idle_timeout):
+        click.echo(f"no work: run {run_id} has no open job" if run_id else
                    "no work: no run in Redis yet (push seeds with `archiver enqueue`)", err=True)
         sys.exit(0)
-    if not quiet:
-        click.echo(f"worker on run {run}: {', '.join(jobs)}", err=True)
-    results = run_worker(crawl_settings, run, jobs)
+    log = (lambda text: None) if quiet else (lambda text: click.echo(f"worker: {text}", err=True))
+    results = WorkerProcess(crawl_settings, run=run_id, idle_timeout=idle_timeout, log=log).start()
     for r in results:
-        click.echo(f"run {run} [{r.job}] {r.reason or 'not started'}: {r.pages} pages fetched, "
+        click.echo(f"run {r.run} [{r.job}] {r.reason or 'not started'}: {r.pages} pages fetched, "
                    f"{r.queued} items queued for `archiver ingest`", err=True)
     sys.exit(0 if all(r.reason == "finished" for r in results) else 1)
 
@@ -152,6 +164,17 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
     except ValueError as exc:
         raise click.BadParameter(f"ARCHIVER_RUN_TTL: {exc}", param_hint="-s/--set") from exc
     client = _connect(redis_url)
+    if due:
+        from archiver.distributed.worker import open_jobs
+
+        still_open = {job: r for r, job in open_jobs(client, keys)}
+        for name in [name for name, _, _ in jobs if name in still_open]:
+            click.echo(f"source {name}: run {still_open[name]} is still open; not enqueued again", err=True)
+        jobs = [entry for entry in jobs if entry[0] not in still_open]
+        if not jobs:
+            client.close()
+            click.echo("nothing due", err=True)
+            sys.exit(0)
     for name, spec, seeds in jobs:
         registry.save_job(client, keys, run, name, spec, ttl)
         registry.push_seeds(client, keys, run, name, seeds, ttl)
@@ -221,7 +244,7 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet
     reaped_at = [0.0]
 
     def tick():
-        lock.refresh()
+        lock.refresh(reacquire=True)
         # Workers that died are found here too, so their runs end even when no worker is left.
         if time.monotonic() - reaped_at[0] >= max(1.0, worker_ttl / 3):
             reaped_at[0] = time.monotonic()
@@ -235,7 +258,8 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet
             try:
                 writer = Ingest(client, keys, db_path, batch_size=batch_size, keep_raw=not no_raw,
                                 on_finished=lambda run_id: report_run(db_path, run_id, quiet=quiet), log=log,
-                                on_written=lambda w, urls: publisher.publish(w.db, urls))
+                                on_written=lambda w, urls: publisher.publish(w.db, urls),
+                                redis_wait=crawl_settings.getfloat("ARCHIVER_REDIS_WAIT", 120))
                 db = open_db(db_path)
                 published = publisher.publish_all(db)
                 db.conn.close()
@@ -252,3 +276,44 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet
                    + (f" ({counts.already_written} already written before a crash)" if counts.already_written else "")
                    + (f"; {counts.rejected} unusable item(s) quarantined on {keys.rejected}" if counts.rejected else ""),
                    err=True)
+
+
+# --- archiver status ----------------------------------------------------------
+
+@click.command()
+@redis_option
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@settings_option
+def status(redis_url, as_json, settings):
+    """Show the distributed crawl as Redis sees it: runs, workers, writer, memory.
+
+    Open runs with their queues and the pages requested, requests leased to
+    workers (and the URLs held by workers presumed gone), what waits for
+    `archiver ingest` and what it quarantined, live workers with their last
+    heartbeat, and Redis's memory use against its maxmemory.
+
+    \b
+    Example:
+        archiver status --redis redis://:secret@10.0.0.5:6379/0
+        archiver status --json -s ARCHIVER_REDIS_PREFIX=team2 | jq '.runs[].jobs[].queued'
+    """
+    import json
+
+    from redis import RedisError
+
+    from archiver.distributed.config import keys_of
+    from archiver.distributed.registry import connect
+    from archiver.distributed.status import cluster_status, describe
+
+    crawl_settings = scrapy_settings("", settings)
+    client = _connect(redis_url)
+    try:
+        report = cluster_status(client, connect(redis_url, decode=False), keys_of(crawl_settings),
+                                crawl_settings.getfloat("ARCHIVER_WORKER_TTL", 30))
+    except RedisError as exc:
+        raise click.ClickException(f"Redis: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for line in describe(report):
+            click.echo(line)

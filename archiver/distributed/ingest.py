@@ -56,8 +56,12 @@ class WriterLock:
                 raise WriterLocked(f"another archiver ingest ({holder}) is writing from this Redis")
             time.sleep(0.2)
 
-    def refresh(self) -> None:
-        if not self.client.eval(_REFRESH, 1, self.key, self.token, self.ttl_ms):
+    def refresh(self, *, reacquire: bool = False) -> None:
+        if self.client.eval(_REFRESH, 1, self.key, self.token, self.ttl_ms):
+            return
+        # Expired while Redis restarted (or this process stalled): take it again unless
+        # another writer did meanwhile.
+        if not (reacquire and self.client.set(self.key, self.token, nx=True, px=self.ttl_ms)):
             raise WriterLocked("lost the writer lock (this process stalled longer than its expiry)")
 
     def release(self) -> None:
@@ -85,8 +89,9 @@ class Ingest:
 
     def __init__(self, client, keys: Keys, db_path: str, *, batch_size: int = 100, keep_raw: bool = True,
                  on_finished: Callable[[int], None] | None = None, log: Callable[[str], None] | None = None,
-                 on_written: Callable[[ArchiveWriter, list[str]], None] | None = None):
+                 on_written: Callable[[ArchiveWriter, list[str]], None] | None = None, redis_wait: float = 120):
         self.client = client
+        self.redis_wait = redis_wait
         self.keys = keys
         self.db_path = db_path
         self.batch_size = batch_size
@@ -103,16 +108,24 @@ class Ingest:
     def run(self, *, idle_timeout: float = 0, stop: Callable[[], bool] = lambda: False,
             tick: Callable[[], None] = lambda: None) -> Counts:
         """Write until stopped, or until nothing came for `idle_timeout` s (0: never)."""
+        from redis.exceptions import ConnectionError, TimeoutError
+
         self.recover()
         idle_since = time.monotonic()
         empty_polls = 0
         try:
             while not stop():
-                tick()
-                batch = self.take()
-                done = self.process(batch) if batch else 0
+                if not self.reachable(stop):
+                    break
+                try:
+                    tick()
+                    batch = self.take()
+                    done = self.process(batch) if batch else 0
+                    if done:
+                        self.client.ltrim(self.keys.items, 0, -(done + 1))
+                except (ConnectionError, TimeoutError):
+                    continue  # a batch not trimmed is read again; its pages are not written twice
                 if done:
-                    self.client.ltrim(self.keys.items, 0, -(done + 1))
                     idle_since, empty_polls = time.monotonic(), 0
                 elif batch:  # Redis refused a write the next item needs: it is full
                     self.log(f"Redis is full ({redis_memory(self.client)}); waiting for memory to write on")
@@ -125,6 +138,27 @@ class Ingest:
         finally:
             self.close()
         return self.counts
+
+    def reachable(self, stop: Callable[[], bool]) -> bool:
+        """Wait out a Redis restart (up to redis_wait s): what was not trimmed is read again."""
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        began, pause = time.monotonic(), 0.25
+        while True:
+            try:
+                self.client.ping()
+                if time.monotonic() - began > 0.5:
+                    self.log(f"Redis is back after {time.monotonic() - began:.1f} s")
+                return True
+            except (ConnectionError, TimeoutError) as exc:
+                if time.monotonic() - began >= self.redis_wait:
+                    raise
+                if pause == 0.25:
+                    self.log(f"Redis unreachable ({exc}); waiting for it")
+                if stop():
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
 
     def recover(self) -> int:
         """Write what a writer of an older version had moved to the processing list."""
@@ -276,19 +310,21 @@ class Ingest:
         return writer
 
     def worker_closed(self, message: Message) -> None:
-        """A worker stopped (or was found gone); the last one to stop finishes the recorded run."""
+        """A worker stopped (or was found gone); the last one to stop ends the recorded run.
+
+        The run ends as its last worker did: a worker stops "finished" only when
+        nothing of the job is queued or taken by any worker, and one that stops
+        early gives its requests back, so an earlier worker's trouble no longer
+        matters once another finished the work. The last worker found gone
+        ends it as "workers_lost".
+        """
         workers = self.keys.job(message.run, message.job, "workers")
-        status_key = self.keys.job(message.run, message.job, "status")
-        status = message.data.get("status") or "finished"
-        # A worker found gone (`lost`) taints the run only if nobody is left to finish its work.
-        if status != "finished" and not message.data.get("lost"):
-            self.client.set(status_key, status)
         self.client.srem(workers, message.worker)
         if self.client.scard(workers):
             return
+        status = "workers_lost" if message.data.get("lost") else message.data.get("status") or "finished"
         writer = self.writer_for(message)
-        writer.finish_run(self.client.get(status_key) or status)
-        self.client.delete(status_key)
+        writer.finish_run(status)
         writer.close()
         del self.writers[(message.run, message.job)]
         self.recorded.pop(writer.run_id, None)

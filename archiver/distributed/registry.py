@@ -102,8 +102,11 @@ def announce_run(client, keys: Keys, run: str) -> None:
 
 
 def save_job(client, keys: Keys, run: str, job: str, spec: JobSpec, ttl: float) -> None:
-    client.hset(keys.jobs(run), job, spec.to_json())
-    client.expire(keys.jobs(run), int(ttl))
+    with client.pipeline() as pipe:
+        pipe.hset(keys.jobs(run), job, spec.to_json())
+        pipe.expire(keys.jobs(run), int(ttl))
+        pipe.delete(keys.job(run, job, "done"))  # seeds added to a done job open it again
+        pipe.execute()
 
 
 def push_seeds(client, keys: Keys, run: str, job: str, seeds: list[dict[str, str]], ttl: float) -> int:

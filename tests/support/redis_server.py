@@ -33,6 +33,17 @@ class RedisServer:
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
+    def restart(self, down_for: float = 0.0, *, kill: bool = False) -> None:
+        """Stop Redis (SIGTERM: it writes its append-only file; kill: SIGKILL), wait, start it again
+        on the same port with the same data."""
+        if kill:
+            self.proc.kill()
+        else:
+            self.proc.terminate()
+        self.proc.wait(10)
+        time.sleep(down_for)
+        self.__enter__()
+
     def __enter__(self) -> RedisServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.directory),
