@@ -86,3 +86,125 @@ def test_a_worker_killed_mid_crawl_loses_no_page(redis_server, site, tmp_path):
     assert set(requested) == set(site.pages)
     assert len(requested) - len(site.pages) <= leased <= at_kill
     assert db_rows(db, "SELECT status FROM runs") == [("finished",)]
+
+
+@needs_redis
+@pytest.mark.parametrize("kill", [False, True], ids=["restart", "kill-9"])
+def test_redis_restarted_mid_crawl_loses_no_page(redis_server, site, tmp_path, kill):
+    env = env_for(redis_server.url)
+    db = tmp_path / "archive.db"
+    run_id = run("enqueue", "--follow", site.url + "/", "--depth", "3", "-q", cwd=tmp_path, env=env).stdout.strip()
+    writer = archiver("ingest", "--db", str(db), cwd=tmp_path, env=env, name="ingest")
+    worker = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker")
+    wait_until(lambda: count(db, "SELECT COUNT(*) FROM articles") >= 5, 60, "the first articles")
+    # Down for 2 s (SIGTERM: Redis writes its append-only file; kill -9: the last second may be lost).
+    redis_server.restart(down_for=2, kill=kill)
+    assert worker.wait() == 0, worker.stderr
+    assert "keeping pages in" in worker.stderr and "Redis takes writes again" in worker.stderr
+    wait_until(lambda: drained(redis_server.url) and count(
+        db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, 30, "the writer to finish the run")
+    writer.popen.terminate()
+    assert writer.wait() == 0, writer.stderr
+    assert "Redis is back" in writer.stderr
+    every_page_once(db, site)
+    assert set(pages(site)) == set(site.pages)
+
+
+@needs_redis
+def test_redis_full_stops_the_worker_and_loses_no_page(redis_server, site, tmp_path):
+    env = env_for(redis_server.url)
+    db = tmp_path / "archive.db"
+    client = redis_client(redis_server.url)
+    run_id = run("enqueue", "--follow", site.url + "/", "--depth", "3", "-q", cwd=tmp_path, env=env).stdout.strip()
+    # No writer yet: items pile up until Redis is full.
+    first = archiver(*worker_args(tmp_path, "--run", run_id, "-s", "ARCHIVER_REDIS_WAIT=3"), cwd=tmp_path, env=env,
+                     name="worker1")
+    wait_until(lambda: client.llen("archiver:items") >= 8, 60, "the first items")
+    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) * 4 // 5)
+    assert first.wait() == 1, first.stderr
+    assert "Redis is full" in first.stderr and "maxmemory" in first.stderr, first.stderr
+    assert "[follow] redis_full" in first.stderr
+    assert list((tmp_path / "spool").glob("*.spool")), "the pages Redis refused are not kept"
+
+    # Room again: the writer empties the list, a new worker sends what the first one kept,
+    # takes the requests it held once it is presumed gone, and finishes the run.
+    client.config_set("maxmemory", 0)
+    writer = archiver("ingest", "--db", str(db), cwd=tmp_path, env=env, name="ingest")
+    second = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker2")
+    assert second.wait() == 0, second.stderr
+    assert "a stopped worker had kept" in second.stderr
+    wait_until(lambda: drained(redis_server.url) and count(
+        db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, 30, "the writer to finish the run")
+    writer.popen.terminate()
+    assert writer.wait() == 0, writer.stderr
+    every_page_once(db, site)
+    assert not list((tmp_path / "spool").glob("*.spool"))
+
+
+def _valid(run_id: str, kind: str, **data) -> str:
+    from archiver.distributed import messages
+
+    return messages.encode(messages.Origin(run=run_id, job="urls", worker="host:1:ab"), kind, **data)
+
+
+POISON = {
+    "an article without requested_url": lambda good: {**good, "requested_url": None},
+    "a record that is a list": lambda good: {**good, "record": ["title", "body"]},
+    "raw that is not base64": lambda good: {**good, "raw": "@@not base64@@"},
+    "raw that is not zlib": lambda good: {**good, "raw": "bm90IHpsaWI="},
+    "a status that is text": lambda good: {**good, "status": "200 OK"},
+    "an unknown compression": lambda good: {**good, "compression": "lzma"},
+}
+
+
+@needs_redis
+def test_poison_items_are_quarantined_and_the_items_behind_them_written(redis_server, site, tmp_path):
+    env = env_for(redis_server.url)
+    db = tmp_path / "archive.db"
+    client = redis_client(redis_server.url)
+    urls = [f"{site.url}/news/story-{i}.html" for i in (1, 2, 3)]
+    run_id = run("enqueue", *urls, "-q", cwd=tmp_path, env=env).stdout.strip()
+    worker = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker")
+    assert worker.wait() == 0, worker.stderr
+    queued = client.lrange("archiver:items", 0, -1)[::-1]  # oldest first
+    assert [json.loads(m)["kind"] for m in queued] == ["opened", "article", "article", "article", "closed"]
+    good = json.loads(queued[1])
+    bad = {name: json.dumps(make(good)) for name, make in POISON.items()}
+    bad.update({
+        "an outcome without url": _valid(run_id, "outcome", outcome="failed", reason="x"),
+        "a count that is not a number": _valid(run_id, "not_due", count="many"),
+        "a list": json.dumps([1, 2]),
+    })
+    # Poison before, between and after the good items; two of them during recovery.
+    client.delete("archiver:items")
+    stream = [queued[0], *list(bad.values())[:4], queued[1], queued[2], *list(bad.values())[4:7], queued[3],
+              queued[4]]
+    client.lpush("archiver:items", *stream)
+    client.lpush("archiver:items:processing", list(bad.values())[7], list(bad.values())[8])
+    writer = run("ingest", "--db", str(db), "--idle-timeout", "1", cwd=tmp_path, env=env)
+    assert writer.returncode == 0, writer.stderr
+    assert "Traceback" not in writer.stderr
+    assert count(db, "SELECT COUNT(*) FROM articles") == 3
+    assert db_rows(db, "SELECT status, archived FROM runs") == [("finished", 3)]
+    rejected = [json.loads(e) for e in client.lrange("archiver:items:rejected", 0, -1)]
+    assert sorted(r["message"] for r in rejected) == sorted(bad.values())
+    assert all(r["reason"] and r["at"] for r in rejected)
+    reasons = " | ".join(r["reason"] for r in rejected)
+    for expected in ("'requested_url'", "'record' must be an object", "not valid base64", "not valid zlib",
+                     "'status' must be an integer", "unknown compression", "'url'", "'count'", "not an archiver"):
+        assert expected in reasons
+    assert drained(redis_server.url)
+    # Run again: nothing is left to trip over.
+    again = run("ingest", "--db", str(db), "--idle-timeout", "0.5", cwd=tmp_path, env=env)
+    assert again.returncode == 0 and count(db, "SELECT COUNT(*) FROM articles") == 3
+
+
+@needs_redis
+def test_a_one_machine_crawl_is_refused_while_ingest_writes(redis_server, tmp_path):
+    env = env_for(redis_server.url)
+    writer = archiver("ingest", "--db", "a.db", cwd=tmp_path, env=env, name="ingest")
+    wait_until(lambda: redis_client(redis_server.url).exists("archiver:ingest:lock"), 30, "the writer")
+    crawl = run("crawl", "http://127.0.0.1:1/a.html", "--db", "a.db", cwd=tmp_path, env=env)
+    writer.popen.terminate()
+    assert writer.wait() == 0
+    assert crawl.returncode == 1 and "another archiver ingest (pid" in crawl.stderr, crawl.stderr

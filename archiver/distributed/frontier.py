@@ -65,6 +65,23 @@ if n > 0 then redis.call('ltrim', KEYS[3], 0, tonumber(ARGV[2]) - 1) end
 return n
 """
 
+# Put back the named leases (ARGV[2..]): ones Redis still holds for this worker although
+# the worker released them (the release was lost when Redis restarted).
+_REQUEUE_FIELDS = """
+local n = 0
+for i = 2, #ARGV do
+  local data = redis.call('hget', KEYS[1], ARGV[i])
+  if data then
+    local parts = {}
+    for part in string.gmatch(ARGV[i], '[^|]+') do parts[#parts + 1] = part end
+    redis.call('zadd', KEYS[2], parts[3], data)
+    redis.call('hdel', KEYS[1], ARGV[i])
+    n = n + 1
+  end
+end
+return n
+"""
+
 # Claim a presumed-gone worker: only if its heartbeat is still gone and nobody
 # claimed it yet; then tell the writer it closed (ARGV[3..]) and forget it.
 _CLAIM = """
@@ -172,10 +189,14 @@ class LeasedScheduler(Scheduler):
         """Release the leases of requests the engine is done with; only once nothing waits in the spool."""
         if not self.leased or not self.outbox.clear:
             return 0
-        busy = in_progress(self.crawler.engine)
-        done = [field for field, request in self.leased.items() if busy is not None and request not in busy]
-        if busy is None and self.crawler.engine.spider_is_idle():
-            done = list(self.leased)
+        engine = self.crawler.engine
+        busy = in_progress(engine)
+        if busy is not None:
+            done = [field for field, request in self.leased.items() if request not in busy]
+        elif getattr(engine, "_slot", None) is None or engine.spider_is_idle():
+            done = list(self.leased)  # the engine has closed, or is idle: all done with
+        else:
+            done = []
         if not done:
             return 0
         try:
@@ -188,6 +209,22 @@ class LeasedScheduler(Scheduler):
         for field in done:
             del self.leased[field]
         return len(done)
+
+    def reconcile(self) -> int:
+        """Put back leases Redis holds for this worker that it no longer holds itself.
+
+        After Redis was killed and restarted from its append-only file, the last
+        second of writes may be gone: a page pushed then, and the release of its
+        lease with it. The lease left behind is the request: fetched again.
+        """
+        mine = f"{self.worker}|".encode()
+        stale = [f for f in self.server.hkeys(self.leases_key) if f.startswith(mine) and f not in self.leased]
+        if not stale:
+            return 0
+        n = int(self.server.eval(_REQUEUE_FIELDS, 2, self.leases_key, self.queue.key, "", *stale))
+        if n:
+            logger.warning("%d request(s) whose release Redis lost were put back on the queue", n)
+        return n
 
     def give_back(self) -> int:
         """Put this worker's unfinished leases back on the queue (a worker that stops early)."""

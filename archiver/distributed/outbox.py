@@ -147,11 +147,17 @@ class Outbox:
         self._rewrite(rest)
         self.sent_from_spool += sent
         if not rest:
-            waited = time.monotonic() - (self.trouble_since or time.monotonic())
-            self.log(f"Redis takes writes again after {waited:.1f} s: sent {sent} spooled message(s)")
-            self.trouble = self.trouble_since = None
-            self._backoff = 0.25
+            self.recovered(sent)
         return self.clear
+
+    def recovered(self, sent: int = 0) -> None:
+        """Redis took a write again: the trouble is over."""
+        if self.trouble is None:
+            return
+        waited = time.monotonic() - (self.trouble_since or time.monotonic())
+        self.log(f"Redis takes writes again after {waited:.1f} s: sent {sent} spooled message(s)")
+        self.trouble = self.trouble_since = None
+        self._backoff = 0.25
 
     def _rewrite(self, rest: list[str]) -> None:
         tmp = self.path.with_suffix(".tmp")

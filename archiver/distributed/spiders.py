@@ -131,16 +131,18 @@ class WorkerSpider(SourceSpider):
             if self.outbox.drain():
                 self.scheduler.release_done()
                 self._beat()
+                self.outbox.recovered()  # Redis took a write
                 if time.monotonic() - self._reaped_at >= max(1.0, self.worker_ttl / 3):
                     self._reaped_at = time.monotonic()
                     reap(self.frontier, self.keys, self.worker_ttl)
+                    self.scheduler.reconcile()
                 self._check_idle()
         except Exception as exc:  # noqa: BLE001
             if not redis_trouble(exc):
                 self.logger.exception("worker tick failed")
                 return
             self.outbox._troubled(exc)
-        if not self.outbox.clear and self.outbox.troubled_for() >= self.redis_wait and not self.stopping:
+        if self.outbox.trouble is not None and self.outbox.troubled_for() >= self.redis_wait and not self.stopping:
             reason = "redis_full" if is_full(self.outbox.trouble) else "redis_unavailable"
             self.logger.error("%s for %.0f s (ARCHIVER_REDIS_WAIT): stopping; %d message(s) kept in %s for the "
                               "next worker started with this ARCHIVER_SPOOL_DIR",
