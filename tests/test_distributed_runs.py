@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
+import time
 
 import pytest
 
@@ -15,7 +17,7 @@ from tests.conftest import FAST
 from tests.support.cluster import (archiver, count, db_rows, drained, env_for, needs_redis, news_site, redis_client,
                                    run, wait_until)
 from tests.support.cluster import redis_server  # noqa: F401 (a fixture)
-from tests.support.server import FixtureSite
+from tests.support.server import FixtureSite, send_page
 
 QUICK = [*FAST, "-s", "ARCHIVER_JOB_GRACE=1", "-s", "ARCHIVER_WORKER_TTL=2"]
 
@@ -108,3 +110,48 @@ def test_scheduling_open_runs_new_runs_and_an_honest_end(redis_server, site, tmp
 def site():
     with FixtureSite(news_site(6, 2, 0)) as s:
         yield s
+
+
+@needs_redis
+def test_two_workers_keep_a_site_within_its_delay_and_concurrency(redis_server, tmp_path):
+    env = env_for(redis_server.url)
+    starts: list[float] = []
+    in_flight = [0, 0]  # now, most at once
+    lock = threading.Lock()
+
+    def timed(page):
+        def handler(request):
+            with lock:
+                starts.append(time.monotonic())
+                in_flight[0] += 1
+                in_flight[1] = max(in_flight)
+            time.sleep(ANSWER_SECONDS)
+            send_page(request, page)
+            with lock:
+                in_flight[0] -= 1
+
+        return handler
+
+    pages = {path: timed(page) for path, page in news_site(40, 2, 0).items()}
+    with FixtureSite(pages) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[sources]]\nname = "gazette"\nfollow = ["{site.url}/"]\ndepth = 3\n'
+                           f"delay = {DELAY}\nconcurrency = 2\n")
+        assert run("enqueue", "--sources", str(sources), "-q", cwd=tmp_path, env=env).returncode == 0
+        # The source's own delay and concurrency: no FAST here.
+        polite = ["worker", "--idle-timeout", "1", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "ARCHIVER_JOB_GRACE=1",
+                  "-s", f"ARCHIVER_SPOOL_DIR={tmp_path / 'spool'}"]
+        workers = [archiver(*polite, cwd=tmp_path, env=env, name=f"worker{i}") for i in (1, 2)]
+        for w in workers:
+            assert w.wait() == 0, w.stderr
+        assert all(int(w.stderr.split(" pages fetched")[0].rsplit(" ", 1)[-1]) > 0 for w in workers)
+    assert len(starts) == len(pages)
+    # Both workers together: at most one request per DELAY seconds, two at a time, as one machine.
+    rate = (len(starts) - 1) / (max(starts) - min(starts))
+    assert rate <= 1.1 / DELAY, f"{rate:.2f} requests/s"
+    assert in_flight[1] <= 2
+
+
+DELAY = 0.25
+# Pages answer quickly, so each worker on its own could ask faster than the site's delay allows.
+ANSWER_SECONDS = 0.1

@@ -13,6 +13,7 @@ from archiver.distributed.keys import Keys
 
 STORE_PIPELINE = "archiver.pipelines.StorePipeline"
 QUEUE_PIPELINE = "archiver.distributed.pipeline.QueuePipeline"
+SITE_BUDGET = "archiver.distributed.politeness.SiteBudgetMiddleware"
 
 
 class WorkerConfigError(ValueError):
@@ -90,6 +91,9 @@ def apply_worker_settings(settings) -> None:
     pipelines = dict(settings.getdict("ITEM_PIPELINES"))
     pipelines[STORE_PIPELINE] = None
     pipelines[QUEUE_PIPELINE] = 900
+    # Each site's delay and concurrency hold across all workers (after robots.txt is checked).
+    downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    downloader[SITE_BUDGET] = 150
     frontier = {
         "ARCHIVER_REDIS_URL": url,
         "ARCHIVER_RUN_ID": run,
@@ -97,6 +101,7 @@ def apply_worker_settings(settings) -> None:
         # Workers never open the archive, not even to read it.
         "ARCHIVER_DB": "",
         "ITEM_PIPELINES": pipelines,
+        "DOWNLOADER_MIDDLEWARES": downloader,
         # scrapy-redis's scheduler with leases (archiver.distributed.frontier).
         "SCHEDULER": "archiver.distributed.frontier.LeasedScheduler",
         "SCHEDULER_SERIALIZER": "archiver.distributed.frontier",
