@@ -15,6 +15,7 @@ import asyncio
 import logging
 import uuid
 
+from scrapy import signals
 from scrapy.utils.httpobj import urlparse_cached
 
 logger = logging.getLogger(__name__)
@@ -63,9 +64,17 @@ class SiteBudgetMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        middleware = cls(crawler)
+        # Fired however the download ended, even when a later middleware (retry,
+        # redirect) answers with a new request and this one's process_* are skipped.
+        crawler.signals.connect(middleware.request_left_downloader, signal=signals.request_left_downloader)
+        return middleware
+
+    def request_left_downloader(self, request, spider=None):
+        self._release(request)
 
     async def process_request(self, request):
+        self._release(request)  # a retry or redirect carries the place of the attempt before
         host = urlparse_cached(request).netloc
         token = uuid.uuid4().hex
         while True:
