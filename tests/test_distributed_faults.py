@@ -208,3 +208,29 @@ def test_a_one_machine_crawl_is_refused_while_ingest_writes(redis_server, tmp_pa
     writer.popen.terminate()
     assert writer.wait() == 0
     assert crawl.returncode == 1 and "another archiver ingest (pid" in crawl.stderr, crawl.stderr
+
+
+@needs_redis
+def test_a_page_neither_redis_nor_the_spool_takes_is_fetched_again(redis_server, site, tmp_path):
+    env = env_for(redis_server.url)
+    db = tmp_path / "archive.db"
+    client = redis_client(redis_server.url)
+    run_id = run("enqueue", "--follow", site.url + "/", "--depth", "3", "-q", cwd=tmp_path, env=env).stdout.strip()
+    # A spool of 2 KB: not even one page fits.
+    first = archiver(*worker_args(tmp_path, "--run", run_id, "-s", "ARCHIVER_SPOOL_MAX_MB=0.002"), cwd=tmp_path,
+                     env=env, name="worker1")
+    wait_until(lambda: client.llen("archiver:items") >= 5, 60, "the first items")
+    redis_server.stop()
+    assert first.wait() == 1, first.stderr
+    assert "not kept (Redis refuses writes and the spool" in first.stderr and "will be fetched again" in first.stderr
+    assert "[follow] redis_unavailable" in first.stderr
+    redis_server.__enter__()  # back, with its data
+
+    writer = archiver("ingest", "--db", str(db), cwd=tmp_path, env=env, name="ingest")
+    second = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker2")
+    assert second.wait() == 0, second.stderr
+    wait_until(lambda: drained(redis_server.url) and count(
+        db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, 30, "the writer to finish the run")
+    writer.popen.terminate()
+    assert writer.wait() == 0, writer.stderr
+    every_page_once(db, site)

@@ -24,7 +24,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from archiver.distributed import messages
 from archiver.distributed.keys import Keys, worker_name
-from archiver.distributed.outbox import Outbox, redis_trouble
+from archiver.distributed.outbox import Outbox, SpoolFull, redis_trouble
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +147,13 @@ class LeasedScheduler(Scheduler):
         request.meta.pop(LEASE_META, None)
         data = self.queue._encode_request(request)
         fingerprint = self.df.request_fingerprint(request)
-        added = self.outbox.enqueue(self.df.key, self.queue.key, fingerprint, -request.priority, data,
-                                    filtered=not request.dont_filter)
+        try:
+            added = self.outbox.enqueue(self.df.key, self.queue.key, fingerprint, -request.priority, data,
+                                        filtered=not request.dont_filter)
+        except SpoolFull as exc:
+            # Not kept: the request that found it stays leased, and is fetched again.
+            self.spider.spool_full(str(exc))
+            return False
         if added is False:
             self.df.log(request, self.spider)
             return False
@@ -187,7 +192,7 @@ class LeasedScheduler(Scheduler):
 
     def release_done(self) -> int:
         """Release the leases of requests the engine is done with; only once nothing waits in the spool."""
-        if not self.leased or not self.outbox.clear:
+        if not self.leased or not self.outbox.clear or self.spider.keep_leases:
             return 0
         engine = self.crawler.engine
         busy = in_progress(engine)

@@ -14,7 +14,7 @@ from archiver.distributed import messages
 from archiver.distributed.messages import Origin
 from archiver.distributed.outbox import Outbox, SpoolFull
 from archiver.pipelines import StorePipeline
-from archiver.store.writer import FAILED, Fetched
+from archiver.store.writer import Fetched
 
 logger = logging.getLogger(__name__)
 
@@ -29,20 +29,22 @@ class ItemQueue:
         self.keep_raw = keep_raw
         self.on_spool_full = on_spool_full or (lambda reason: None)
         self.pushed = 0
-        self.lost = 0  # pages recorded as failed because neither Redis nor the spool could keep them
+        self.refused = 0  # pages neither Redis nor the spool could take (fetched again later)
 
     def _push(self, text: str, *, url: str | None = None) -> None:
         # LPUSH, the writer takes from the right: first in, first written.
         try:
             self.outbox.push_item(self.key, text)
         except SpoolFull as exc:
-            reason = f"not archived: Redis refused it and {exc}"
-            if url is not None:  # a page: at least its failure is recorded
-                text = messages.encode(self.origin, "outcome", url=url, outcome=FAILED, reason=reason, status=None)
-                self.lost += 1
-                logger.error("%s: %s", url, reason)
-            self.outbox.push_item(self.key, text, urgent=True)
+            if url is None:  # a small message of the run itself: kept beyond the bound
+                self.outbox.push_item(self.key, text, urgent=True)
+            else:
+                # The page is not lost: its request stays leased to this worker, and is
+                # fetched again once this worker is presumed gone.
+                self.refused += 1
+                logger.error("%s: not kept (Redis refuses writes and %s); it will be fetched again", url, exc)
             self.on_spool_full(str(exc))
+            return
         self.pushed += 1
 
     def start_run(self, *, spider: str, mode: str, source: str | None = None, args=None) -> None:

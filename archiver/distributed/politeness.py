@@ -18,15 +18,19 @@ import uuid
 from scrapy import signals
 from scrapy.utils.httpobj import urlparse_cached
 
+from archiver.distributed.keys import worker_name
+
 logger = logging.getLogger(__name__)
 
 TOKEN_META = "archiver_site_token"
 # How long a worker waits before asking again when the site's places are all taken.
 FULL_WAIT_SECONDS = 0.1
 
-# KEYS[1] the site's budget hash; ARGV: delay, concurrency, token, seconds a place is
-# held at most (a worker that dies frees it then). Returns {1, wait} with the
-# seconds to wait before sending, or {0, 0} when all places are taken.
+# KEYS[1] the site's budget hash; ARGV: delay, concurrency, place ('worker|token'),
+# seconds a place is held at most, the prefix of workers' heartbeat keys. A place
+# is free again when its download ends, when it is held too long, or when its
+# worker's heartbeat is gone. Returns {1, wait} with the seconds to wait before
+# sending, or {0, 0} when all places are taken.
 _ACQUIRE = """
 local t = redis.call('time')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -34,8 +38,15 @@ local delay, places = tonumber(ARGV[1]), tonumber(ARGV[2])
 local held = 0
 local all = redis.call('hgetall', KEYS[1])
 for i = 1, #all, 2 do
-  if string.sub(all[i], 1, 2) == 't:' then
-    if tonumber(all[i + 1]) < now then redis.call('hdel', KEYS[1], all[i]) else held = held + 1 end
+  local field = all[i]
+  if string.sub(field, 1, 2) == 't:' then
+    local bar = string.find(field, '|', 3, true)
+    local worker = string.sub(field, 3, (bar or 0) - 1)
+    if tonumber(all[i + 1]) < now or redis.call('exists', ARGV[5] .. worker) == 0 then
+      redis.call('hdel', KEYS[1], field)
+    else
+      held = held + 1
+    end
   end
 end
 if places > 0 and held >= places then return {0, '0'} end
@@ -59,6 +70,7 @@ class SiteBudgetMiddleware:
         self.delay = settings.getfloat("DOWNLOAD_DELAY")
         self.places = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         self.hold = settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 30
+        self.worker = worker_name()
         self._acquire = self.client.register_script(_ACQUIRE)
         self._warned = False
 
@@ -76,11 +88,11 @@ class SiteBudgetMiddleware:
     async def process_request(self, request):
         self._release(request)  # a retry or redirect carries the place of the attempt before
         host = urlparse_cached(request).netloc
-        token = uuid.uuid4().hex
+        token = f"{self.worker}|{uuid.uuid4().hex}"
         while True:
             try:
                 granted, wait = self._acquire(keys=[self.keys.site_budget(host)],
-                                              args=[self.delay, self.places, token, self.hold])
+                                              args=[self.delay, self.places, token, self.hold, self.keys.worker("")])
             except Exception as exc:  # noqa: BLE001
                 self._unavailable(exc)
                 return None

@@ -80,6 +80,7 @@ class WorkerSpider(SourceSpider):
         self.worker_ttl = settings.getfloat("ARCHIVER_WORKER_TTL", 30)
         self.redis_wait = settings.getfloat("ARCHIVER_REDIS_WAIT", 120)
         self.stopping: str | None = None
+        self.keep_leases = False
         self._idle_since: float | None = None
         self._reaped_at = 0.0
         self._tick = None
@@ -153,6 +154,10 @@ class WorkerSpider(SourceSpider):
     def spool_full(self, why: str) -> None:
         from archiver.distributed.outbox import is_full
 
+        # A page was dropped: no lease is released any more, so its request is fetched again.
+        self.keep_leases = True
+        if self.stopping:
+            return
         self.logger.error("%s: stopping (Redis has refused writes since %.0f s)", why, self.outbox.troubled_for())
         self.stop("redis_full" if is_full(self.outbox.trouble) else "redis_unavailable")
 

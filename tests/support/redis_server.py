@@ -33,14 +33,17 @@ class RedisServer:
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
-    def restart(self, down_for: float = 0.0, *, kill: bool = False) -> None:
-        """Stop Redis (SIGTERM: it writes its append-only file; kill: SIGKILL), wait, start it again
-        on the same port with the same data."""
+    def stop(self, *, kill: bool = False) -> None:
+        """SIGTERM (Redis writes its append-only file first) or SIGKILL."""
         if kill:
             self.proc.kill()
         else:
             self.proc.terminate()
         self.proc.wait(10)
+
+    def restart(self, down_for: float = 0.0, *, kill: bool = False) -> None:
+        """Stop Redis, wait, start it again on the same port with the same data."""
+        self.stop(kill=kill)
         time.sleep(down_for)
         self.__enter__()
 
