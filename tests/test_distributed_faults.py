@@ -7,7 +7,6 @@ are read from the site's request log and from the archive.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -42,6 +41,19 @@ def every_page_once(db, site) -> None:
     assert {o for _, o in recorded} <= {"archived", "skipped"}
 
 
+def enqueue_site(site, tmp_path, env) -> str:
+    return run("enqueue", "--follow", site.url + "/", "--depth", "3", "-q", cwd=tmp_path, env=env).stdout.strip()
+
+
+def finish_writing(writer, db, redis_url: str, site) -> None:
+    """Wait for the writer to finish the run, stop it, and check every page is in the archive once."""
+    wait_until(lambda: drained(redis_url) and count(
+        db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, 30, "the writer to finish the run")
+    writer.popen.terminate()
+    assert writer.wait() == 0, writer.stderr
+    every_page_once(db, site)
+
+
 def worker_args(tmp_path, *extra: str) -> list[str]:
     return ["worker", *QUICK, "-s", f"ARCHIVER_SPOOL_DIR={tmp_path / 'spool'}", *extra]
 
@@ -51,7 +63,7 @@ def test_a_worker_killed_mid_crawl_loses_no_page(redis_server, site, tmp_path):
     env = env_for(redis_server.url)
     db = tmp_path / "archive.db"
     client = redis_client(redis_server.url)
-    run_id = run("enqueue", "--follow", site.url + "/", "--depth", "3", "-q", cwd=tmp_path, env=env).stdout.strip()
+    run_id = enqueue_site(site, tmp_path, env)
     writer = archiver("ingest", "--db", str(db), "-s", "ARCHIVER_WORKER_TTL=2", cwd=tmp_path, env=env, name="ingest")
     first = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker1")
     wait_until(lambda: count(db, "SELECT COUNT(*) FROM articles") >= 5, 60, "the first articles")
@@ -76,11 +88,7 @@ def test_a_worker_killed_mid_crawl_loses_no_page(redis_server, site, tmp_path):
     # A new worker takes the run up where it stopped: nothing is filtered away as seen.
     second = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker2")
     assert second.wait() == 0, second.stderr
-    wait_until(lambda: drained(redis_server.url) and count(
-        db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, 30, "the writer to finish the run")
-    writer.popen.terminate()
-    assert writer.wait() == 0, writer.stderr
-    every_page_once(db, site)
+    finish_writing(writer, db, redis_server.url, site)
     # Only what the killed worker held is fetched twice.
     requested = pages(site)
     assert set(requested) == set(site.pages)
@@ -93,7 +101,7 @@ def test_a_worker_killed_mid_crawl_loses_no_page(redis_server, site, tmp_path):
 def test_redis_restarted_mid_crawl_loses_no_page(redis_server, site, tmp_path, kill):
     env = env_for(redis_server.url)
     db = tmp_path / "archive.db"
-    run_id = run("enqueue", "--follow", site.url + "/", "--depth", "3", "-q", cwd=tmp_path, env=env).stdout.strip()
+    run_id = enqueue_site(site, tmp_path, env)
     writer = archiver("ingest", "--db", str(db), cwd=tmp_path, env=env, name="ingest")
     worker = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker")
     wait_until(lambda: count(db, "SELECT COUNT(*) FROM articles") >= 5, 60, "the first articles")
@@ -101,12 +109,8 @@ def test_redis_restarted_mid_crawl_loses_no_page(redis_server, site, tmp_path, k
     redis_server.restart(down_for=2, kill=kill)
     assert worker.wait() == 0, worker.stderr
     assert "keeping pages in" in worker.stderr and "Redis takes writes again" in worker.stderr
-    wait_until(lambda: drained(redis_server.url) and count(
-        db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, 30, "the writer to finish the run")
-    writer.popen.terminate()
-    assert writer.wait() == 0, writer.stderr
+    finish_writing(writer, db, redis_server.url, site)
     assert "Redis is back" in writer.stderr
-    every_page_once(db, site)
     assert set(pages(site)) == set(site.pages)
 
 
@@ -115,7 +119,7 @@ def test_redis_full_stops_the_worker_and_loses_no_page(redis_server, site, tmp_p
     env = env_for(redis_server.url)
     db = tmp_path / "archive.db"
     client = redis_client(redis_server.url)
-    run_id = run("enqueue", "--follow", site.url + "/", "--depth", "3", "-q", cwd=tmp_path, env=env).stdout.strip()
+    run_id = enqueue_site(site, tmp_path, env)
     # No writer yet: items pile up until Redis is full.
     first = archiver(*worker_args(tmp_path, "--run", run_id, "-s", "ARCHIVER_REDIS_WAIT=3"), cwd=tmp_path, env=env,
                      name="worker1")
@@ -133,11 +137,7 @@ def test_redis_full_stops_the_worker_and_loses_no_page(redis_server, site, tmp_p
     second = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker2")
     assert second.wait() == 0, second.stderr
     assert "a stopped worker had kept" in second.stderr
-    wait_until(lambda: drained(redis_server.url) and count(
-        db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, 30, "the writer to finish the run")
-    writer.popen.terminate()
-    assert writer.wait() == 0, writer.stderr
-    every_page_once(db, site)
+    finish_writing(writer, db, redis_server.url, site)
     assert not list((tmp_path / "spool").glob("*.spool"))
 
 
@@ -215,7 +215,7 @@ def test_a_page_neither_redis_nor_the_spool_takes_is_fetched_again(redis_server,
     env = env_for(redis_server.url)
     db = tmp_path / "archive.db"
     client = redis_client(redis_server.url)
-    run_id = run("enqueue", "--follow", site.url + "/", "--depth", "3", "-q", cwd=tmp_path, env=env).stdout.strip()
+    run_id = enqueue_site(site, tmp_path, env)
     # A spool of 2 KB: not even one page fits.
     first = archiver(*worker_args(tmp_path, "--run", run_id, "-s", "ARCHIVER_SPOOL_MAX_MB=0.002"), cwd=tmp_path,
                      env=env, name="worker1")
@@ -229,8 +229,4 @@ def test_a_page_neither_redis_nor_the_spool_takes_is_fetched_again(redis_server,
     writer = archiver("ingest", "--db", str(db), cwd=tmp_path, env=env, name="ingest")
     second = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker2")
     assert second.wait() == 0, second.stderr
-    wait_until(lambda: drained(redis_server.url) and count(
-        db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'") == 1, 30, "the writer to finish the run")
-    writer.popen.terminate()
-    assert writer.wait() == 0, writer.stderr
-    every_page_once(db, site)
+    finish_writing(writer, db, redis_server.url, site)
