@@ -27,14 +27,18 @@ TOKEN_META = "archiver_site_token"
 FULL_WAIT_SECONDS = 0.1
 
 # KEYS[1] the site's budget hash; ARGV: delay, concurrency, place ('worker|token'),
-# seconds a place is held at most, the prefix of workers' heartbeat keys. A place
-# is free again when its download ends, when it is held too long, or when its
-# worker's heartbeat is gone. Returns {1, wait} with the seconds to wait before
-# sending, or {0, 0} when all places are taken.
+# seconds a place is held at most, the prefix of workers' heartbeat keys, this
+# worker, and the places it holds now. A place is free again when its download
+# ends, when it is held too long, when its worker's heartbeat is gone, or when
+# its worker no longer holds it (its release was lost while Redis restarted).
+# Returns {1, wait} with the seconds to wait before sending, or {0, 0} when all
+# places are taken.
 _ACQUIRE = """
 local t = redis.call('time')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local delay, places = tonumber(ARGV[1]), tonumber(ARGV[2])
+local mine = {}
+for i = 7, #ARGV do mine['t:' .. ARGV[i]] = true end
 local held = 0
 local all = redis.call('hgetall', KEYS[1])
 for i = 1, #all, 2 do
@@ -42,7 +46,8 @@ for i = 1, #all, 2 do
   if string.sub(field, 1, 2) == 't:' then
     local bar = string.find(field, '|', 3, true)
     local worker = string.sub(field, 3, (bar or 0) - 1)
-    if tonumber(all[i + 1]) < now or redis.call('exists', ARGV[5] .. worker) == 0 then
+    if tonumber(all[i + 1]) < now or redis.call('exists', ARGV[5] .. worker) == 0
+       or (worker == ARGV[6] and not mine[field]) then
       redis.call('hdel', KEYS[1], field)
     else
       held = held + 1
@@ -71,6 +76,7 @@ class SiteBudgetMiddleware:
         self.places = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         self.hold = settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 30
         self.worker = worker_name()
+        self.held: dict[str, set[str]] = {}  # site -> places this worker holds
         self._acquire = self.client.register_script(_ACQUIRE)
         self._warned = False
 
@@ -92,7 +98,8 @@ class SiteBudgetMiddleware:
         while True:
             try:
                 granted, wait = self._acquire(keys=[self.keys.site_budget(host)],
-                                              args=[self.delay, self.places, token, self.hold, self.keys.worker("")])
+                                              args=[self.delay, self.places, token, self.hold, self.keys.worker(""),
+                                                    self.worker, *self.held.get(host, ())])
             except Exception as exc:  # noqa: BLE001
                 self._unavailable(exc)
                 return None
@@ -100,6 +107,7 @@ class SiteBudgetMiddleware:
                 break
             await asyncio.sleep(FULL_WAIT_SECONDS)
         request.meta[TOKEN_META] = (host, token)
+        self.held.setdefault(host, set()).add(token)
         wait = float(wait)
         if wait > 0:
             await asyncio.sleep(wait)
@@ -117,6 +125,7 @@ class SiteBudgetMiddleware:
         if held is None:
             return
         host, token = held
+        self.held.get(host, set()).discard(token)
         try:
             self.client.hdel(self.keys.site_budget(host), f"t:{token}")
         except Exception as exc:  # noqa: BLE001 (the place frees itself when it expires)
