@@ -73,7 +73,8 @@ ARCHIVER_REDIS_URL = None
 # and the job of that run (a source's name, or the mode of enqueued URLs).
 ARCHIVER_RUN_ID = None
 ARCHIVER_JOB = None
-# A worker with nothing to fetch for this long (seconds) stops; 0 = wait for work.
+# A worker with no open job for this long (seconds) stops; 0 = wait for new runs.
+# Given, it is also how long a job must have nothing left before it is done.
 ARCHIVER_IDLE_TIMEOUT = 0
 # Every key in Redis starts with this; enqueue, workers and ingest must share it.
 ARCHIVER_REDIS_PREFIX = "archiver"

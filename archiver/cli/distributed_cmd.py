@@ -107,10 +107,11 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
     """Push seeds for a distributed crawl; print the run id.
 
     Starts a new run (or adds to --run): its own frontier and duplicate filter
-    in Redis, so every scheduled run fetches its pages again. Workers
-    (`archiver worker`) take the work; `archiver ingest` writes it.
-    --db is only read for --due. Give workers and ingest the same
-    -s ARCHIVER_REDIS_PREFIX as enqueue.
+    in Redis, so a scheduled run is not filtered away by the last one. Workers
+    (`archiver worker`) take the work; `archiver ingest` writes it. With --due,
+    a source whose last run is still open in Redis is skipped (--db is only
+    read for --due). Give workers and ingest the same -s ARCHIVER_REDIS_PREFIX
+    as enqueue.
 
     \b
     Example:
@@ -205,9 +206,12 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet
     """Write the items of distributed workers into the archive: the single writer.
 
     Items leave Redis only after they are committed; after a crash, run it
-    again and it writes what was left, nothing twice. Each job of each run is
-    recorded as a run (`archiver runs`), finished when its last worker stops.
-    Only one ingest per Redis and archive at a time.
+    again and it writes what was left, nothing twice. A malformed item is
+    quarantined on the rejected list with the reason. Each job of each run is
+    recorded as a run (`archiver runs`), ended when its last worker stops or is
+    found gone. It publishes the archive's fetch states for the workers'
+    revisit rules, and waits out Redis restarts. Only one ingest per Redis and
+    archive at a time.
 
     \b
     Example:

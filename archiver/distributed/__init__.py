@@ -2,6 +2,6 @@
 items in Redis, and one writer (`archiver ingest`) that moves them into SQLite.
 
 Nothing here is imported unless a distributed command runs (`archiver enqueue`,
-`worker`, `ingest`, or the `worker` spider); only the modules that talk to Redis
+`worker`, `ingest`, `status`, or the `worker` spider); only the modules that talk to Redis
 import `redis`, and only inside the functions that need it.
 """

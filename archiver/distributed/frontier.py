@@ -170,7 +170,7 @@ class LeasedScheduler(Scheduler):
         except Exception as exc:  # noqa: BLE001
             if not redis_trouble(exc):
                 raise
-            self.outbox._troubled(exc)
+            self.outbox.troubled(exc)
             return None
         if not taken:
             return None
@@ -209,7 +209,7 @@ class LeasedScheduler(Scheduler):
         except Exception as exc:  # noqa: BLE001
             if not redis_trouble(exc):
                 raise
-            self.outbox._troubled(exc)
+            self.outbox.troubled(exc)
             return 0
         for field in done:
             del self.leased[field]

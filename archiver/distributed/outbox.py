@@ -94,7 +94,7 @@ class Outbox:
             except Exception as exc:  # noqa: BLE001
                 if not redis_trouble(exc):
                     raise
-                self._troubled(exc)
+                self.troubled(exc)
         self._spool(op, urgent=urgent)
         return None
 
@@ -120,16 +120,17 @@ class Outbox:
         self.spooled += 1
         self.spooled_bytes += len(line)
 
-    def _troubled(self, exc: BaseException) -> None:
+    def troubled(self, exc: BaseException) -> None:
+        """Redis refused a write (or a read the worker needed): pause, and retry with growing pauses."""
         if self.trouble is None:
             self.trouble_since = time.monotonic()
             self.log(f"{describe_trouble(self.client, exc)}; keeping pages in {self.path} until it takes them again")
         self.trouble = exc
         self._next_try = time.monotonic() + self._backoff
 
-    def drain(self) -> bool:
+    def drain(self, *, now: bool = False) -> bool:
         """Send what the spool holds, oldest first, with growing pauses between tries; True once clear."""
-        if self.clear or time.monotonic() < self._next_try:
+        if self.clear or (not now and time.monotonic() < self._next_try):
             return self.clear
         self._fh.flush()
         lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -142,7 +143,7 @@ class Outbox:
             if not redis_trouble(exc):
                 raise
             self._backoff = min(self._backoff * 2, 5.0)
-            self._troubled(exc)
+            self.troubled(exc)
         rest = lines[sent:]
         self._rewrite(rest)
         self.sent_from_spool += sent

@@ -1,9 +1,13 @@
 """WorkerSpider: one job of a distributed run; seeds and requests shared through Redis.
 
 It is the single-machine SourceSpider (follow, feeds, sitemaps, article URLs)
-with three changes: its arguments come from the job's spec in Redis, its seeds
-from the job's seed list (deduplicated like any other request), and it waits
-for work while the shared queue is empty, up to ARCHIVER_IDLE_TIMEOUT.
+with these changes: its arguments come from the job's spec in Redis, its seeds
+from the job's seed list (deduplicated like any other request, and through the
+revisit policy), it beats a heartbeat and releases the leases of requests it is
+done with (archiver.distributed.frontier), it sends everything through an
+Outbox (archiver.distributed.outbox), and it waits for work while the shared
+queue is empty, until the job is done: nothing seeded, queued or leased to any
+worker for ARCHIVER_JOB_GRACE seconds (ARCHIVER_IDLE_TIMEOUT when given).
 
     scrapy crawl worker -s ARCHIVER_REDIS_URL=redis://... -s ARCHIVER_RUN_ID=RUN [-s ARCHIVER_JOB=NAME]
 
@@ -142,7 +146,7 @@ class WorkerSpider(SourceSpider):
             if not redis_trouble(exc):
                 self.logger.exception("worker tick failed")
                 return
-            self.outbox._troubled(exc)
+            self.outbox.troubled(exc)
         if self.outbox.trouble is not None and self.outbox.troubled_for() >= self.redis_wait and not self.stopping:
             reason = "redis_full" if is_full(self.outbox.trouble) else "redis_unavailable"
             self.logger.error("%s for %.0f s (ARCHIVER_REDIS_WAIT): stopping; %d message(s) kept in %s for the "
@@ -306,8 +310,7 @@ class WorkerSpider(SourceSpider):
         from archiver.distributed.outbox import redis_trouble
 
         try:
-            self.outbox._next_try = 0.0
-            if self.outbox.drain():
+            if self.outbox.drain(now=True):
                 scheduler = self.scheduler
                 scheduler.release_done()
                 given = scheduler.give_back()
