@@ -23,15 +23,13 @@ from datetime import datetime
 from typing import Any
 
 from archiver.distributed.keys import check_name
+from archiver.record import BY_NAME
 from archiver.store.writer import OUTCOMES, Fetched
 
 VERSION = 1
 KINDS = ("article", "outcome", "not_due", "opened", "closed")
 # How raw pages travel; a name the writer does not know is refused, not guessed.
 COMPRESSIONS = ("zlib",)
-# Record fields the archive stores as text/numbers, and as lists or objects.
-_LIST_FIELDS = ("authors", "tags", "related_links")
-_OBJECT_FIELDS = ("provenance",)
 
 
 class BadMessage(ValueError):
@@ -114,22 +112,26 @@ def _check_url(obj: dict, key: str) -> None:
     _want(url.startswith(("http://", "https://")), f"{key!r} is not an http(s) URL: {_shown(url)}")
 
 
+# What each kind of record field (archiver.record) may hold in a message.
+_KIND_OK = {
+    "text": lambda v: isinstance(v, str),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "flag": lambda v: isinstance(v, (bool, int)),
+    "list": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "links": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+    "json": lambda v: isinstance(v, dict),
+}
+
+
 def _check_record(record: Any) -> None:
+    """Each field as the record's field spec (archiver.record.SPEC) declares its kind, or null."""
     _want(isinstance(record, dict), f"'record' must be an object (got {_shown(record)})")
     _want(isinstance(record.get("url"), str) and record["url"], "'record' has no 'url'")
     for key, value in record.items():
-        if key in _LIST_FIELDS:
-            _want(value is None or isinstance(value, list), f"record field {key!r} must be a list")
-            if key == "related_links" and value:
-                _want(all(isinstance(link, dict) for link in value), "record field 'related_links' must hold objects")
-            elif value:
-                _want(all(isinstance(v, str) for v in value), f"record field {key!r} must hold strings")
-        elif key in _OBJECT_FIELDS:
-            _want(value is None or isinstance(value, dict), f"record field {key!r} must be an object")
-        else:
-            # Everything else is a column or a flag: text, a number, true/false or null.
-            _want(value is None or isinstance(value, (str, int, float, bool)),
-                  f"record field {key!r} must be text or a number (got {_shown(value)})")
+        spec = BY_NAME.get(key)
+        if value is None or spec is None:
+            continue  # a field this version does not know is not stored
+        _want(_KIND_OK[spec.kind](value), f"record field {key!r} must be {spec.kind} (got {_shown(value)})")
 
 
 def _check_article(d: dict) -> None:
