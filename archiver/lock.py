@@ -14,12 +14,14 @@ class Locked(Exception):
 class CrawlLock:
     """`with CrawlLock(db):` — raises Locked when another crawl holds it.
 
-    flock is released by the kernel when the holder dies, so a killed crawl
-    never leaves a stale lock behind.
+    The lock belongs to the real file: a symlink to the archive takes the same
+    lock. (A file with several hard links is refused by the store before any
+    crawl starts.) flock is released by the kernel when the holder dies, so a
+    killed crawl never leaves a stale lock behind.
     """
 
     def __init__(self, db_path: str | Path):
-        self.path = Path(f"{db_path}.lock")
+        self.path = Path(f"{os.path.realpath(db_path)}.lock")
         self._fd: int | None = None
 
     def holder(self) -> str:

@@ -7,14 +7,17 @@ settings (`-s ARCHIVER_REDIS_PREFIX=... -s ARCHIVER_RUN_TTL=...`), as workers do
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import signal
 import sys
 from pathlib import Path
 
 import click
 
-from archiver.cli.options import (archive_errors, db_option, due_sources, open_db, scrapy_settings, seed_options,
-                                  selected_sources, settings_option, verbosity_options)
+from archiver.cli.options import (Seconds, archive_errors, db_option, due_sources, listed_urls, open_db,
+                                  scrapy_settings, seed_options, selected_sources, settings_option,
+                                  verbosity_options)
 from archiver.cli.output import report_run
 
 REDIS_HELP = "Redis of the shared frontier, e.g. redis://:PASSWORD@host:6379/0."
@@ -23,6 +26,28 @@ REDIS_HELP = "Redis of the shared frontier, e.g. redis://:PASSWORD@host:6379/0."
 def redis_option(func):
     return click.option("--redis", "redis_url", envvar="ARCHIVER_REDIS_URL", show_envvar=True,
                         required=True, metavar="URL", help=REDIS_HELP)(func)
+
+
+def _missing(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except (ImportError, ValueError):
+        return True
+
+
+def needs_distributed_extra(func):
+    """A command that needs scrapy-redis and redis says which extra to install when they are missing."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        missing = [name for name in ("redis", "scrapy_redis") if _missing(name)]
+        if missing:
+            raise click.ClickException(
+                f"`archiver {click.get_current_context().info_name}` needs the distributed extra "
+                f"({', '.join(missing)} is not installed): pip install 'news-archiver[distributed]'")
+        return func(*args, **kwargs)
+
+    return wrapper
 
 
 def _connect(redis_url: str):
@@ -40,10 +65,11 @@ def _connect(redis_url: str):
 @redis_option
 @click.option("--run", "run_id", metavar="RUN",
               help="The run to work on (default: the one the last `archiver enqueue` started).")
-@click.option("--idle-timeout", type=click.FloatRange(0), default=0, metavar="SECONDS",
+@click.option("--idle-timeout", type=Seconds(), default=0, metavar="SECONDS",
               help="Stop after this long with nothing to fetch (default: wait for work forever).")
 @settings_option
 @verbosity_options
+@needs_distributed_extra
 def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
     """Work on a distributed crawl: fetch and extract what `archiver enqueue` queued.
 
@@ -89,6 +115,7 @@ def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
 @settings_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the run id.")
 @archive_errors
+@needs_distributed_extra
 def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_pages, allow, deny, sources_file,
             only, due, db_path, settings, quiet):
     """Push seeds for a distributed crawl; print the run id.
@@ -109,11 +136,11 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
     from archiver.distributed import registry
     from archiver.distributed.config import keys_of, run_ttl
     from archiver.distributed.keys import check_name, new_run_id
-    from archiver.seeds import read_url_list, unsupported_url_reason
+    from archiver.seeds import unsupported_url_reason
 
-    listed = list(urls) + (read_url_list(input_file.read()) if input_file is not None else [])
+    listed, rejected = listed_urls(urls, input_file)
     jobs: list[tuple[str, registry.JobSpec, list[dict]]] = []
-    sources = selected_sources(sources_file, listed, mode, only, due)
+    sources = selected_sources(sources_file, listed + [r.url for r in rejected], mode, only, due)
     if sources is not None:
         if due and Path(db_path).exists():  # no archive yet: every source is due
             sources = due_sources(db_path, sources, quiet=quiet)
@@ -131,8 +158,9 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
             raise click.BadParameter(str(exc), param_hint="--job") from exc
         jobs.append((name, *registry.job_from_urls(name, mode or "urls", listed, depth=depth, max_pages=max_pages,
                                                    allow=allow, deny=deny)))
-    bad = [f"  {seed['url']}: {reason}" for _, _, seeds in jobs for seed in seeds
-           if (reason := unsupported_url_reason(seed["url"]))]
+    bad = [f"  {r.url}: {r.reason}" for r in rejected]
+    bad += [f"  {seed['url']}: {reason}" for _, _, seeds in jobs for seed in seeds
+            if (reason := unsupported_url_reason(seed["url"]))]
     if bad:
         raise click.ClickException("cannot enqueue:\n" + "\n".join(bad))
     if run_id:
@@ -169,7 +197,7 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
 @click.command()
 @redis_option
 @db_option
-@click.option("--idle-timeout", type=click.FloatRange(0), default=0, metavar="SECONDS",
+@click.option("--idle-timeout", type=Seconds(), default=0, metavar="SECONDS",
               help="Stop after this long with nothing to write (default: run until stopped).")
 @click.option("--batch", "batch_size", default=100, show_default=True, type=click.IntRange(1, 10_000),
               help="Items written per transaction at most.")
@@ -177,6 +205,7 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
 @settings_option
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and run summaries.")
 @archive_errors
+@needs_distributed_extra
 def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet):
     """Write the items of distributed workers into the archive: the single writer.
 
