@@ -52,6 +52,9 @@ RETRY_ENABLED = True
 # server's Retry-After instead and the next run tries again.
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A page that failed after its retries is in the run summary with its reason;
+# an ERROR log line as well would break the quiet of `-q` runs from cron.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 
 # robots.txt `Crawl-delay` is obeyed per site (it raises DOWNLOAD_DELAY for that
 # site, never lowers it), up to this many seconds: a site asking for more is
