@@ -52,7 +52,9 @@ def setting_problem(name: str, value: str, default: Any) -> str | None:
         known = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
         return None if value.upper() in known else f"{shown}: not a log level ({', '.join(known)})"
     if name == "ARCHIVER_EXTRACT_WORKERS":
-        return None if value.lower() == "auto" or value.isdigit() else f"{shown}: give a number of processes or auto"
+        if value.lower() == "auto" or (value.isascii() and value.isdigit()):
+            return None
+        return f"{shown}: give a number of processes or auto"
     if isinstance(default, bool):
         return None if value in _BOOLS else f"{shown}: give 1 or 0 (true or false)"
     if isinstance(default, (int, float)):

@@ -165,7 +165,7 @@ def _remove_stale_parts(target: Path) -> None:
     """Parts (`.NAME.PID.part`) left beside the target by exports that were killed."""
     for part in target.parent.glob(f".{glob.escape(target.name)}.*{PART}"):
         pid = part.name[len(target.name) + 2:-len(PART)]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isascii() and pid.isdigit() and not _alive(int(pid)):
             _remove(part)
 
 
