@@ -17,8 +17,7 @@ import pytest
 from archiver.lock import CrawlLock
 from tests.conftest import FAST, archiver_cmd
 from tests.support.archives import record, write_archive
-from tests.support.pages import article_html, html_page
-from tests.support.server import FixtureSite
+from tests.support.redis_server import RedisServer
 
 HUGE = "1" + "0" * 30
 
@@ -199,3 +198,12 @@ def test_a_huge_revisit_in_a_sources_file_is_refused(run_cli, tmp_path):
     result = run_cli("crawl", "--sources", "s.toml", "--db", "a.db")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Error: s.toml: source 'x': revisit: duration out of range" in result.stderr
+
+
+@pytest.mark.skipif(not RedisServer.available(), reason="needs redis-server (CI installs it)")
+def test_a_quiet_worker_with_no_work_prints_nothing(run_cli, tmp_path):
+    with RedisServer(tmp_path / "redis") as redis:
+        result = run_cli("worker", "--redis", redis.url, "--idle-timeout", "0.2", "-q")
+        loud = run_cli("worker", "--redis", redis.url, "--idle-timeout", "0.2")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert loud.returncode == 0 and "no work" in loud.stderr

@@ -91,13 +91,16 @@ def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
     run, jobs = wait_for_run(client, keys_of(crawl_settings), run_id, idle_timeout)
     client.close()
     if not jobs:
-        click.echo(f"no work: run {run} has no jobs" if run else
-                   "no work: no run in Redis yet (push seeds with `archiver enqueue`)", err=True)
+        if not quiet:
+            click.echo(f"no work: run {run} has no jobs" if run else
+                       "no work: no run in Redis yet (push seeds with `archiver enqueue`)", err=True)
         sys.exit(0)
     if not quiet:
         click.echo(f"worker on run {run}: {', '.join(jobs)}", err=True)
     results = run_worker(crawl_settings, run, jobs)
     for r in results:
+        if quiet and r.reason == "finished":
+            continue
         click.echo(f"run {run} [{r.job}] {r.reason or 'not started'}: {r.pages} pages fetched, "
                    f"{r.queued} items queued for `archiver ingest`", err=True)
     sys.exit(0 if all(r.reason == "finished" for r in results) else 1)

@@ -248,8 +248,9 @@ def settings_option(func):
 
 
 def verbosity_options(func):
-    """-v (Scrapy's log) and -q (only errors), for the commands that crawl."""
-    func = click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress and no summary details.")(func)
+    """-v (Scrapy's log) and -q (only what failed), for the commands that crawl."""
+    func = click.option("-q", "--quiet", is_flag=True,
+                        help="Print nothing when nothing failed (for cron); else the summary and the failures.")(func)
     return click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO level).")(func)
 
 
