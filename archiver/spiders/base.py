@@ -38,9 +38,10 @@ class ArchiverSpider(scrapy.Spider):
     Arguments (also as `scrapy crawl NAME -a KEY=VALUE`): urls (article URLs),
     revisit_after (e.g. "1d": archived URLs fetched more recently are not
     fetched again), source_name, selectors (per-site CSS overrides, a dict or
-    JSON text), rejected (seeds that could not be read: {url, reason} entries,
-    each recorded as a failed page). Whether an article URL is fetched again is decided by
-    archiver.middlewares.RevisitMiddleware, not here.
+    JSON text), max_pages (pages found by the crawl it requests at most),
+    rejected (seeds that could not be read: {url, reason} entries, each
+    recorded as a failed page). Whether an article URL is fetched again is
+    decided by archiver.middlewares.RevisitMiddleware, not here.
     """
 
     mode = "urls"
