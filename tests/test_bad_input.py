@@ -90,7 +90,16 @@ ENCODED = {
 
 
 @pytest.mark.parametrize("encoding", sorted(ENCODED))
-def test_url_lists_in_any_unicode_encoding_are_read(encoding, site, run_cli, tmp_path):
+def test_url_lists_in_any_unicode_encoding_are_read(encoding):
+    from archiver.seeds import read_url_list
+
+    urls = ["https://a.example/caf\u00e9.html", "https://a.example/2.html"]
+    read = read_url_list(ENCODED[encoding]("\n".join(urls) + "\n"), "urls.txt")
+    assert (read.urls, read.rejected) == (urls, [])
+
+
+@pytest.mark.parametrize("encoding", ["utf-8 with a BOM", "utf-16 with a BOM"])
+def test_crawl_reads_url_lists_with_a_bom(encoding, site, run_cli, tmp_path):
     urls = [f"{site.url}/news/story-1.html", f"{site.url}/news/story-2.html"]
     (tmp_path / "urls.txt").write_bytes(ENCODED[encoding]("\n".join(urls) + "\n"))
     result = run_cli("crawl", "-i", "urls.txt", "--db", "a.db", *FAST)
@@ -162,11 +171,21 @@ BAD_SOURCES = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_SOURCES))
-def test_a_bad_sources_file_is_refused_at_load_with_file_source_and_key(case, site, run_cli, tmp_path):
+def test_a_bad_sources_file_is_refused_at_load_with_file_source_and_key(case, tmp_path):
+    from archiver.sources import SourcesError, load_sources
+
     extra, message = BAD_SOURCES[case]
-    text = SOURCE.format(url=site.url + "/news/story-1.html")
     # Keys go before a sub-table; the sub-table (selectors) comes last.
-    (tmp_path / "sources.toml").write_text(text + extra)
+    (tmp_path / "sources.toml").write_text(SOURCE.format(url="https://a.example/x") + extra)
+    with pytest.raises(SourcesError) as raised:
+        load_sources(tmp_path / "sources.toml")
+    assert str(raised.value).startswith(f"{tmp_path / 'sources.toml'}: source 'gazette': {message}"), raised.value
+
+
+@pytest.mark.parametrize("case", ["a selector that is not text", "invalid CSS", "depth = true"])
+def test_the_crawl_refuses_a_bad_sources_file_before_fetching(case, site, run_cli, tmp_path):
+    extra, message = BAD_SOURCES[case]
+    (tmp_path / "sources.toml").write_text(SOURCE.format(url=site.url + "/news/story-1.html") + extra)
     result = run_cli("crawl", "--sources", "sources.toml", "--db", "a.db", *FAST)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
