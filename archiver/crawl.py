@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
 from archiver.sources import Source, parse_duration
 from archiver.spiders.article import ArticleSpider
@@ -68,7 +68,7 @@ def setting_problem(name: str, value: str, default: Any) -> str | None:
         if number < (1 if name in _POSITIVE else 0) and not name.endswith(("PRIORITY", "PRIORITY_ADJUST")):
             return f"{shown}: must be {'1 or more' if name in _POSITIVE else '0 or more'}"
         return None
-    if isinstance(default, dict):
+    if isinstance(default, (dict, BaseSettings)):  # Scrapy keeps dict settings as BaseSettings
         try:
             parsed = json.loads(value)
         except ValueError:

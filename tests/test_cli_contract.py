@@ -76,12 +76,6 @@ USAGE_ERRORS = {
     "--max-pages with article URLs": (["--max-pages", "5", "URL"], "--max-pages bounds the pages a crawl finds"),
     "--depth with --sources": (["--sources", "s.toml", "--depth", "1"], "--depth does not go with --sources"),
     "a timeout that is no number": (["-s", "DOWNLOAD_TIMEOUT=abc", "URL"], "DOWNLOAD_TIMEOUT=abc: not a number"),
-    "a concurrency that is no whole number": (["-s", "CONCURRENT_REQUESTS=2.5", "URL"], "not a whole number"),
-    "a concurrency of 0": (["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=0", "URL"], "must be 1 or more"),
-    "a negative timeout": (["-s", "DOWNLOAD_TIMEOUT=-5", "URL"], "DOWNLOAD_TIMEOUT=-5: must be 0 or more"),
-    "a boolean that is none": (["-s", "ROBOTSTXT_OBEY=maybe", "URL"], "ROBOTSTXT_OBEY=maybe: give 1 or 0"),
-    "a log level that is none": (["-s", "LOG_LEVEL=LOUD", "URL"], "LOG_LEVEL=LOUD: not a log level"),
-    "a revisit that is no duration": (["-s", "ARCHIVER_REVISIT_AFTER=soon", "URL"], "not a duration"),
     "a huge --revisit-after": (["--revisit-after", "99999999999999999999d", "URL"], "duration out of range"),
 }
 
@@ -96,6 +90,38 @@ def test_usage_errors_exit_2_with_one_error_line(case, site, run_cli, tmp_path):
     assert "Traceback" not in result.stderr
     assert len(error_lines(result.stderr)) == 1 and message in error_lines(result.stderr)[0], result.stderr
     assert site.paths_requested() == []
+
+
+# What -s values Scrapy (or archiver) could not use; the CLI turns each into the usage error above.
+BAD_SETTINGS = {
+    "CONCURRENT_REQUESTS=2.5": "not a whole number",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=0": "must be 1 or more",
+    "DOWNLOAD_TIMEOUT=-5": "DOWNLOAD_TIMEOUT=-5: must be 0 or more",
+    "DOWNLOAD_DELAY=inf": "not a finite number",
+    "ROBOTSTXT_OBEY=maybe": "ROBOTSTXT_OBEY=maybe: give 1 or 0",
+    "LOG_LEVEL=LOUD": "LOG_LEVEL=LOUD: not a log level",
+    "ARCHIVER_REVISIT_AFTER=soon": "not a duration",
+    "ARCHIVER_EXTRACT_WORKERS=\u00b2": "give a number of processes or auto",
+    "DOWNLOAD_SLOTS=[1]": "give a JSON object",
+}
+
+
+@pytest.mark.parametrize("setting", sorted(BAD_SETTINGS))
+def test_settings_scrapy_could_not_use_are_refused(setting):
+    from archiver.crawl import check_overrides
+
+    name, value = setting.split("=", 1)
+    with pytest.raises(ValueError, match=BAD_SETTINGS[setting]):
+        check_overrides({name: value})
+
+
+@pytest.mark.parametrize("setting", ["DOWNLOAD_TIMEOUT=2.5", "DOWNLOAD_DELAY=0", "ROBOTSTXT_OBEY=False",
+                                     "DEPTH_PRIORITY=-1", "ARCHIVER_EXTRACT_WORKERS=auto", "MY_OWN_SETTING=x"])
+def test_settings_scrapy_can_use_pass(setting):
+    from archiver.crawl import check_overrides
+
+    name, value = setting.split("=", 1)
+    check_overrides({name: value})
 
 
 def test_a_crawl_that_cannot_start_says_why_in_one_line(site, run_cli, tmp_path):
