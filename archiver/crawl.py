@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
-from archiver.sources import Source
+from archiver.sources import Source, parse_duration
 from archiver.spiders.article import ArticleSpider
 from archiver.spiders.feed import FeedSpider
 from archiver.spiders.site import SiteSpider
@@ -26,6 +28,67 @@ class CrawlJob:
     spider_cls: type
     args: dict[str, Any]
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+# Settings whose default is a whole number but that Scrapy reads as seconds (a float).
+# Settings read as numbers that may have a fraction, whatever their default looks like.
+_SECONDS = {"DOWNLOAD_TIMEOUT", "DNS_TIMEOUT", "ARCHIVER_EXTRACT_TIMEOUT", "ARCHIVER_IDLE_TIMEOUT",
+            "ARCHIVER_JOB_GRACE", "ARCHIVER_REDIS_WAIT", "ARCHIVER_WORKER_TTL", "ARCHIVER_SPOOL_MAX_MB"}
+# At least 1: with 0, nothing would ever be fetched or written.
+_POSITIVE = {"CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS", "ARCHIVER_BATCH_SIZE", "ARCHIVER_MAX_SITEMAPS"}
+_BOOLS = {"0", "1", "true", "false", "True", "False"}  # what Scrapy's getbool() accepts
+_DURATIONS = {"ARCHIVER_REVISIT_AFTER", "ARCHIVER_RUN_TTL"}
+
+
+def setting_problem(name: str, value: str, default: Any) -> str | None:
+    """Why Scrapy (or archiver) could not use `-s NAME=VALUE`, judged by the type of
+    the setting's default; None when it can, or when the setting is not one we know."""
+    shown = f"{name}={value}"
+    if name in _DURATIONS:
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            return f"{shown}: {exc}"
+        return None
+    if name == "LOG_LEVEL":
+        known = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        return None if value.upper() in known else f"{shown}: not a log level ({', '.join(known)})"
+    if name == "ARCHIVER_EXTRACT_WORKERS":
+        if value.lower() == "auto" or (value.isascii() and value.isdigit()):
+            return None
+        return f"{shown}: give a number of processes or auto"
+    if isinstance(default, bool):
+        return None if value in _BOOLS else f"{shown}: give 1 or 0 (true or false)"
+    if isinstance(default, (int, float)):
+        whole = isinstance(default, int) and name not in _SECONDS
+        try:
+            number = int(value) if whole else float(value)
+        except ValueError:
+            return f"{shown}: not {'a whole number' if whole else 'a number'}"
+        if not math.isfinite(number):
+            return f"{shown}: not a finite number"
+        if number < (1 if name in _POSITIVE else 0) and not name.endswith(("PRIORITY", "PRIORITY_ADJUST")):
+            return f"{shown}: must be {'1 or more' if name in _POSITIVE else '0 or more'}"
+        return None
+    if isinstance(default, (dict, BaseSettings)):  # Scrapy keeps dict settings as BaseSettings
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        return None if isinstance(parsed, dict) else f"{shown}: give a JSON object"
+    return None
+
+
+def check_overrides(overrides: dict[str, str] | None) -> None:
+    """ValueError naming the first -s override that cannot be used."""
+    if not overrides:
+        return
+    defaults = Settings()
+    defaults.setmodule("archiver.settings", priority="project")
+    for name, value in overrides.items():
+        problem = setting_problem(name, str(value), defaults.get(name))
+        if problem:
+            raise ValueError(problem)
 
 
 def build_settings(db: str | Path, overrides: dict[str, str] | None = None, *, log_level: str = "WARNING",
@@ -60,16 +123,37 @@ def source_job(source: Source, revisit_after: str | None = None) -> CrawlJob:
     return CrawlJob(SourceSpider, args, politeness)
 
 
-def run_jobs(jobs: list[CrawlJob], settings: Settings) -> list[int | None]:
-    """Run the crawls side by side in this process; the id of the run each recorded."""
-    process = CrawlerProcess(settings)
-    crawlers = []
-    for i, job in enumerate(jobs):
-        job_settings = settings.copy()
-        for name, value in job.settings.items():
-            job_settings.set(name, value, priority="spider")
-        crawler = Crawler(job.spider_cls, job_settings, init_reactor=(i == 0))
-        process.crawl(crawler, **job.args)
-        crawlers.append(crawler)
-    process.start()
-    return [c.stats.get_value("archiver/run_id") for c in crawlers]
+@dataclass
+class JobResult:
+    """What a crawl recorded: its run id, or why it could not start."""
+
+    run_id: int | None
+    error: str | None = None
+
+
+def run_jobs(jobs: list[CrawlJob], settings: Settings) -> list[JobResult]:
+    """Run the crawls side by side in this process; the run each recorded, or why it did not start.
+
+    A crawl that fails to start (a setting Scrapy cannot use, a component that
+    raises) is reported here in one line rather than by Twisted with tracebacks.
+    """
+    errors: dict[int, str] = {}
+
+    def failed(failure, i: int):
+        errors[i] = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
+
+    try:
+        process = CrawlerProcess(settings)
+        crawlers = []
+        for i, job in enumerate(jobs):
+            job_settings = settings.copy()
+            for name, value in job.settings.items():
+                job_settings.set(name, value, priority="spider")
+            crawler = Crawler(job.spider_cls, job_settings, init_reactor=(i == 0))
+            process.crawl(crawler, **job.args).addErrback(failed, i)
+            crawlers.append(crawler)
+        process.start()
+    except Exception as exc:  # noqa: BLE001 - a crawl that cannot be built is reported, not raised
+        return [JobResult(None, f"{type(exc).__name__}: {exc}"[:500]) for _ in jobs]
+    return [JobResult(c.stats.get_value("archiver/run_id") if c.stats else None, errors.get(i))
+            for i, c in enumerate(crawlers)]

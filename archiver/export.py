@@ -105,12 +105,21 @@ def _md_link_text(text: str) -> str:
     return re.sub(r"([\[\]\\])", r"\\\1", _md_text(" ".join(text.split())))
 
 
+# Characters JSON leaves as they are but YAML does not allow in a document (DEL,
+# the C1 controls, NEL and the Unicode line separators, BOM, non-characters).
+_NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def yaml_value(value: Any) -> str:
+    """A value as YAML: JSON, which YAML reads as a flow value, with the characters
+    YAML forbids written as \\u escapes (which both JSON and YAML read back)."""
+    return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+
+
 def markdown_document(record: dict[str, Any]) -> str:
     # JSON scalars, arrays and objects are valid YAML flow values, so the front
     # matter is YAML that any static-site tool reads, with no YAML writer needed.
-    front = "\n".join(
-        f"{name}: {json.dumps(record.get(name), ensure_ascii=False)}" for name in RECORD_FIELDS if name != "body"
-    )
+    front = "\n".join(f"{name}: {yaml_value(record.get(name))}" for name in RECORD_FIELDS if name != "body")
     parts = [f"---\n{front}\n---\n", f"# {_md_text(record.get('title') or '(no title)')}\n"]
     if record.get("body"):
         parts.append(_md_text(record["body"]).strip() + "\n")

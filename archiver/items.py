@@ -32,7 +32,16 @@ class FailedFetch:
 
 @dataclass
 class Unchanged:
-    """An archived URL that needs nothing stored: not due for a revisit, or a 304.
+    """An archived URL fetched again that had not changed (a 304 Not Modified)."""
+
+    url: str = ""
+    reason: str = ""
+    status: int | None = None
+
+
+@dataclass
+class NotDue:
+    """An archived URL not fetched at all: its revisit is not due yet.
 
     `listed` is True when the user named the URL (it then gets a line in the
     run's pages); links found while crawling are only counted.
@@ -40,5 +49,4 @@ class Unchanged:
 
     url: str = ""
     reason: str = ""
-    status: int | None = None
     listed: bool = True

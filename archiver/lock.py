@@ -14,13 +14,15 @@ class Locked(Exception):
 class CrawlLock:
     """`with CrawlLock(db):` — raises Locked when another crawl holds it.
 
-    flock is released by the kernel when the holder dies, so a killed crawl
-    never leaves a stale lock behind. The file names its holder ("PID WHAT",
-    e.g. "1234 archiver ingest"), so the refusal says what is writing.
+    The lock belongs to the real file: a symlink to the archive takes the same
+    lock. (A file with several hard links is refused by the store before any
+    crawl starts.) flock is released by the kernel when the holder dies, so a
+    killed crawl never leaves a stale lock behind. The file names its holder
+    ("PID WHAT", e.g. "1234 archiver ingest"), so the refusal says what is writing.
     """
 
     def __init__(self, db_path: str | Path, holder: str = "archiver crawl"):
-        self.path = Path(f"{db_path}.lock")
+        self.path = Path(f"{os.path.realpath(db_path)}.lock")
         self.what = holder
         self._fd: int | None = None
 

@@ -14,6 +14,13 @@ class ArchiverLogFormatter(logformatter.LogFormatter):
         entry["msg"] = "Dropped: %(exception)s"
         return entry
 
+    def item_error(self, item, exception, response, spider=None):
+        # The page is recorded as failed with the error as its reason (StorePipeline);
+        # the item and its traceback are for -v.
+        entry = super().item_error(item, exception, response, spider)
+        entry["level"] = logging.INFO
+        return entry
+
     def scraped(self, item, response, spider=None):
         entry = super().scraped(item, response, spider)
         entry["msg"] = "Scraped from %(src)s"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from scrapy.robotstxt import RobotParser
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
@@ -16,8 +18,9 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
-from archiver.items import Unchanged
+from archiver.items import FailedFetch, NotDue
 from archiver.revisits import ARTICLE_META, CONDITIONAL, NOT_DUE, REVISIT_META, FetchState, FetchStates, revisit
+from archiver.seeds import address_class, inward_reason, is_ip
 from archiver.store.queries import fetch_state
 from archiver.store.schema import ArchiveError, connect
 
@@ -56,7 +59,7 @@ class RevisitMiddleware(BaseSpiderMiddleware):
     """Applies the revisit policy (archiver.revisits) to the article requests spiders yield.
 
     An article request (meta ARTICLE_META) whose URL is archived and not due is
-    answered with an Unchanged item instead of being fetched; a due one gets the
+    answered with a NotDue item instead of being fetched; a due one gets the
     archive's validators and may come back as a 304. The decision is left on the
     request (meta REVISIT_META). Fetch states come from ARCHIVER_FETCH_STATES (a
     class path; by default the archive), so another source plugs in by setting.
@@ -94,16 +97,100 @@ class RevisitMiddleware(BaseSpiderMiddleware):
         if ARTICLE_META not in request.meta:
             return request
         spider = self.crawler.spider
-        decision = revisit(self.states.get(request.url), datetime.now(timezone.utc), spider.revisit_after)
+        try:
+            state = self.states.get(request.url)
+        except Exception as exc:  # noqa: BLE001 - one unreadable state fails one URL, not the run
+            reason = f"cannot read what the archive knows of this URL ({type(exc).__name__}: {exc})"[:300]
+            return FailedFetch(url=request.url, reason=reason)
+        decision = revisit(state, datetime.now(timezone.utc), spider.revisit_after)
         request.meta[REVISIT_META] = decision
         self.crawler.stats.inc_value(f"archiver/revisit/{decision.action}")
         if decision.action == NOT_DUE:
-            return Unchanged(url=request.url, listed=request.meta[ARTICLE_META], reason=decision.reason)
+            return NotDue(url=request.url, listed=request.meta[ARTICLE_META], reason=decision.reason)
         for name, value in decision.headers.items():
             request.headers[name] = value
         if decision.action == CONDITIONAL:
             request.meta["handle_httpstatus_list"] = [304]
         return request
+
+
+# The URL of the page a request was found on (a link, a feed or sitemap entry, a next page).
+FOUND_ON_META = "archiver_found_on"
+
+
+class FoundOnMiddleware(BaseSpiderMiddleware):
+    """Marks each request a page led to with that page's URL (meta FOUND_ON_META);
+    requests without it are seeds, which the user named."""
+
+    def get_processed_request(self, request: Request, response):
+        if response is not None:
+            request.meta.setdefault(FOUND_ON_META, response.url)
+        return request
+
+
+class AddressScopeMiddleware:
+    """Never from a page on one address class to a less public one (archiver.seeds):
+    a public page's redirect, meta refresh, link, feed or sitemap entry to a
+    loopback, link-local or private address is refused with the reason.
+
+    Seeds are always allowed, and ARCHIVER_ALLOW_PRIVATE_ADDRESSES=1 allows every
+    request. Host names are resolved with the crawl's own (caching) resolver,
+    so the address judged is the one connected to; a name that does not resolve
+    here (say, one only a proxy knows) counts as public.
+    """
+
+    def __init__(self, crawler):
+        self.allow_all = crawler.settings.getbool("ARCHIVER_ALLOW_PRIVATE_ADDRESSES")
+        self._classes: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request: Request, spider=None) -> None:
+        redirects = request.meta.get("redirect_urls")
+        origin = redirects[-1] if redirects else request.meta.get(FOUND_ON_META)
+        if self.allow_all or not origin:
+            return
+        origin_host, target_host = urlsplit(origin).hostname, urlparse_cached(request).hostname
+        if not origin_host or not target_host or origin_host == target_host:
+            return
+        reason = inward_reason(origin_host, await self._class_of(origin_host),
+                               target_host, await self._class_of(target_host))
+        if reason:
+            raise IgnoreRequest(reason)
+
+    async def _class_of(self, host: str) -> int:
+        if host not in self._classes:
+            address = host
+            if not is_ip(host):
+                from twisted.internet import reactor
+
+                try:
+                    address = await maybe_deferred_to_future(reactor.resolve(host))
+                except Exception:  # noqa: BLE001 - unresolvable here: the download will say why
+                    address = host
+            self._classes[host] = address_class(address)
+        return self._classes[host]
+
+
+class PageErrorsMiddleware:
+    """A callback that raises on a page records that page as failed, with the error.
+
+    Without it the page would vanish from the run (Scrapy logs the traceback and
+    moves on), and a run whose every page raised would end "0 archived, 0
+    failed", exit 0. The traceback stays in the log at INFO level (-v).
+    """
+
+    def process_spider_exception(self, response, exception):
+        request = getattr(response, "request", None)
+        if request is None:
+            return None
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        reason = f"internal error while reading the page ({type(exception).__name__}: {exception})"[:300]
+        logger.error("%s: %s", url, reason)
+        logger.info("the error on %s", url, exc_info=exception)
+        return [FailedFetch(url=url, reason=reason, status=getattr(response, "status", None))]
 
 
 # Scrapy's line for a robots.txt that could not be downloaded (an ERROR with a traceback).
@@ -142,10 +229,16 @@ class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
     A robots.txt that cannot be fetched (timeout, refused) is one warning
     line, not an error with a traceback; as in Scrapy, the site is then
     crawled as if it had none.
+
+    And robots.txt's `Crawl-delay` is obeyed, which Scrapy does not do: the
+    site's download slot waits that long between requests (never less than
+    DOWNLOAD_DELAY, at most ARCHIVER_MAX_CRAWL_DELAY seconds, without random
+    jitter), and AutoThrottle does not lower it for that site.
     """
 
     def __init__(self, crawler):
         super().__init__(crawler)
+        self._max_crawl_delay = crawler.settings.getfloat("ARCHIVER_MAX_CRAWL_DELAY", 30.0)
         scrapy_logger = logging.getLogger(_ScrapyRobotsTxtMiddleware.__module__)
         if not any(isinstance(f, _RobotsErrorAsWarning) for f in scrapy_logger.filters):
             scrapy_logger.addFilter(_RobotsErrorAsWarning())
@@ -162,3 +255,41 @@ class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
 
         pending.addCallback(relay)
         return await maybe_deferred_to_future(own)
+
+    async def process_request(self, request: Request, spider=None) -> None:
+        await super().process_request(request)
+        if request.meta.get("dont_obey_robotstxt"):
+            return
+        parser = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(parser, RobotParser):
+            delay = crawl_delay(parser, self._robotstxt_useragent or self._default_useragent)
+            if delay:
+                self._slow_down(request, min(delay, self._max_crawl_delay))
+
+    def _slow_down(self, request: Request, delay: float) -> None:
+        # Autothrottle would otherwise move the slot's delay back towards its own target.
+        request.meta["autothrottle_dont_adjust_delay"] = True
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is None:  # the slot is made when the request reaches the downloader
+            settings = downloader.per_slot_settings.setdefault(key, {})
+            settings["delay"] = max(settings.get("delay", downloader._delay), delay)
+            settings["jitter"] = 0
+        elif slot.delay < delay or slot.jitter:
+            slot.delay, slot.jitter = max(slot.delay, delay), 0
+
+
+def crawl_delay(parser: RobotParser, user_agent: str) -> float | None:
+    """robots.txt's Crawl-delay for us, in seconds (Scrapy 2.18 parsers have crawl_delay();
+    before that, the Protego or standard-library parser underneath does)."""
+    own = getattr(type(parser), "crawl_delay", None)
+    if own is not None and own is not getattr(RobotParser, "crawl_delay", None):
+        value = parser.crawl_delay(user_agent)
+    else:
+        inner = getattr(parser, "rp", None)
+        value = inner.crawl_delay(user_agent) if hasattr(inner, "crawl_delay") else None
+    try:
+        return float(value) if value is not None and float(value) > 0 else None
+    except (TypeError, ValueError):
+        return None

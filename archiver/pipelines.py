@@ -11,9 +11,10 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from archiver.items import ArticleItem, FailedFetch, Unchanged
+from archiver.items import ArticleItem, FailedFetch, NotDue, Unchanged
+from archiver.record import RECORD_FIELDS
 from archiver.store.schema import ArchiveError
-from archiver.store.writer import FAILED, SKIPPED, UNCHANGED, ArchiveWriter, Fetched
+from archiver.store.writer import FAILED, NOT_DUE, SKIPPED, UNCHANGED, ArchiveWriter, Fetched
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,17 @@ class ValidatePipeline:
         elif not (fields.get("body") or "").strip():
             item.skip_reason = "not an article: no body text found"
         return item
+
+
+# Assigned by the archive when the batch is written, so not known to a feed export.
+_STORE_FIELDS = ("id", "first_seen_at", "last_seen_at")
+
+
+def exported_record(item: ArticleItem) -> dict:
+    """The article as Scrapy's feed exports write it: the record's fields, JSON-ready."""
+    record = {name: item.fields.get(name) for name in RECORD_FIELDS if name not in _STORE_FIELDS}
+    record.update(requested_url=item.requested_url, fetched_at=item.fetched_at)
+    return record
 
 
 class StorePipeline:
@@ -61,7 +73,17 @@ class StorePipeline:
         )
         # Only spider_closed knows why the crawl ended (pipelines close first).
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
         return pipeline
+
+    def item_error(self, item, response, spider, failure):
+        """A pipeline raised on an item: the page is failed, not lost."""
+        if self.writer is None or self.error:
+            return
+        url = getattr(item, "requested_url", None) or getattr(item, "url", None) or getattr(response, "url", "")
+        reason = f"internal error while storing the page ({failure.type.__name__}: {failure.getErrorMessage()})"
+        self.writer.add_outcome(url, FAILED, reason[:300], getattr(item, "status", None))
+        self._maybe_flush()
 
     def open_spider(self):
         spider = self.crawler.spider
@@ -115,12 +137,16 @@ class StorePipeline:
             self._maybe_flush()
             raise DropItem(f"failed: {item.url}: {item.reason}")
         if isinstance(item, Unchanged):
+            self.writer.add_outcome(item.url, UNCHANGED, item.reason, item.status)
+            self._maybe_flush()
+            raise DropItem(f"unchanged: {item.url}: {item.reason}")
+        if isinstance(item, NotDue):
             if item.listed:
-                self.writer.add_outcome(item.url, UNCHANGED, item.reason, item.status)
+                self.writer.add_outcome(item.url, NOT_DUE, item.reason)
                 self._maybe_flush()
             else:
                 self.writer.count_not_due()
-            raise DropItem(f"unchanged: {item.url}: {item.reason}")
+            raise DropItem(f"not due: {item.url}: {item.reason}")
         adapter = ItemAdapter(item)
         if adapter.get("skip_reason"):
             self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status)
@@ -138,9 +164,9 @@ class StorePipeline:
             )
         )
         self._maybe_flush()
-        # Keep the raw bytes out of anything downstream (feed exports, logs).
-        item.raw = item.raw_zlib = b""
-        return item
+        # Downstream (Scrapy's feed exports, `scrapy crawl -O file.jsonl`) gets the
+        # record, as `archiver export` writes it; never the raw bytes.
+        return exported_record(item)
 
     def _maybe_flush(self):
         if self.writer.pending >= self.batch_size:

@@ -30,6 +30,10 @@ ARCHIVER_EXTRACT_WORKERS = "auto"
 ARCHIVER_EXTRACT_TIMEOUT = 60
 # Keep the raw response (zlib-compressed) so pages can be re-extracted later.
 ARCHIVER_KEEP_RAW = True
+# `archiver crawl` runs SQLite's quick_check before it writes, so a damaged
+# archive is refused instead of written into (it reads the whole file: about a
+# second per GB when cached; 0 skips it).
+ARCHIVER_QUICK_CHECK = True
 
 # --- Politeness --------------------------------------------------------------
 # An honest User-Agent that names the tool, so site owners know who fetches.
@@ -48,8 +52,19 @@ RETRY_ENABLED = True
 # server's Retry-After instead and the next run tries again.
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A page that failed after its retries is in the run summary with its reason;
+# an ERROR log line as well would break the quiet of `-q` runs from cron.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 
-# --- Safety: bounded work per page ------------------------------------------
+# robots.txt `Crawl-delay` is obeyed per site (it raises DOWNLOAD_DELAY for that
+# site, never lowers it), up to this many seconds: a site asking for more is
+# still crawled, this slowly.
+ARCHIVER_MAX_CRAWL_DELAY = 30.0
+
+# --- Safety: bounded work per page and per run -------------------------------
+# Sitemap files read per run at most (an index may list thousands, or itself);
+# each sitemap is read once per run. Pages per run: --max-pages / max_pages.
+ARCHIVER_MAX_SITEMAPS = 500
 DOWNLOAD_TIMEOUT = 30
 # News pages are rarely above a few MB; anything much larger is not an article.
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
@@ -57,6 +72,12 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 # Only http and https are fetched (file:, ftp:, data: and s3: handlers are off).
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
+# A page never leads the crawl to an address less public than its own: public ->
+# private (10.x, 192.168.x, fc00::/7) -> link-local (169.254.x, the cloud
+# metadata service) -> loopback (127.x, ::1). Redirects, meta refreshes, links,
+# feed and sitemap entries that would are refused; the URLs you give are always
+# fetched. 1 allows it all (an intranet whose pages link to other hosts of it).
+ARCHIVER_ALLOW_PRIVATE_ADDRESSES = False
 
 # --- Off for unattended runs -------------------------------------------------
 # Scrapy's remote-control server runs Python code sent to it, and the telnet
@@ -119,8 +140,14 @@ LOG_FORMATTER = "archiver.logformatter.ArchiverLogFormatter"
 SPIDER_MIDDLEWARES = {
     # Next to the spider: article requests whose revisit is not due never leave it.
     "archiver.middlewares.RevisitMiddleware": 950,
+    # Every request a page leads to carries the page's URL (for AddressScopeMiddleware).
+    "archiver.middlewares.FoundOnMiddleware": 940,
+    # Next to the engine: a page whose callback (or a middleware) raised is a failed page.
+    "archiver.middlewares.PageErrorsMiddleware": 30,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt: a request that must not be sent does not fetch a robots.txt either.
+    "archiver.middlewares.AddressScopeMiddleware": 60,
     # Replaced by a fixed subclass (see archiver.middlewares.RobotsTxtMiddleware).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "archiver.middlewares.RobotsTxtMiddleware": 100,

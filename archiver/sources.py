@@ -7,9 +7,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml.cssselect import CSSSelector
-from lxml.etree import XPathError
-
 from archiver.record import SELECTOR_FIELDS
 
 if sys.version_info >= (3, 11):
@@ -17,6 +14,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+_ATTRIBUTE = re.compile(r"^[A-Za-z_:][-A-Za-z0-9_:.]*$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -46,14 +44,41 @@ class SourcesError(ValueError):
     """A sources file that cannot be used, with the reason."""
 
 
+# Durations (intervals, revisits) up to a century: longer ones would overflow
+# date arithmetic and mean "never" anyway.
+MAX_DURATION_DAYS = 36500
+
+
 def parse_duration(text: str | int | float) -> float:
-    """Seconds in "90", "45s", "30m", "6h", "1d", "2w"."""
-    if isinstance(text, (int, float)):
-        return float(text)
-    match = _DURATION.match(str(text))
-    if not match:
+    """Seconds in "90", "45s", "30m", "6h", "1d", "2w" (0 to MAX_DURATION_DAYS days)."""
+    if isinstance(text, bool):
         raise ValueError(f"not a duration: {text!r} (use e.g. 45s, 30m, 6h, 1d)")
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    if isinstance(text, (int, float)):
+        seconds = float(text)
+    else:
+        match = _DURATION.match(str(text))
+        if not match:
+            raise ValueError(f"not a duration: {text!r} (use e.g. 45s, 30m, 6h, 1d)")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    if not 0 <= seconds <= MAX_DURATION_DAYS * 86400:  # also false for NaN
+        raise ValueError(f"duration out of range: {text!r} (0 to {MAX_DURATION_DAYS}d)")
+    return seconds
+
+
+def selector_problem(selector) -> str | None:
+    """Why a field selector cannot be used, or None: CSS, optionally `@attribute` to read."""
+    from lxml.cssselect import CSSSelector, SelectorError  # only when a sources file has selectors
+
+    if not isinstance(selector, str) or not selector.strip():
+        return f"expected a CSS selector as text, got {selector!r}"
+    css, at, attr = selector.partition("@")
+    if at and not _ATTRIBUTE.match(attr):
+        return f"{selector!r}: after @ comes an attribute name (e.g. time.published@datetime)"
+    try:
+        CSSSelector(css)
+    except SelectorError as exc:
+        return f"{selector!r} is not a CSS selector lxml can use: {exc}"
+    return None
 
 
 @dataclass
@@ -84,6 +109,9 @@ class Source:
 
 
 _LISTS = ("follow", "feeds", "sitemaps", "urls", "allow", "deny")
+# Whole-number keys and their ranges (depth as `crawl --depth`).
+_WHOLE_RANGES = {"depth": (0, 50), "max_pages": (1, 10_000_000), "concurrency": (1, 64)}
+MAX_DELAY = 3600
 
 
 def _source(raw: dict, where: str) -> Source:
@@ -110,28 +138,30 @@ def _source(raw: dict, where: str) -> Source:
                 re.compile(pattern)
             except re.error as exc:
                 raise SourcesError(f"source {name!r}: {key} pattern {pattern!r}: {exc}") from exc
-    try:
-        values["interval"] = parse_duration(values.get("interval", 3600))
-        if "revisit" in values:
-            parse_duration(values["revisit"])
-            values["revisit"] = str(values["revisit"])
-    except ValueError as exc:
-        raise SourcesError(f"source {name!r}: {exc}") from exc
-    for key in ("depth", "max_pages", "concurrency"):
-        if key in values and (not isinstance(values[key], int) or values[key] < 0):
-            raise SourcesError(f"source {name!r}: {key} must be a whole number >= 0")
-    if "delay" in values and not isinstance(values["delay"], (int, float)):
-        raise SourcesError(f"source {name!r}: delay must be a number of seconds")
+    for key in ("interval", "revisit"):
+        if key in values:
+            try:
+                seconds = parse_duration(values[key])
+            except ValueError as exc:
+                raise SourcesError(f"source {name!r}: {key}: {exc}") from exc
+            values[key] = seconds if key == "interval" else str(values[key])
+    for key, (low, high) in _WHOLE_RANGES.items():
+        value = values.get(key)
+        if key in values and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            raise SourcesError(f"source {name!r}: {key} must be a whole number from {low} to {high}, "
+                               f"not {value!r}")
+    delay = values.get("delay")
+    if "delay" in values and (isinstance(delay, bool) or not isinstance(delay, (int, float))
+                              or not 0 <= delay <= MAX_DELAY):
+        raise SourcesError(f"source {name!r}: delay must be a number of seconds from 0 to {MAX_DELAY}, "
+                           f"not {delay!r}")
     selectors = values.get("selectors", {})
     if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_FIELDS):
         raise SourcesError(f"source {name!r}: selectors may set {', '.join(SELECTOR_FIELDS)}")
-    for selector in selectors.values():
-        try:
-            if not isinstance(selector, str):
-                raise ValueError(f"a selector is a string, not {selector!r}")
-            CSSSelector(selector.partition("@")[0])  # "css@attribute" reads an attribute
-        except (XPathError, ValueError, SyntaxError) as exc:
-            raise SourcesError(f"source {name!r}: bad selector {selector!r}: {exc}") from exc
+    for field_name, selector in selectors.items():
+        problem = selector_problem(selector)
+        if problem:
+            raise SourcesError(f"source {name!r}: selectors.{field_name}: {problem}")
     source = Source(**values)
     if source.mode == "none":
         raise SourcesError(f"source {name!r}: give at least one of follow, feeds, sitemaps, urls")
@@ -148,7 +178,10 @@ def load_sources(path: str | Path) -> list[Source]:
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
         raise SourcesError(f"{path}: no [[sources]] tables (see `archiver crawl --help`)")
-    sources = [_source(raw, f"{path}: sources[{i}]") for i, raw in enumerate(raw_sources)]
+    try:
+        sources = [_source(raw, f"sources[{i}]") for i, raw in enumerate(raw_sources)]
+    except SourcesError as exc:
+        raise SourcesError(f"{path}: {exc}") from exc
     names = [s.name for s in sources]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -43,7 +43,8 @@ def test_recrawl_is_idempotent(site, run_cli, tmp_path):
     assert first.returncode == 0, first.stderr
     second = run_cli("crawl", *urls, "--db", "a.db", *FAST)
     assert second.returncode == 0, second.stderr
-    assert "0 archived" in second.stderr and "2 unchanged" in second.stderr
+    # Not fetched again: their revisit is not due (issue 13: "not due", no longer "unchanged").
+    assert "0 archived" in second.stderr and "0 unchanged, 2 not due" in second.stderr
     db = sqlite3.connect(tmp_path / "a.db")
     assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 2
     assert db.execute("SELECT COUNT(*) FROM article_versions").fetchone()[0] == 2

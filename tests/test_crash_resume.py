@@ -119,6 +119,12 @@ def test_rerun_after_kill_does_not_fetch_what_is_stored(killed):
     assert killed["refetched"] == []
 
 
+def test_the_next_crawl_records_the_killed_run_as_killed(killed):
+    # The kill -9'd run could not say it ended; the next crawl, holding the lock, knows it is dead.
+    assert killed["after"]["runs"] == [(1, "killed"), (2, "finished")]
+    assert "run 1 (pid " in killed["second"].stderr and "recorded as killed" in killed["second"].stderr
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_stop_signal_writes_pending_pages_and_records_an_interrupted_run(tmp_path, sig):
     release = threading.Event()

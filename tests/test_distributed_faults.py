@@ -64,15 +64,17 @@ def test_a_worker_killed_mid_crawl_loses_no_page(redis_server, site, tmp_path):
     db = tmp_path / "archive.db"
     client = redis_client(redis_server.url)
     run_id = enqueue_site(site, tmp_path, env)
-    writer = archiver("ingest", "--db", str(db), "-s", "ARCHIVER_WORKER_TTL=2", cwd=tmp_path, env=env, name="ingest")
-    first = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker1")
+    writer = archiver("ingest", "--db", str(db), "-s", "ARCHIVER_WORKER_TTL=6", cwd=tmp_path, env=env, name="ingest")
+    first = archiver(*worker_args(tmp_path, "--run", run_id, "-s", "ARCHIVER_WORKER_TTL=6"), cwd=tmp_path, env=env,
+                     name="worker1")
     wait_until(lambda: count(db, "SELECT COUNT(*) FROM articles") >= 5, 60, "the first articles")
     first.kill_tree()
     at_kill = len(pages(site))
     leased = client.hlen(f"archiver:run:{run_id}:follow:leases")
     assert leased, "the killed worker held no request"
 
-    # While its heartbeat lasts, status shows the worker and the URLs it holds.
+    # While its heartbeat lasts (6 s: the status command must start within it on a loaded
+    # machine), status shows the worker and the URLs it holds.
     status = json.loads(run("status", "--json", cwd=tmp_path, env=env).stdout)
     [job] = status["runs"][0]["jobs"]
     assert job["leases"] == leased and status["workers"][0]["jobs"] == [f"{run_id} follow"]

@@ -59,7 +59,7 @@ ALLOWED = {
     "archiver.diff": ("archiver.record",),
     "archiver.spiders": ("archiver.extract", "archiver.normalize", "archiver.record", "archiver.items",
                          "archiver.seeds", "archiver.revisits", "archiver.sources", "archiver.workers"),
-    "archiver.seeds": (),
+    "archiver.seeds": ("archiver.normalize",),
     "archiver.revisits": (),
     "archiver.record": ("archiver.normalize",),
     "archiver.sources": ("archiver.record",),

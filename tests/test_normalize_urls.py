@@ -35,6 +35,16 @@ def test_canonical_url(url, base, expected):
         ("https://example.com/a", "https://example.org/a", False),
         ("https://bbc.co.uk/", "https://itv.co.uk/", False),
         (None, "https://example.com/", False),
+        # An IP address is a site of its own, and a site is one port.
+        ("http://127.0.0.1:8000/a", "http://127.1.0.1:8000/a", False),
+        ("http://10.0.0.1/a", "http://10.0.0.1/b", True),
+        ("http://127.0.0.1:8000/a", "http://127.0.0.1:8001/a", False),
+        ("https://example.com:8443/a", "https://example.com/a", False),
+        ("http://example.com/a", "https://www.example.com:443/b", True),
+        ("http://example.com:80/a", "http://example.com/b", True),
+        ("http://[::1]:8000/a", "http://[::2]:8000/a", False),
+        ("http://localhost:8000/", "http://127.0.0.1:8000/", False),
+        ("http://example.com:99999/", "http://example.com/", False),
     ],
 )
 def test_same_site(a, b, expected):

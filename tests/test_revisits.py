@@ -85,7 +85,7 @@ def test_fetch_states_come_from_the_setting(frontpage, run_cli, tmp_path, monkey
     result = run_cli("crawl", site.url + stories[0], "--db", "a.db", *FAST,
                      "-s", "ARCHIVER_FETCH_STATES=tests.support.fetch_states.FetchedJustNow")
     assert result.returncode == 0, result.stderr
-    assert "0 archived, 0 updated, 1 unchanged" in result.stderr
+    assert "0 archived, 0 updated, 0 unchanged, 1 not due" in result.stderr
     assert [p for p in site.paths_requested() if p != "/robots.txt"] == []
     db = sqlite3.connect(tmp_path / "a.db")
     (reason,) = db.execute("SELECT reason FROM run_pages").fetchone()

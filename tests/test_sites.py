@@ -101,7 +101,7 @@ urls = ["https://plain.example/story"]
 def test_a_bad_selector_is_an_error_in_the_sources_file(tmp_path):
     (tmp_path / "s.toml").write_text('[[sources]]\nname = "x"\nurls = ["https://x.example/a"]\n'
                                      '[sources.selectors]\ntitle = "h1[["\n')
-    with pytest.raises(SourcesError, match="bad selector"):
+    with pytest.raises(SourcesError, match="selectors.title: .h1\\[\\[. is not a CSS selector"):
         load_sources(tmp_path / "s.toml")
 
 

@@ -7,9 +7,10 @@ import sys
 
 import click
 
-from archiver.cli.options import (archive_errors, db_option, due_sources, json_option, open_db, scrapy_settings,
-                                  seed_options, selected_sources, settings_option, verbosity_options)
-from archiver.cli.output import report_run
+from archiver.cli.options import (ID, archive_errors, db_option, due_sources, json_option, listed_urls, open_db,
+                                  scrapy_settings, seed_options, selected_sources, settings_option,
+                                  verbosity_options)
+from archiver.cli.output import report_run, run_counts
 
 
 def _no_redis(ctx, param, value):
@@ -40,9 +41,11 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
     "unchanged"); a changed article gets a new version.
 
     Prints a summary on stderr: archived, updated (new version), unchanged,
-    skipped (not an article) and failed, each failure with its reason.
-    Exit status: 0 when nothing failed, 1 when any URL failed, 2 on usage errors.
-    Only one crawl writes to an archive at a time; another one exits with a message.
+    not due (archived, revisit not due yet), skipped (not an article) and
+    failed, each failure with its reason; with -q nothing unless something
+    failed. Exit status: 0 when nothing failed, 1 when any URL failed or the
+    crawl could not run, 2 on usage errors. Only one crawl writes to an archive
+    at a time; another one exits with a message (quietly with --due -q).
 
     \b
     Example:
@@ -55,23 +58,26 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
     """
     from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs, source_job
     from archiver.lock import CrawlLock, Locked
-    from archiver.seeds import read_url_list
     from archiver.sources import parse_duration
+    from archiver.store.writer import end_abandoned_runs
 
-    listed = list(urls)
-    if input_file is not None:
-        listed += read_url_list(input_file.read())
+    listed, rejected = listed_urls(urls, input_file)
     if revisit_after is not None:
         try:
             parse_duration(revisit_after)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--revisit-after") from exc
-    sources = selected_sources(sources_file, listed, mode, only, due)
+    sources = selected_sources(sources_file, listed + [r.url for r in rejected], mode, only, due)
+    crawl_settings = scrapy_settings(db_path, settings, verbose=verbose, quiet=quiet)
 
-    # Fail on an unusable archive before any page is fetched.
-    open_db(db_path, readonly=False).conn.close()
+    # Fail on an unusable archive (not one, damaged, not a file) before any page is fetched.
+    open_db(db_path, readonly=False, check=crawl_settings.getbool("ARCHIVER_QUICK_CHECK")).conn.close()
     try:
         with CrawlLock(db_path):
+            for run in end_abandoned_runs(db_path):
+                if not quiet:
+                    click.echo(f"run {run['id']} (pid {run['pid']}) was killed before it ended; "
+                               "recorded as killed", err=True)
             if sources_file:
                 if due:
                     sources = due_sources(db_path, sources, quiet=quiet)
@@ -79,28 +85,32 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
                         sys.exit(0)
                 jobs = [source_job(s, revisit_after) for s in sources]
             else:
-                args = {"urls" if (mode or "urls") == "urls" else _SEED_ARG[mode]: listed}
+                args = {"urls" if (mode or "urls") == "urls" else _SEED_ARG[mode]: listed,
+                        "rejected": [vars(r) for r in rejected]}
+                if mode:
+                    args["max_pages"] = max_pages
                 if mode == "follow":
-                    args.update(depth=depth, max_pages=max_pages, allow=list(allow), deny=list(deny))
+                    args.update(depth=depth, allow=list(allow), deny=list(deny))
                 if revisit_after is not None:
                     args["revisit_after"] = revisit_after
                 jobs = [CrawlJob(SPIDERS_BY_MODE[mode or "urls"], args)]
-            run_ids = run_jobs(jobs, scrapy_settings(db_path, settings, verbose=verbose, quiet=quiet))
+            results = run_jobs(jobs, crawl_settings)
     except Locked as exc:
-        click.echo(f"{exc}; not starting another ({db_path})", err=True)
-        # From cron an overlapping run is expected: the next tick catches up.
+        # From cron an overlapping run is expected: the next tick catches up, quietly.
+        if not (due and quiet):
+            click.echo(f"{exc}; not starting another ({db_path})", err=True)
         sys.exit(0 if due else 1)
-    sys.exit(max(report_run(db_path, run_id, quiet=quiet) for run_id in run_ids))
+    sys.exit(max(report_run(db_path, r.run_id, quiet=quiet, error=r.error) for r in results))
 
 
 _SEED_ARG = {"follow": "follow", "feed": "feeds", "sitemap": "sitemaps"}
 
 
 @click.command()
-@click.argument("run_id", required=False, type=int)
+@click.argument("run_id", required=False, type=ID)
 @db_option
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--outcome", type=click.Choice(["archived", "updated", "unchanged", "skipped", "failed"]),
+@click.option("--outcome", type=click.Choice(["archived", "updated", "unchanged", "not_due", "skipped", "failed"]),
               help="With RUN_ID: only pages with this outcome.")
 @json_option
 @archive_errors
@@ -139,6 +149,5 @@ def runs(run_id, db_path, limit, outcome, as_json):
 
 def _run_line(r: dict) -> str:
     source = f" [{r['source']}]" if r.get("source") else ""
-    return (f"{r['id']:>5}  {r['started_at']}  {r['status']:<11} {r['mode']:<8}{source} "
-            f"archived {r['archived']}, updated {r['updated']}, unchanged {r['unchanged']}, "
-            f"skipped {r['skipped']}, failed {r['failed']}")
+    counts = run_counts(r, label_first=True)
+    return f"{r['id']:>5}  {r['started_at']}  {r['status']:<11} {r['mode']:<8}{source} {counts}"

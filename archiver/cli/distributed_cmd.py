@@ -7,6 +7,8 @@ settings (`-s ARCHIVER_REDIS_PREFIX=... -s ARCHIVER_RUN_TTL=...`), as workers do
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import signal
 import sys
 import time
@@ -14,8 +16,9 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.options import (archive_errors, db_option, due_sources, open_db, scrapy_settings, seed_options,
-                                  selected_sources, settings_option, verbosity_options)
+from archiver.cli.options import (Seconds, archive_errors, db_option, due_sources, listed_urls, open_db,
+                                  scrapy_settings, seed_options, selected_sources, settings_option,
+                                  verbosity_options)
 from archiver.cli.output import report_run
 
 REDIS_HELP = "Redis of the shared frontier, e.g. redis://:PASSWORD@host:6379/0."
@@ -24,6 +27,28 @@ REDIS_HELP = "Redis of the shared frontier, e.g. redis://:PASSWORD@host:6379/0."
 def redis_option(func):
     return click.option("--redis", "redis_url", envvar="ARCHIVER_REDIS_URL", show_envvar=True,
                         required=True, metavar="URL", help=REDIS_HELP)(func)
+
+
+def _missing(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except (ImportError, ValueError):
+        return True
+
+
+def needs_distributed_extra(func):
+    """A command that needs scrapy-redis and redis says which extra to install when they are missing."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        missing = [name for name in ("redis", "scrapy_redis") if _missing(name)]
+        if missing:
+            raise click.ClickException(
+                f"`archiver {click.get_current_context().info_name}` needs the distributed extra "
+                f"({', '.join(missing)} is not installed): pip install 'news-archiver[distributed]'")
+        return func(*args, **kwargs)
+
+    return wrapper
 
 
 def _connect(redis_url: str):
@@ -41,10 +66,11 @@ def _connect(redis_url: str):
 @redis_option
 @click.option("--run", "run_id", metavar="RUN",
               help="Work on this run only, until its jobs are done (default: every open run, oldest first).")
-@click.option("--idle-timeout", type=click.FloatRange(0), default=0, metavar="SECONDS",
+@click.option("--idle-timeout", type=Seconds(), default=0, metavar="SECONDS",
               help="Stop after this long with no open job (default: wait for new runs forever).")
 @settings_option
 @verbosity_options
+@needs_distributed_extra
 def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
     """Work on distributed crawls: fetch and extract what `archiver enqueue` queued.
 
@@ -72,19 +98,23 @@ def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
     client = _connect(redis_url)
     try:
         # Pages an earlier worker on this machine kept while Redis refused them go first.
-        send_left_spools(client, spool_dir(crawl_settings), log=lambda text: click.echo(f"worker: {text}", err=True))
+        send_left_spools(client, spool_dir(crawl_settings),
+                         log=(lambda text: None) if quiet else (lambda text: click.echo(f"worker: {text}", err=True)))
         jobs = wait_for_work(client, keys, run_id, idle_timeout)
     except RedisError as exc:
         raise click.ClickException(f"Redis: {exc}") from exc
     finally:
         client.close()
     if not jobs and (run_id or idle_timeout):
-        click.echo(f"no work: run {run_id} has no open job" if run_id else
-                   "no work: no run in Redis yet (push seeds with `archiver enqueue`)", err=True)
+        if not quiet:
+            click.echo(f"no work: run {run_id} has no open job" if run_id else
+                       "no work: no run in Redis yet (push seeds with `archiver enqueue`)", err=True)
         sys.exit(0)
     log = (lambda text: None) if quiet else (lambda text: click.echo(f"worker: {text}", err=True))
     results = WorkerProcess(crawl_settings, run=run_id, idle_timeout=idle_timeout, log=log).start()
     for r in results:
+        if quiet and r.reason == "finished":
+            continue
         click.echo(f"run {r.run} [{r.job}] {r.reason or 'not started'}: {r.pages} pages fetched, "
                    f"{r.queued} items queued for `archiver ingest`", err=True)
     sys.exit(0 if all(r.reason == "finished" for r in results) else 1)
@@ -102,6 +132,7 @@ def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
 @settings_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the run id.")
 @archive_errors
+@needs_distributed_extra
 def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_pages, allow, deny, sources_file,
             only, due, db_path, settings, quiet):
     """Push seeds for a distributed crawl; print the run id.
@@ -123,11 +154,11 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
     from archiver.distributed import registry
     from archiver.distributed.config import keys_of, run_ttl
     from archiver.distributed.keys import check_name, new_run_id
-    from archiver.seeds import read_url_list, unsupported_url_reason
+    from archiver.seeds import unsupported_url_reason
 
-    listed = list(urls) + (read_url_list(input_file.read()) if input_file is not None else [])
+    listed, rejected = listed_urls(urls, input_file)
     jobs: list[tuple[str, registry.JobSpec, list[dict]]] = []
-    sources = selected_sources(sources_file, listed, mode, only, due)
+    sources = selected_sources(sources_file, listed + [r.url for r in rejected], mode, only, due)
     if sources is not None:
         if due and Path(db_path).exists():  # no archive yet: every source is due
             sources = due_sources(db_path, sources, quiet=quiet)
@@ -145,8 +176,9 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
             raise click.BadParameter(str(exc), param_hint="--job") from exc
         jobs.append((name, *registry.job_from_urls(name, mode or "urls", listed, depth=depth, max_pages=max_pages,
                                                    allow=allow, deny=deny)))
-    bad = [f"  {seed['url']}: {reason}" for _, _, seeds in jobs for seed in seeds
-           if (reason := unsupported_url_reason(seed["url"]))]
+    bad = [f"  {r.url}: {r.reason}" for r in rejected]
+    bad += [f"  {seed['url']}: {reason}" for _, _, seeds in jobs for seed in seeds
+            if (reason := unsupported_url_reason(seed["url"]))]
     if bad:
         raise click.ClickException("cannot enqueue:\n" + "\n".join(bad))
     if run_id:
@@ -194,7 +226,7 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
 @click.command()
 @redis_option
 @db_option
-@click.option("--idle-timeout", type=click.FloatRange(0), default=0, metavar="SECONDS",
+@click.option("--idle-timeout", type=Seconds(), default=0, metavar="SECONDS",
               help="Stop after this long with nothing to write (default: run until stopped).")
 @click.option("--batch", "batch_size", default=100, show_default=True, type=click.IntRange(1, 10_000),
               help="Items written per transaction at most.")
@@ -202,6 +234,7 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
 @settings_option
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and run summaries.")
 @archive_errors
+@needs_distributed_extra
 def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet):
     """Write the items of distributed workers into the archive: the single writer.
 
@@ -288,6 +321,7 @@ def ingest(redis_url, db_path, idle_timeout, batch_size, no_raw, settings, quiet
 @redis_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @settings_option
+@needs_distributed_extra
 def status(redis_url, as_json, settings):
     """Show the distributed crawl as Redis sees it: runs, workers, writer, memory.
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -98,6 +100,9 @@ def _check_target(path: Path, fmt: str, force: bool) -> None:
         return
     if path.is_dir():
         raise click.ClickException(f"{path} is a folder; give a file name")
+    if path.exists() and not path.is_file():
+        # A FIFO, a device, a socket: replacing it would break whatever uses it.
+        raise click.ClickException(f"{path} is not a regular file; give a file name, or '-' for stdout")
     if path.exists() and not force:
         raise click.ClickException(f"{path} exists; use --force to overwrite it")
 
@@ -116,8 +121,6 @@ def _progress(items, fmt: str, *, enabled: bool, total):
 def _write(fmt: str, items, path: str) -> int:
     from archiver import export as writers
 
-    if fmt == "markdown":
-        return writers.write_markdown(items, Path(path))
     if path == "-":
         if fmt == "warc":
             count = writers.write_warc(items, sys.stdout.buffer)
@@ -126,20 +129,78 @@ def _write(fmt: str, items, path: str) -> int:
         return _text_writer(fmt)(items, sys.stdout)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(target)
     # Write beside the target and move it in place when done: an interrupted
-    # export never leaves half a file under the name asked for.
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
-    try:
-        if fmt == "warc":
-            with open(tmp, "wb") as fh:
-                count = writers.write_warc(items, fh, filename=target.name)
-        else:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                count = _text_writer(fmt)(items, fh)
-        shutil.move(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # export never leaves half a file (or half a folder) under the name asked for.
+    tmp = target.with_name(f".{target.name}.{os.getpid()}{PART}")
+    with _terminate_as_exit():
+        try:
+            if fmt == "markdown":
+                count = writers.write_markdown(items, tmp)
+                _move_folder(tmp, target)
+            elif fmt == "warc":
+                with open(tmp, "wb") as fh:
+                    count = writers.write_warc(items, fh, filename=target.name)
+                os.replace(tmp, target)
+            else:
+                with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                    count = _text_writer(fmt)(items, fh)
+                os.replace(tmp, target)
+        finally:
+            _remove(tmp)
     return count
+
+
+PART = ".part"
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _remove_stale_parts(target: Path) -> None:
+    """Parts (`.NAME.PID.part`) left beside the target by exports that were killed."""
+    for part in target.parent.glob(f".{glob.escape(target.name)}.*{PART}"):
+        pid = part.name[len(target.name) + 2:-len(PART)]
+        if pid.isascii() and pid.isdigit() and not _alive(int(pid)):
+            _remove(part)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _move_folder(built: Path, target: Path) -> None:
+    """Put a folder built beside `target` in its place: at once when the target is
+    absent or empty, else (--force) file by file, each replaced in one step."""
+    if not target.exists() or (target.is_dir() and not any(target.iterdir())):
+        os.replace(built, target)
+        return
+    for entry in built.iterdir():
+        os.replace(entry, target / entry.name)
+    built.rmdir()
+
+
+@contextlib.contextmanager
+def _terminate_as_exit():
+    """SIGTERM (kill, systemd stop) ends the export like Ctrl-C does: cleanup runs."""
+    def terminate(signum, frame):
+        sys.exit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _text_writer(fmt: str):

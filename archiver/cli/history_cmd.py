@@ -6,14 +6,14 @@ import json
 
 import click
 
-from archiver.cli.options import archive_errors, db_option, json_option, open_db
+from archiver.cli.options import ID, archive_errors, db_option, find_article, json_option, open_db
 
 
 def _versions(db_path: str, ref: str):
-    from archiver.store.queries import article_versions, get_article
+    from archiver.store.queries import article_versions
 
     db = open_db(db_path)
-    article = get_article(db, ref)
+    article = find_article(db, ref)
     if article is None:
         raise click.ClickException(f"no article {ref!r} in {db_path}")
     return article, article_versions(db, article["id"])
@@ -45,8 +45,8 @@ def history(ref, db_path, as_json):
 
 @click.command()
 @click.argument("ref", metavar="ID|URL")
-@click.option("--from", "from_version", type=int, help="Older version (default: the one before --to).")
-@click.option("--to", "to_version", type=int, help="Newer version (default: the latest).")
+@click.option("--from", "from_version", type=ID, help="Older version (default: the one before --to).")
+@click.option("--to", "to_version", type=ID, help="Newer version (default: the latest).")
 @db_option
 @archive_errors
 def diff(ref, from_version, to_version, db_path):

@@ -23,29 +23,70 @@ def db_option(func):
     )(func)
 
 
+# An id or version number: SQLite's integers stop at 2**63 - 1.
+ID = click.IntRange(1, 2**63 - 1)
+
+
+class Seconds(click.ParamType):
+    """A number of seconds: finite, from 0 to a century (nan and inf are not waits)."""
+
+    name = "SECONDS"
+
+    def convert(self, value, param, ctx):
+        import math
+
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or not 0 <= seconds <= 100 * 365 * 86400:
+            self.fail(f"{value!r} is not a number of seconds from 0 to 3153600000", param, ctx)
+        return seconds
+
+
+def find_article(db, ref: str):
+    """An article by id or URL; a URL also as the crawl stores it (tracking parameters removed)."""
+    from archiver.normalize.urls import canonical_url
+    from archiver.store.queries import get_article
+
+    article = get_article(db, ref)
+    canonical = canonical_url(ref)
+    if article is None and canonical and canonical != ref:
+        article = get_article(db, canonical)
+    return article
+
+
 def json_option(func):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
 
 
 def archive_errors(func):
-    """Turn the store's expected errors into `Error: ...` messages (exit 1)."""
+    """Turn the store's expected errors into `Error: ...` messages (exit 1); a damaged
+    archive found while reading says so and how to check it."""
+    import sqlite3
+
     from archiver.store.queries import QueryError
-    from archiver.store.schema import ArchiveError
+    from archiver.store.schema import ArchiveError, damaged, is_damage
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        path = kwargs.get("db_path") or DEFAULT_DB
         try:
             return func(*args, **kwargs)
         except (ArchiveError, QueryError) as exc:
             raise click.ClickException(str(exc)) from exc
+        except sqlite3.Error as exc:
+            if is_damage(exc):
+                raise click.ClickException(str(damaged(path, exc))) from exc
+            raise click.ClickException(f"cannot read the archive {path}: {exc}") from exc
 
     return wrapper
 
 
-def open_db(db_path: str, *, readonly: bool = True):
+def open_db(db_path: str, *, readonly: bool = True, check: bool = False):
     from archiver.store.schema import connect
 
-    return connect(db_path, readonly=readonly)
+    return connect(db_path, readonly=readonly, check=check)
 
 
 class DateTimeParam(click.ParamType):
@@ -102,19 +143,29 @@ def quiet_option(func):
     return click.option("-q", "--quiet", is_flag=True, help="No progress bar or messages on stderr.")(func)
 
 
+_MODES = "archiver_modes"
+_FOLLOW_ONLY = ("depth", "allow", "deny")
+
+
+def _mode_flag(name: str, help_text: str):
+    def remember(ctx, param, value):
+        if value:
+            ctx.meta.setdefault(_MODES, []).append(name)
+
+    return click.option(f"--{name}", is_flag=True, expose_value=False, callback=remember, help=help_text)
+
+
 _SEED_OPTIONS = [
-    click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
-                 help="Read URLs from a file, one per line ('-' for stdin)."),
-    click.option("--follow", "mode", flag_value="follow",
-                 help="URLs are home or section pages: follow links on the same site, archive the articles."),
-    click.option("--feed", "mode", flag_value="feed",
-                 help="URLs are RSS/Atom feeds (or pages announcing one): archive the articles they list."),
-    click.option("--sitemap", "mode", flag_value="sitemap",
-                 help="URLs are sitemaps or sitemap indexes (a site root: found via robots.txt)."),
+    click.option("-i", "--input", "input_file", type=click.File("rb"),
+                 help="Read URLs from a file, one per line ('-' for stdin); UTF-8, or UTF-16 with a BOM."),
+    _mode_flag("follow", "URLs are home or section pages: follow links on the same site, archive the articles."),
+    _mode_flag("feed", "URLs are RSS/Atom feeds (or pages announcing one): archive the articles they list."),
+    _mode_flag("sitemap", "URLs are sitemaps or sitemap indexes (a site root: found via robots.txt)."),
     click.option("--depth", default=2, show_default=True, type=click.IntRange(0, 50),
                  help="With --follow: link hops from the start pages."),
     click.option("--max-pages", default=1000, show_default=True, type=click.IntRange(1),
-                 help="With --follow: pages to request at most."),
+                 help="With --follow, --feed or --sitemap: pages to request at most (start pages, links, "
+                      "feed and sitemap entries; not the feed and sitemap files)."),
     click.option("--allow", multiple=True, metavar="REGEX", help="With --follow: only follow URLs matching (repeatable)."),
     click.option("--deny", multiple=True, metavar="REGEX", help="With --follow: never follow URLs matching (repeatable)."),
     click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
@@ -125,11 +176,54 @@ _SEED_OPTIONS = [
 ]
 
 
+def _given(ctx: click.Context, name: str) -> bool:
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+
+
+def _check_seed_options(ctx: click.Context, sources_file) -> str | None:
+    """The mode the flags name; usage errors for options that do not go together."""
+    modes = list(dict.fromkeys(ctx.meta.get(_MODES, [])))
+    if len(modes) > 1:
+        raise click.UsageError("choose one of --follow, --feed and --sitemap (a sources file can mix them per site)")
+    mode = modes[0] if modes else None
+    tuning = [name for name in (*_FOLLOW_ONLY, "max_pages") if _given(ctx, name)]
+    option = "--" + (tuning[0].replace("_", "-") if tuning else "")
+    if sources_file and tuning:
+        raise click.UsageError(f"{option} does not go with --sources: set it per source in the file")
+    if mode != "follow" and any(name in _FOLLOW_ONLY for name in tuning):
+        option = "--" + next(n for n in tuning if n in _FOLLOW_ONLY)
+        raise click.UsageError(f"{option} goes with --follow")
+    if mode is None and not sources_file and "max_pages" in tuning:
+        raise click.UsageError("--max-pages bounds the pages a crawl finds (--follow, --feed, --sitemap); "
+                               "every URL you list is fetched")
+    return mode
+
+
 def seed_options(func):
-    """What to crawl: URLs or a list of them, the mode they are in, or a sources file."""
+    """What to crawl: URLs or a list of them, the mode they are in, or a sources file.
+    The command gets `mode` (None: article URLs)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        mode = _check_seed_options(click.get_current_context(), kwargs.get("sources_file"))
+        return func(*args, mode=mode, **kwargs)
+
     for option in reversed(_SEED_OPTIONS):
-        func = option(func)
-    return func
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def listed_urls(urls, input_file):
+    """The URLs of the arguments and of `-i FILE`, and the lines of the file that could not be read."""
+    from archiver.seeds import read_url_list
+
+    if input_file is None:
+        return list(urls), []
+    name = "stdin" if input_file.name in ("-", "<stdin>") else input_file.name
+    read = read_url_list(input_file.read(), name)
+    return list(urls) + read.urls, read.rejected
 
 
 def parse_setting(text: str) -> tuple[str, str]:
@@ -154,17 +248,23 @@ def settings_option(func):
 
 
 def verbosity_options(func):
-    """-v (Scrapy's log) and -q (only errors), for the commands that crawl."""
-    func = click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress and no summary details.")(func)
+    """-v (Scrapy's log) and -q (only what failed), for the commands that crawl."""
+    func = click.option("-q", "--quiet", is_flag=True,
+                        help="Print nothing when nothing failed (for cron); else the summary and the failures.")(func)
     return click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO level).")(func)
 
 
 def scrapy_settings(db_path: str, overrides: dict[str, str], *, verbose: bool = False, quiet: bool = False):
-    """archiver's Scrapy settings with the -s overrides, logging as -v/-q ask."""
+    """archiver's Scrapy settings with the -s overrides, logging as -v/-q ask; a value
+    Scrapy could not use (DOWNLOAD_TIMEOUT=abc) is a usage error before anything starts."""
     import sys
 
-    from archiver.crawl import build_settings
+    from archiver.crawl import build_settings, check_overrides
 
+    try:
+        check_overrides(overrides)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="-s/--set") from exc
     return build_settings(db_path, overrides, log_level="INFO" if verbose else "ERROR" if quiet else "WARNING",
                           progress=not quiet and not verbose and sys.stderr.isatty())
 

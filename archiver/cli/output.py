@@ -69,23 +69,38 @@ def emit_dicts(rows: list[dict[str, Any]], output: str, columns: Sequence[str] |
     return emit_rows(columns, ([row.get(c) for c in columns] for row in rows), output)
 
 
-def report_run(db_path: str, run_id: int | None, *, quiet: bool = False) -> int:
-    """Print a run's summary on stderr; the exit status it deserves."""
+# The counts of a run, in the order the summary and `archiver runs` show them.
+RUN_COUNTS = (("archived", "archived"), ("updated", "updated"), ("unchanged", "unchanged"),
+              ("not_due", "not due"), ("skipped", "skipped"), ("failed", "failed"))
+
+
+def run_counts(run: dict, *, label_first: bool = False) -> str:
+    """"3 archived, 0 updated, …" (or "archived 3, …" for the lines of `archiver runs`)."""
+    parts = ((label, run.get(key) or 0) for key, label in RUN_COUNTS)
+    return ", ".join(f"{label} {n}" if label_first else f"{n} {label}" for label, n in parts)
+
+
+def report_run(db_path: str, run_id: int | None, *, quiet: bool = False, error: str | None = None) -> int:
+    """Print a run's summary on stderr; the exit status it deserves.
+
+    Quiet (cron): nothing at all when the run finished and nothing failed, else
+    the summary and the failures.
+    """
     from archiver.store.queries import get_run, run_pages
 
     if run_id is None:
-        click.echo("Error: the crawl did not start (see the log above)", err=True)
+        click.echo(f"Error: the crawl did not start: {error or 'see the log above'}", err=True)
         return 1
     db = open_db(db_path)
     run = get_run(db, run_id)
-    counts = ", ".join(f"{run[k]} {k}" for k in ("archived", "updated", "unchanged", "skipped", "failed"))
+    ok = not run["failed"] and run["status"] == "finished" and not error
+    if quiet and ok:
+        return 0
     source = f" [{run['source']}]" if run.get("source") else ""
-    not_due = f" ({run['not_due']} archived links not due for a revisit)" if run.get("not_due") else ""
-    click.echo(f"run {run_id}{source} {run['status']}: {counts}{not_due} -> {db_path}", err=True)
-    if not quiet:
-        for outcome in ("skipped", "failed"):
-            for page in run_pages(db, run_id, outcome):
-                click.echo(f"  {outcome}: {page['url']}: {page['reason']}", err=True)
-    if run["failed"]:
-        return 1
-    return 0 if run["status"] == "finished" else 1
+    click.echo(f"run {run_id}{source} {run['status']}: {run_counts(run)} -> {db_path}", err=True)
+    for outcome in ("failed",) if quiet else ("skipped", "failed"):
+        for page in run_pages(db, run_id, outcome):
+            click.echo(f"  {outcome}: {page['url']}: {page['reason']}", err=True)
+    if error:
+        click.echo(f"Error: {error}", err=True)
+    return 0 if ok else 1

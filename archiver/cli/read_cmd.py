@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from archiver.cli.options import archive_errors, db_option, filter_options, json_option, open_db, output_options
+from archiver.cli.options import (ID, archive_errors, db_option, filter_options, find_article, json_option, open_db,
+                                  output_options)
 from archiver.cli.output import emit_dicts, emit_rows
 
 _LIST_COLUMNS = ("id", "published_at", "site", "title", "byline", "url")
@@ -80,7 +81,7 @@ def list_(db_path, filters, limit, output):
 @click.command()
 @click.argument("ref", metavar="ID|URL")
 @db_option
-@click.option("--version", "version", type=click.IntRange(1), help="Show this stored version instead of the latest.")
+@click.option("--version", "version", type=ID, help="Show this stored version instead of the latest.")
 @json_option
 @archive_errors
 def show(ref, db_path, version, as_json):
@@ -93,10 +94,10 @@ def show(ref, db_path, version, as_json):
         archiver show https://example.com/news/story --json
     """
     from archiver.record import LABELS, VERSIONED_FIELDS
-    from archiver.store.queries import get_article, get_version, version_numbers
+    from archiver.store.queries import get_version, version_numbers
 
     db = open_db(db_path)
-    article = get_article(db, ref)
+    article = find_article(db, ref)
     if article is None:
         raise click.ClickException(f"no article {ref!r} in {db_path}")
     versions = version_numbers(db, article["id"])

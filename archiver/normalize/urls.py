@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -76,14 +77,37 @@ def site_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+def _port(url: str) -> int | None:
+    """The URL's port; None for its scheme's default (http and https of one host are one site)."""
+    parts = urlsplit(url)
+    port = parts.port
+    return None if port is None or port == _DEFAULT_PORTS.get(parts.scheme.lower()) else port
+
+
 def same_site(a: str | None, b: str | None) -> bool:
-    """True when both URLs are on one registrable site (www. and subdomains folded)."""
+    """True when both URLs are on one registrable site (www. and subdomains folded) and
+    port; an IP address is a site of its own (127.0.0.1 and 127.1.0.1 are two)."""
     sa, sb = site_of(a), site_of(b)
     if not sa or not sb:
         return False
+    try:
+        if _port(a) != _port(b):
+            return False
+    except ValueError:
+        return False
     if sa == sb:
         return True
+    if _is_ip(sa) or _is_ip(sb):
+        return False
     return sa.endswith("." + sb) or sb.endswith("." + sa) or _last_labels(sa) == _last_labels(sb)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _last_labels(host: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archiver.seeds import as_list, read_url_list
+from archiver.seeds import as_url_list, read_url_list
 from archiver.spiders.base import ArchiverSpider
 
 
@@ -18,7 +18,8 @@ class ArticleSpider(ArchiverSpider):
     mode = "urls"
 
     def __init__(self, urls=None, urls_file: str | None = None, **kwargs):
-        listed = as_list(urls)
-        if urls_file:
-            listed += read_url_list(Path(urls_file).read_text(encoding="utf-8"))
-        super().__init__(urls=listed, **kwargs)
+        listed = as_url_list(urls)
+        read = read_url_list(Path(urls_file).read_bytes(), urls_file) if urls_file else None
+        super().__init__(urls=listed + (read.urls if read else []), **kwargs)
+        if read:
+            self.rejected += [vars(r) for r in read.rejected]

@@ -13,13 +13,15 @@ from twisted.python.failure import Failure
 from archiver.extract.pagination import MAX_PAGES, join_pages
 from archiver.extract.sites import Site
 from archiver.items import ArticleItem, FailedFetch, Unchanged
-from archiver.revisits import ARTICLE_META
-from archiver.seeds import as_list, unsupported_url_reason
-from archiver.sources import parse_duration
+from archiver.revisits import ARTICLE_META, not_fetched
+from archiver.seeds import as_url_list, seed_url, seed_urls, unsupported_url_reason
+from archiver.sources import parse_duration, selector_problem
 from archiver.spiders.errors import describe_failure
 from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Pages a run requests at most, besides the article URLs it was given (--max-pages).
+DEFAULT_MAX_PAGES = 1000
 
 
 def requested_url(request: scrapy.Request) -> str:
@@ -33,22 +35,32 @@ class ArchiverSpider(scrapy.Spider):
     Arguments (also as `scrapy crawl NAME -a KEY=VALUE`): urls (article URLs),
     revisit_after (e.g. "1d": archived URLs fetched more recently are not
     fetched again), source_name, selectors (the site's own CSS selectors for
-    fields extraction gets wrong, a dict or JSON text). Whether an article URL
-    is fetched again is decided by archiver.middlewares.RevisitMiddleware, not here.
+    fields extraction gets wrong, a dict or JSON text), max_pages (pages found
+    by the crawl it requests at most), rejected (seeds that could not be read:
+    {url, reason} entries, each recorded as a failed page). Whether an article
+    URL is fetched again is decided by archiver.middlewares.RevisitMiddleware, not here.
     """
 
     mode = "urls"
 
     def __init__(self, urls=None, revisit_after=None, source_name=None, selectors=None, mode_label=None,
-                 **kwargs):
+                 rejected=None, max_pages=DEFAULT_MAX_PAGES, **kwargs):
         super().__init__(**kwargs)
-        self.urls = list(dict.fromkeys(as_list(urls)))
+        self.max_pages = int(max_pages)
+        self.pages_requested = 0  # pages found by the crawl (and start pages) requested so far
+        self._limit_logged = False
+        self.urls = seed_urls(as_url_list(urls))
+        self.rejected = list(json.loads(rejected) if isinstance(rejected, str) else rejected or [])
         if mode_label:
             self.mode = mode_label
         self._revisit_arg = revisit_after
         self.source_name = source_name
         # `-a selectors='{"title": "h1.headline"}'` arrives as JSON text.
         self.selectors = dict(json.loads(selectors) if isinstance(selectors, str) else selectors or {})
+        for name, selector in self.selectors.items():
+            problem = selector_problem(selector)
+            if problem:
+                raise ValueError(f"selectors.{name}: {problem}")
         self.site = Site.of_selectors(source_name or self.name, self.selectors)
         self._pool: ExtractionPool | None = None
 
@@ -61,10 +73,13 @@ class ArchiverSpider(scrapy.Spider):
     # --- seeds -------------------------------------------------------------
     async def start(self):
         for entry in self.seed_requests():
-            yield entry
+            if entry is not None:  # a seed already requested in this run
+                yield entry
 
     def seed_requests(self):
         """Requests (or items) that start the crawl; mixins add their kinds."""
+        for entry in self.rejected:
+            yield FailedFetch(url=entry["url"], reason=entry["reason"])
         for url in self.urls:
             yield self.article_request(url, listed=True)
 
@@ -72,6 +87,39 @@ class ArchiverSpider(scrapy.Spider):
         """A FailedFetch for a URL that cannot be fetched, else None."""
         reason = unsupported_url_reason(url)
         return FailedFetch(url=url, reason=reason) if reason else None
+
+    def request(self, url: str, **kwargs):
+        """A Request for `url`, or a FailedFetch saying why there can be none: one
+        bad URL is one failed page, never the end of the crawl."""
+        failed = self.checked(url)
+        if failed:
+            return failed
+        try:
+            return scrapy.Request(url, errback=self.on_error, **kwargs)
+        except (ValueError, TypeError) as exc:
+            return FailedFetch(url=url, reason=f"not a valid URL ({exc})")
+
+    # --- bounded work -------------------------------------------------------
+    @property
+    def page_limit_reached(self) -> bool:
+        if self.pages_requested < self.max_pages:
+            return False
+        if not self._limit_logged:
+            self._limit_logged = True
+            self.logger.warning("max_pages (%d) reached: no more pages requested in this run", self.max_pages)
+        return True
+
+    def found(self, entries):
+        """The requests a page led to (links, feed or sitemap entries), up to max_pages
+        requested in the run; items pass. An archived page that is not due for a
+        revisit is answered from the archive and does not count."""
+        for entry in entries:
+            if isinstance(entry, scrapy.Request) and self.page_limit_reached:
+                return
+            yield entry
+            # By now the revisit middleware has seen the request.
+            if isinstance(entry, scrapy.Request) and not not_fetched(entry.meta):
+                self.pages_requested += 1
 
     # --- article requests ---------------------------------------------------
     @property
@@ -85,15 +133,11 @@ class ArchiverSpider(scrapy.Spider):
                         callback=None, meta: dict | None = None):
         """A request for an article URL (the revisit middleware may answer it from the
         archive instead), or a FailedFetch for a URL that cannot be fetched."""
-        url = url.strip()
-        failed = self.checked(url)
-        if failed:
-            return failed
         meta = {**(meta or {}), ARTICLE_META: listed}
         if evidence:
             meta["evidence"] = evidence
-        return scrapy.Request(
-            url, callback=callback or self.parse_article, errback=self.on_error, meta=meta,
+        return self.request(
+            seed_url(url), callback=callback or self.parse_article, meta=meta,
             # Each listed URL gets an outcome, even when a redirect leads to a
             # page already fetched in this run.
             dont_filter=listed,
@@ -160,8 +204,11 @@ class ArchiverSpider(scrapy.Spider):
         url = item.fields.get("next_page")
         if not url or not item.fields.get("is_article") or pages >= MAX_PAGES:
             return None
-        return scrapy.Request(url, callback=self.parse_next_page, errback=self.next_page_failed, dont_filter=True,
-                              meta={"archiver_article": item, "archiver_pages": pages + 1})
+        try:
+            return scrapy.Request(url, callback=self.parse_next_page, errback=self.next_page_failed,
+                                  dont_filter=True, meta={"archiver_article": item, "archiver_pages": pages + 1})
+        except ValueError:
+            return None
 
     async def parse_next_page(self, response: Response):
         item: ArticleItem = response.meta["archiver_article"]

@@ -18,6 +18,10 @@ from archiver.record import CHECKED_FIELDS, JSON_COLUMNS, RECORD_FIELDS
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# SQLite's largest integer: an id above it names nothing (and cannot even be a parameter).
+MAX_ID = 2**63 - 1
+
+
 class QueryError(Exception):
     """A query the user wrote that SQLite cannot run (e.g. bad FTS syntax)."""
 
@@ -45,7 +49,7 @@ def count_articles(db: sqlite_utils.Database) -> int:
 def get_article(db: sqlite_utils.Database, ref: str) -> dict[str, Any] | None:
     """An article by numeric id or by URL (as stored, or as the URL it was fetched from)."""
     rows: list[dict[str, Any]] = []
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
         rows = list(db.query("SELECT * FROM articles WHERE id = ?", [int(ref)]))
     if not rows:
         rows = list(db.query("SELECT * FROM articles WHERE url = ?", [ref]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import stat
 from pathlib import Path
 
 import sqlite_utils
@@ -183,6 +184,63 @@ class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 
 
+def is_damage(exc: sqlite3.Error) -> bool:
+    """True when SQLite says the file is damaged or not a database at all."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return True
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
+def damaged(path: str | Path, exc: sqlite3.Error | str) -> ArchiveError:
+    """The message for a damaged archive: what SQLite said, how to check, what to do."""
+    return ArchiveError(
+        f"the archive {path} is damaged ({exc}). Check it with: "
+        f"sqlite3 {path} \"PRAGMA integrity_check\" (then restore a backup, or recover what is left "
+        f"with sqlite3's .recover command into a new file)"
+    )
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+               (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def _check_file(path: Path, *, writing: bool) -> None:
+    """An archive is a regular file (a FIFO would block every command), with one name when written:
+    SQLite keeps its journal beside the name used, so two names for one file would corrupt it."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ArchiveError(f"cannot open archive {path}: {exc.strerror}") from exc
+    for test, kind in _FILE_KINDS:
+        if test(info.st_mode):
+            raise ArchiveError(f"{path} is {kind}, not an archive file; give a file with --db")
+    if writing and info.st_nlink > 1:
+        raise ArchiveError(
+            f"{path} has {info.st_nlink} hard links (other names for the same file); archiver does not write "
+            "to it, since SQLite keeps a journal per name and two of them corrupt the archive "
+            "(https://www.sqlite.org/howtocorrupt.html#multiple_links_to_the_same_file). Remove the other "
+            "links, or copy the file and use the copy")
+
+
+def _check_is_archive(db: sqlite_utils.Database, path: Path) -> None:
+    """Refuse to add archiver's tables to another application's database."""
+    tables = db.table_names()
+    if not tables:
+        return  # a new (empty) file
+    if Migrations.migrations_table in tables:
+        applied = db.execute(f"SELECT COUNT(*) FROM [{Migrations.migrations_table}] WHERE migration_set = ?",
+                             [migrations.name]).fetchone()[0]
+        if applied:
+            return
+    shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+    raise ArchiveError(f"{path} is a SQLite database of another application (tables: {shown}), not an "
+                       "archive; archiver never writes into it. Give a new file with --db")
+
+
 def _migrate(db: sqlite_utils.Database) -> None:
     """Apply pending migrations under one write lock taken at once (IMMEDIATE).
 
@@ -203,9 +261,14 @@ def _migrate(db: sqlite_utils.Database) -> None:
     conn.execute("COMMIT")
 
 
-def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
-    """Open the archive; a writable open creates it and applies migrations."""
+def connect(path: str | Path, *, readonly: bool = False, check: bool = False) -> sqlite_utils.Database:
+    """Open the archive; a writable open creates it and applies migrations.
+
+    `check` runs SQLite's quick_check first (reads the whole file: about a second
+    per GB when cached), so a damaged archive is refused before anything is written.
+    """
     path = Path(path)
+    _check_file(path, writing=not readonly)
     try:
         if readonly:
             if not path.exists():
@@ -217,10 +280,15 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db = sqlite_utils.Database(conn)
+        if check:
+            problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if problem != "ok":
+                raise damaged(path, problem)
         if readonly:
             if not db["articles"].exists():
                 raise ArchiveError(f"{path} is not an archiver database")
             return db
+        _check_is_archive(db, path)
         # WAL lets searches and exports read while a crawl writes.
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -228,4 +296,14 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
         _migrate(db)
         return db
     except sqlite3.DatabaseError as exc:
+        if is_damage(exc) and path.exists():
+            if not _has_sqlite_header(path):
+                raise ArchiveError(f"{path} is not a SQLite database, so not an archive; "
+                                   "give another file with --db") from exc
+            raise damaged(path, exc) from exc
         raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
+
+
+def _has_sqlite_header(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"

@@ -13,16 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from archiver.record import BY_NAME, EXTRACTED_COLUMNS, JSON_COLUMNS, VERSIONED_FIELDS
-from archiver.store.schema import ArchiveError, connect
+from archiver.store.schema import ArchiveError, connect, damaged, is_damage
 
-# Outcomes a page can have in a run; the summary counts them.
+# Outcomes a page can have in a run; the summary counts them. "not_due": archived,
+# and not fetched since its revisit is not due (links found so are only counted).
 ARCHIVED, UPDATED, UNCHANGED, SKIPPED, FAILED = "archived", "updated", "unchanged", "skipped", "failed"
-OUTCOMES = (ARCHIVED, UPDATED, UNCHANGED, SKIPPED, FAILED)
+NOT_DUE = "not_due"
+OUTCOMES = (ARCHIVED, UPDATED, UNCHANGED, NOT_DUE, SKIPPED, FAILED)
 
 
 
 def write_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:
     """A failed write as a message a person can act on (nothing of the batch was kept)."""
+    if is_damage(exc):
+        return damaged(path, exc)
     text = str(exc)
     hint = ""
     if "full" in text or "I/O" in text:
@@ -34,6 +38,36 @@ def write_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# A run whose process died without ending it (kill -9, a crash, a power cut).
+KILLED = "killed"
+
+
+def end_abandoned_runs(path: str | Path) -> list[dict[str, Any]]:
+    """Record as killed every run of this machine's crawls still marked running.
+
+    Call it only while holding the archive's crawl lock: then no other crawl is
+    writing, so a run marked running is one whose process died. Runs of a
+    distributed crawl are left alone (`archiver ingest` ends them).
+    """
+    db = connect(path)
+    try:
+        rows = list(db.query(
+            "SELECT id, pid, started_at FROM runs WHERE status = 'running' "
+            "AND (args IS NULL OR json_extract(args, '$.redis_run') IS NULL)"))
+        with db.conn:
+            for row in rows:
+                # The run ended, at the latest, with the last page it recorded.
+                db.execute(
+                    "UPDATE runs SET status = ?, ended_at = COALESCE("
+                    "(SELECT MAX(at) FROM run_pages WHERE run_id = ?), started_at) WHERE id = ?",
+                    [KILLED, row["id"], row["id"]])
+        return rows
+    except sqlite3.Error as exc:
+        raise write_error(path, exc) from exc
+    finally:
+        db.conn.close()
 
 
 @dataclass
@@ -108,7 +142,7 @@ class ArchiveWriter:
         for outcome, n in self.db.execute(
             "SELECT outcome, COUNT(*) FROM run_pages WHERE run_id = ? GROUP BY outcome", [self.run_id]
         ):
-            counts[outcome] = n
+            counts[outcome] = counts.get(outcome, 0) + n
         return counts
 
     # --- pages ------------------------------------------------------------
@@ -178,8 +212,8 @@ class ArchiveWriter:
                 {"run_id": self.run_id, "url": url, "outcome": outcome, "reason": reason,
                  "status": status, "article_id": article_id, "at": now}
             )
-        if status is None and outcome == FAILED:
-            return  # never fetched (refused URL, DNS, connection): nothing to remember
+        if (status is None and outcome == FAILED) or outcome == NOT_DUE:
+            return  # never fetched (refused URL, DNS, connection, not due): nothing to remember
         fetch = {"url": url, "status": status, "outcome": outcome, "reason": reason, "fetched_at": now}
         if page is not None:
             # Only a full response replaces what we know of the URL: its article

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,7 @@ class FixtureSite:
     def __init__(self, pages: dict[str, Page | Handler] | None = None):
         self.pages: dict[str, Page | Handler] = dict(pages or {})
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.times: list[float] = []  # time.monotonic() of each request, in the order of `requests`
         self._lock = threading.Lock()
         site = self
 
@@ -48,6 +50,7 @@ class FixtureSite:
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 with site._lock:
                     site.requests.append(("GET", self.path, dict(self.headers)))
+                    site.times.append(time.monotonic())
                 page = site.pages.get(self.path)
                 if page is None:
                     page = site.pages.get(self.path.split("?")[0])
@@ -76,6 +79,11 @@ class FixtureSite:
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def times_requested(self, prefix: str) -> list[float]:
+        """When each request for a path starting with `prefix` arrived (monotonic seconds)."""
+        with self._lock:
+            return [t for (_, path, _), t in zip(self.requests, self.times) if path.startswith(prefix)]
 
     def paths_requested(self) -> list[str]:
         with self._lock:
