@@ -182,3 +182,13 @@ def test_show_takes_quotes_as_text(quoted_archive, text):
     assert result.exit_code == 1
     assert "Error: no article" in result.output
     assert _intact(quoted_archive) == 2
+
+
+def test_a_page_that_is_only_a_url_is_never_fetched_by_extraction():
+    # htmldate downloads a text argument that looks like a URL; extraction must not.
+    from archiver.extract import extract_article
+
+    with FixtureSite({"/target": Page(b"<html><body>2020-01-01</body></html>")}) as target:
+        record = extract_article(f"{target.url}/target".encode(), "https://news.example/a.html")
+        assert target.requests == []
+    assert record["is_article"] is False

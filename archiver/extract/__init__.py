@@ -237,9 +237,13 @@ def _dates(fields: _Fields, page: Page, ld, meta, evidence, feed_source) -> None
 
 
 def _guess_date(html: str, fetched_at: datetime) -> str | None:
-    """htmldate's search of scripts, attributes and text, for pages nothing else dated."""
+    """htmldate's search of scripts, attributes and text, for pages nothing else dated.
+
+    Given bytes, never text: htmldate downloads a str that looks like a URL, so a page
+    whose whole body is "http://..." would make extraction fetch it.
+    """
     try:
-        return htmldate.find_date(html, original_date=True, outputformat="%Y-%m-%d",
+        return htmldate.find_date(html.encode("utf-8"), original_date=True, outputformat="%Y-%m-%d",
                                   max_date=(fetched_at + FUTURE_SLACK).strftime("%Y-%m-%d"))
     except Exception:  # noqa: BLE001 - a heuristic that fails just finds nothing
         return None
