@@ -178,7 +178,7 @@ def test_distributed_commands_without_the_extra_say_what_to_install(tmp_path):
     shim.mkdir()
     (shim / "sitecustomize.py").write_text(
         'import sys\nsys.modules["redis"] = None\nsys.modules["scrapy_redis"] = None\n')
-    env = {**os.environ, "PYTHONPATH": str(shim)}
+    env = {**os.environ, "PYTHONPATH": str(shim), "SCRAPY_SETTINGS_MODULE": "archiver.settings"}
     env.pop("ARCHIVER_DB", None)
     for args in (["enqueue", "--redis", "redis://127.0.0.1:9/0", "http://a.example/x"],
                  ["worker", "--redis", "redis://127.0.0.1:9/0"],
@@ -190,10 +190,30 @@ def test_distributed_commands_without_the_extra_say_what_to_install(tmp_path):
         assert error_lines(result.stderr) == [
             f"Error: `archiver {args[0]}` needs the distributed extra (redis, scrapy_redis is not installed): "
             "pip install 'news-archiver[distributed]'"]
+    # `scrapy crawl worker` (the plain Scrapy project, as Scrapyd runs it) says the same in one line.
+    scrapy = Path(sys.executable).with_name("scrapy")
+    worker = subprocess.run([str(scrapy), "crawl", "worker", "-s", "ARCHIVER_REDIS_URL=redis://127.0.0.1:9/0"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert worker.returncode == 2, worker.stderr
+    assert "Traceback" not in worker.stderr
+    assert "a worker needs the distributed extra (redis, scrapy_redis is not installed)" in worker.stderr
     # `archiver crawl` needs no Redis at all.
     crawl = subprocess.run([*archiver_cmd(), "crawl", "--help"], cwd=tmp_path, env=env, capture_output=True,
                            text=True, timeout=60)
     assert crawl.returncode == 0
+
+
+def test_scrapy_crawl_worker_that_cannot_start_says_why_in_one_line(tmp_path):
+    scrapy = Path(sys.executable).with_name("scrapy")
+    env = {k: v for k, v in os.environ.items() if k not in ("ARCHIVER_REDIS_URL", "ARCHIVER_DB")}
+    env["SCRAPY_SETTINGS_MODULE"] = "archiver.settings"
+    for settings, message in (([], "a worker needs a Redis URL"),
+                              (["-s", "ARCHIVER_REDIS_URL=redis://127.0.0.1:9/0"], "cannot use Redis at redis://127.0.0.1:9/0")):
+        result = subprocess.run([str(scrapy), "crawl", "worker", *settings], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert message in result.stderr
 
 
 # --- case 24: huge numbers are not tracebacks ----------------------------------------

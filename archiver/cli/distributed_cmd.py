@@ -8,7 +8,6 @@ settings (`-s ARCHIVER_REDIS_PREFIX=... -s ARCHIVER_RUN_TTL=...`), as workers do
 from __future__ import annotations
 
 import functools
-import importlib.util
 import signal
 import sys
 import time
@@ -20,6 +19,7 @@ from archiver.cli.options import (Seconds, archive_errors, db_option, due_source
                                   scrapy_settings, seed_options, selected_sources, settings_option,
                                   verbosity_options)
 from archiver.cli.output import report_run
+from archiver.distributed.config import EXTRA_HINT, missing_extra
 
 REDIS_HELP = "Redis of the shared frontier, e.g. redis://:PASSWORD@host:6379/0."
 
@@ -29,23 +29,16 @@ def redis_option(func):
                         required=True, metavar="URL", help=REDIS_HELP)(func)
 
 
-def _missing(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is None
-    except (ImportError, ValueError):
-        return True
-
-
 def needs_distributed_extra(func):
     """A command that needs scrapy-redis and redis says which extra to install when they are missing."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        missing = [name for name in ("redis", "scrapy_redis") if _missing(name)]
+        missing = missing_extra()
         if missing:
             raise click.ClickException(
                 f"`archiver {click.get_current_context().info_name}` needs the distributed extra "
-                f"({', '.join(missing)} is not installed): pip install 'news-archiver[distributed]'")
+                f"({', '.join(missing)} is not installed): {EXTRA_HINT}")
         return func(*args, **kwargs)
 
     return wrapper

@@ -6,8 +6,11 @@ worker` and Scrapyd all configure a worker the same way.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import warnings
+
+from scrapy.exceptions import UsageError
 
 from archiver.distributed.keys import Keys
 
@@ -16,8 +19,27 @@ QUEUE_PIPELINE = "archiver.distributed.pipeline.QueuePipeline"
 SITE_BUDGET = "archiver.distributed.politeness.SiteBudgetMiddleware"
 
 
-class WorkerConfigError(ValueError):
-    """A worker that cannot start: no Redis URL, no run, no such job."""
+EXTRA_MODULES = ("redis", "scrapy_redis")
+EXTRA_HINT = "pip install 'news-archiver[distributed]'"
+
+
+class WorkerConfigError(UsageError, ValueError):
+    """A worker that cannot start: no extra, no Redis URL, no run, no such job.
+
+    A UsageError, so `scrapy crawl worker` prints it as one line and exits 2.
+    """
+
+
+def missing_extra() -> list[str]:
+    """The modules of the distributed extra that are not installed."""
+    return [name for name in EXTRA_MODULES if _missing(name)]
+
+
+def _missing(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except (ImportError, ValueError):
+        return True
 
 
 def redis_url(settings) -> str | None:
@@ -62,12 +84,18 @@ def apply_worker_settings(settings) -> None:
 
     from archiver.distributed import registry
 
+    missing = missing_extra()
+    if missing:
+        raise WorkerConfigError(f"a worker needs the distributed extra ({', '.join(missing)} is not installed): {EXTRA_HINT}")
     quiet_scrapy_redis()
     url = redis_url(settings)
     if not url:
         raise WorkerConfigError("a worker needs a Redis URL: --redis URL, ARCHIVER_REDIS_URL, or -s ARCHIVER_REDIS_URL=")
     keys = keys_of(settings)
-    client = registry.connect(url)
+    try:
+        client = registry.connect(url)
+    except registry.RedisUnavailable as exc:
+        raise WorkerConfigError(str(exc)) from exc
     try:
         run = settings.get("ARCHIVER_RUN_ID") or registry.current_run(client, keys)
         if not run:
