@@ -6,22 +6,16 @@ stays flat whatever the archive's size.
 
 from __future__ import annotations
 
-import base64
 import csv
-import gzip
-import hashlib
 import json
 import re
 import unicodedata
-import uuid
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
 
-
-from archiver import __version__
+from archiver import warc
 from archiver.record import RECORD_FIELDS
 
 EXPORT_DIR = Path("exports")
@@ -152,83 +146,59 @@ def write_markdown(records: Iterable[dict[str, Any]], folder: Path) -> int:
 
 # --- WARC: the stored raw responses, replayable by pywb, readable by warcio ----
 
-# The stored body is already decoded and whole: these headers would describe
-# another encoding or length than the bytes in the record.
-_DROP_HTTP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+# The stored body is decoded (Scrapy undid the Content-Encoding) and whole: these
+# headers describe bytes the archive does not hold. They keep their place and value
+# under the prefix Common Crawl uses for the same case (X-Crawler-), so readers and
+# replay tools see a body and headers that agree, and nothing received is lost.
+_MASKED = {"content-encoding", "transfer-encoding"}
+MASK_PREFIX = "X-Crawler-"
 
 
-def _warc_date(timestamp: str | None) -> str:
-    try:
-        when = datetime.fromisoformat((timestamp or "").replace("Z", "+00:00"))
-    except ValueError:
-        when = datetime.now(timezone.utc)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def stored_http_head(response: dict[str, Any]) -> bytes:
+    """The head of a stored response: status line and headers, masked where the body changed."""
+    body_length = str(len(response["body"]))
+    out, has_length = [], False
+    for name, value in (response.get("headers") or {}).items():
+        lower = name.lower()
+        if lower in _MASKED or (lower == "content-length" and value.strip() != body_length):
+            out.append((MASK_PREFIX + name, value))
+        else:
+            has_length = has_length or lower == "content-length"
+            out.append((name, value))
+    if not has_length:
+        out.append(("Content-Length", body_length))
+    return warc.http_head(warc.status_line(None, response.get("status")), out)
 
 
-def _digest(data: bytes) -> str:
-    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
-
-
-def _field(value: Any) -> str:
-    # Header values are one line: a stray CR/LF would start a forged header.
-    return " ".join(str(value).split())
-
-
-def warc_record(fields: list[tuple[str, str]], block: bytes) -> bytes:
-    """One WARC/1.0 record as its own gzip member (the .warc.gz convention)."""
-    head = "WARC/1.0\r\n" + "".join(f"{name}: {_field(value)}\r\n" for name, value in fields)
-    head += f"Content-Length: {len(block)}\r\n\r\n"
-    return gzip.compress(head.encode("utf-8") + block + b"\r\n\r\n", mtime=0)
-
-
-def http_response_block(status: int | None, headers: dict[str, str], body: bytes) -> bytes:
-    status = status or 200
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = ""
-    lines = [f"HTTP/1.1 {status} {reason}".rstrip()]
-    lines += [f"{_field(k)}: {_field(v)}" for k, v in headers.items() if k.lower() not in _DROP_HTTP_HEADERS]
-    lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body
-
-
-def warcinfo_record(filename: str) -> bytes:
-    info = f"software: archiver {__version__}\r\nformat: WARC File Format 1.0\r\n".encode()
-    fields = [
-        ("WARC-Type", "warcinfo"),
-        ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'warcinfo:' + filename)}>"),
-        ("WARC-Date", _warc_date(None)),
-        ("WARC-Filename", filename),
-        ("Content-Type", "application/warc-fields"),
-    ]
-    return warc_record(fields, info)
-
-
-def response_record(response: dict[str, Any]) -> bytes:
+def target_uri(response: dict[str, Any]) -> str:
     # The bytes were served at the article's URL (after redirects), which is also
     # the URL people look up in a replay tool.
-    uri = response.get("final_url") or response["url"]
-    block = http_response_block(response.get("status"), response.get("headers") or {}, response["body"])
-    record_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{uri}#{response['fetched_at']}#{response['id']}")
-    fields = [
-        ("WARC-Type", "response"),
-        ("WARC-Record-ID", f"<urn:uuid:{record_id}>"),
-        ("WARC-Date", _warc_date(response.get("fetched_at"))),
-        ("WARC-Target-URI", uri),
-        ("WARC-Payload-Digest", _digest(response["body"])),
-        ("WARC-Block-Digest", _digest(block)),
-        ("Content-Type", "application/http; msgtype=response"),
-    ]
-    return warc_record(fields, block)
+    return response.get("final_url") or response["url"]
 
 
-def write_warc(responses: Iterable[dict[str, Any]], out: IO[bytes], *, filename: str = "archive.warc.gz") -> int:
-    out.write(warcinfo_record(filename))
+def response_record(response: dict[str, Any]) -> warc.Record:
+    uri = target_uri(response)
+    return warc.response(
+        uri, stored_http_head(response), response["body"], date=warc.warc_date(response.get("fetched_at")),
+        # The same response exported twice keeps its record id.
+        record_id=warc.new_record_id(f"{uri}#{response['fetched_at']}#{response['id']}"),
+    )
+
+
+def write_warc(responses: Iterable[dict[str, Any]], out: IO[bytes], *, filename: str = "archive.warc.gz",
+               on_record=None) -> int:
+    """A warcinfo record, then one response record per stored response. `on_record(response,
+    record, offset)` hears of each one (the WACZ index needs where it went)."""
+    offset = 0
+    info = warc.warcinfo(filename, record_id=warc.new_record_id(f"warcinfo:{filename}")).data
+    out.write(info)
+    offset += len(info)
     count = 0
     for response in responses:
-        out.write(response_record(response))
+        record = response_record(response)
+        out.write(record.data)
+        if on_record is not None:
+            on_record(response, record, offset)
+        offset += len(record.data)
         count += 1
     return count

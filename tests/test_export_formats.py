@@ -171,6 +171,8 @@ def test_warc_drops_encodings_the_stored_body_no_longer_has(tmp_path, run_cli):
         if rec.rec_type == "response":
             assert rec.rec_headers.get_header("WARC-Target-URI") == "https://other.example/news/2.html"
             assert rec.http_headers.get_header("Content-Encoding") is None
+            # Kept, under the prefix that says it no longer applies to the stored (decoded) body.
+            assert rec.http_headers.get_header("X-Crawler-Content-Encoding") == "gzip"
             body = rec.content_stream().read()
             assert body.startswith(b"<html>") and int(rec.http_headers.get_header("Content-Length")) == len(body)
     assert seen == ["warcinfo", "response"]
