@@ -155,10 +155,12 @@ MASK_PREFIX = "X-Crawler-"
 
 
 def stored_http_head(response: dict[str, Any]) -> bytes:
-    """The head of a stored response: status line and headers, masked where the body changed."""
+    """The head of a stored response: its status line and headers as received (the raw
+    list where the crawl kept one, else the header dict), masked where the body changed."""
     body_length = str(len(response["body"]))
+    headers = response.get("header_list") or list((response.get("headers") or {}).items())
     out, has_length = [], False
-    for name, value in (response.get("headers") or {}).items():
+    for name, value in headers:
         lower = name.lower()
         if lower in _MASKED or (lower == "content-length" and value.strip() != body_length):
             out.append((MASK_PREFIX + name, value))
@@ -167,13 +169,13 @@ def stored_http_head(response: dict[str, Any]) -> bytes:
             out.append((name, value))
     if not has_length:
         out.append(("Content-Length", body_length))
-    return warc.http_head(warc.status_line(None, response.get("status")), out)
+    return warc.http_head(warc.status_line(response.get("protocol"), response.get("status")), out)
 
 
 def target_uri(response: dict[str, Any]) -> str:
-    # The bytes were served at the article's URL (after redirects), which is also
-    # the URL people look up in a replay tool.
-    return response.get("final_url") or response["url"]
+    """The URL the bytes were served at (after redirects); older archives kept only the
+    article's canonical URL and the URL asked for."""
+    return response.get("fetched_url") or response.get("final_url") or response["url"]
 
 
 def response_record(response: dict[str, Any]) -> warc.Record:

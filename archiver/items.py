@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Request meta, read by the spiders into ArticleItem: what the downloader received for the
+# request (archiver.capture sets it: url, protocol, headers).
+CAPTURE_META = "archiver_capture"
+
 
 @dataclass
 class ArticleItem:
@@ -19,6 +23,7 @@ class ArticleItem:
     raw: bytes = field(default=b"", repr=False)
     raw_zlib: bytes = field(default=b"", repr=False)  # the raw page, compressed where it was extracted
     skip_reason: str | None = None
+    capture: dict[str, Any] = field(default_factory=dict, repr=False)  # CAPTURE_META of the response
 
 
 @dataclass

@@ -161,6 +161,7 @@ class StorePipeline:
                 headers=item.headers,
                 raw=item.raw,
                 raw_zlib=item.raw_zlib,
+                capture=item.capture,
             )
         )
         self._maybe_flush()

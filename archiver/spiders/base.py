@@ -12,7 +12,7 @@ from twisted.python.failure import Failure
 
 from archiver.extract.pagination import MAX_PAGES, join_pages
 from archiver.extract.sites import Site
-from archiver.items import ArticleItem, FailedFetch, Unchanged
+from archiver.items import CAPTURE_META, ArticleItem, FailedFetch, Unchanged
 from archiver.revisits import ARTICLE_META, not_fetched
 from archiver.seeds import as_url_list, seed_url, seed_urls, unsupported_url_reason
 from archiver.sources import parse_duration, selector_problem
@@ -177,6 +177,7 @@ class ArchiverSpider(scrapy.Spider):
             fetched_at=fetched_at.isoformat(timespec="seconds"),
             status=response.status,
             headers=headers,
+            capture=response.meta.get(CAPTURE_META) or {},
         )
         mime = content_type.split(";")[0].strip().lower()
         if not isinstance(response, TextResponse) or (mime and mime not in HTML_TYPES):

@@ -289,8 +289,9 @@ def iter_responses(
     """Stored raw responses of matching articles, one at a time, body decompressed."""
     where, params = _response_condition(filters, window)
     sql = (
-        "SELECT r.id, r.article_id, r.version, r.url, r.final_url, r.fetched_at, r.status, r.headers, "
-        "r.body, r.compression FROM responses r JOIN articles a ON a.id = r.article_id "
+        "SELECT r.id, r.article_id, r.version, r.url, r.final_url, r.fetched_url, r.fetched_at, r.status, "
+        "r.protocol, r.headers, r.header_list, r.body, r.compression FROM responses r "
+        "JOIN articles a ON a.id = r.article_id "
         f"WHERE r.id > ? {'AND ' + where if where else ''} ORDER BY r.id LIMIT 1"
     )
     last_id = 0
@@ -305,10 +306,11 @@ def iter_responses(
 def _decoded_response(row: dict[str, Any]) -> dict[str, Any]:
     body = row.pop("body") or b""
     row["body"] = zlib.decompress(body) if row.pop("compression") == "zlib" else body
-    try:
-        row["headers"] = json.loads(row["headers"] or "{}")
-    except ValueError:
-        row["headers"] = {}
+    for name, empty in (("headers", {}), ("header_list", [])):
+        try:
+            row[name] = json.loads(row.get(name) or "null") or empty
+        except ValueError:
+            row[name] = empty
     return row
 
 

@@ -180,6 +180,17 @@ def m003_export_state(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m004_responses_as_received(db: sqlite_utils.Database) -> None:
+    # A response as the downloader received it, before decompression: the URL the
+    # bytes were served at, the protocol of the status line, and the headers as a
+    # list in the order received (repeated headers one entry each). `headers` stays
+    # the dict the pages and validators read.
+    db["responses"].add_column("fetched_url", str)
+    db["responses"].add_column("protocol", str)
+    db["responses"].add_column("header_list", str)  # JSON [[name, value], ...]
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 

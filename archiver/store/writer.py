@@ -81,6 +81,9 @@ class Fetched:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes = b""
     raw_zlib: bytes = b""  # `raw` already compressed (zlib), when the caller has it
+    # What the downloader received (archiver.capture): url, protocol, headers (a list of
+    # [name, value] in the order received).
+    capture: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -261,6 +264,10 @@ class ArchiveWriter:
                     "fetched_at": page.fetched_at,
                     "status": page.status,
                     "headers": json.dumps(page.headers, ensure_ascii=False),
+                    "fetched_url": page.capture.get("url"),
+                    "protocol": page.capture.get("protocol"),
+                    "header_list": json.dumps(page.capture["headers"], ensure_ascii=False)
+                    if page.capture.get("headers") else None,
                     "body": page.raw_zlib or zlib.compress(page.raw, 6),
                     "compression": "zlib",
                     "size": len(page.raw),
