@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Request meta, read by the spiders into ArticleItem: what the downloader received for the
-# request (archiver.capture sets it: url, protocol, headers).
+# Request meta, read by the spiders into ArticleItem: how a request was found (spiders set
+# it: {"by": seed | feed | sitemap | link, "via": URL, "depth": hops}), and what the
+# downloader received for it (archiver.capture sets it: url, protocol, headers, warc record).
+FOUND_META = "archiver_found"
 CAPTURE_META = "archiver_capture"
 
 
@@ -23,6 +25,7 @@ class ArticleItem:
     raw: bytes = field(default=b"", repr=False)
     raw_zlib: bytes = field(default=b"", repr=False)  # the raw page, compressed where it was extracted
     skip_reason: str | None = None
+    found: dict[str, Any] = field(default_factory=dict)  # FOUND_META of the request
     capture: dict[str, Any] = field(default_factory=dict, repr=False)  # CAPTURE_META of the response
 
 

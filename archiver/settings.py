@@ -35,6 +35,15 @@ ARCHIVER_KEEP_RAW = True
 # second per GB when cached; 0 skips it).
 ARCHIVER_QUICK_CHECK = True
 
+# --- WARC at fetch time (README: "Capture as archivists do") -----------------
+# A folder: every exchange of the crawl is written there as WARC (request, response or
+# revisit, and a metadata record per page); `archiver crawl --warc DIR` sets it.
+ARCHIVER_WARC_DIR = None
+# A file is closed and the next one started once it reaches this size (1G = 10^9 bytes).
+ARCHIVER_WARC_MAX_SIZE = "1G"
+# File names: PREFIX-TIMESTAMP-SERIAL-PID.warc.gz
+ARCHIVER_WARC_PREFIX = "archiver"
+
 # --- Politeness --------------------------------------------------------------
 # An honest User-Agent that names the tool, so site owners know who fetches.
 USER_AGENT = f"archiver/{__version__} (+https://pypi.org/project/news-archiver/; news article archiver)"

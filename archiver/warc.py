@@ -1,5 +1,5 @@
-"""WARC/1.0 records: the format's rules in one place (no Scrapy, no SQL), for the exports
-and, next, the crawl's own capture.
+"""WARC/1.0 records and files: the format's rules in one place, for the crawl's capture
+(archiver.capture) and the exports (archiver.export, archiver.wacz). No Scrapy, no SQL.
 
 Each record is its own gzip member (the .warc.gz convention, so any record can be read
 from its offset). Blocks are written from the bytes given, never re-encoded: what the
@@ -11,12 +11,16 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import itertools
+import os
 import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
+from pathlib import Path
+from typing import IO
 
 from archiver import __version__
 
@@ -162,3 +166,70 @@ def revisit(uri: str, head: bytes, *, date: str, profile: str, original: Capture
 def metadata(uri: str, fields: Headers, *, refers_to: str, date: str | None = None) -> Record:
     return make_record("metadata", warc_fields(fields), content_type="application/warc-fields", uri=uri,
                        date=date, fields=[("WARC-Refers-To", refers_to)])
+
+
+# --- files ----------------------------------------------------------------------
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes from `1000000`, `500k`, `100M`, `1G` (powers of 1000); ValueError otherwise."""
+    match = _SIZE.match(str(text))
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"{text!r} is not a size (e.g. 100M, 1G)")
+    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+
+
+_serials = itertools.count(1)
+
+
+class WarcFiles:
+    """A folder of .warc.gz files, each started with a warcinfo record and closed once it
+    reaches `max_size` bytes. A file being written ends in `.open` (Heritrix's habit), so
+    a file without it is complete."""
+
+    def __init__(self, folder: str | Path, *, max_size: int, prefix: str = "archiver", info: Headers = ()):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.max_size = max_size
+        self.prefix = prefix
+        self.info = list(info)
+        self.closed_files: list[Path] = []
+        self._path: Path | None = None
+        self._out: IO[bytes] | None = None
+        self._size = 0
+
+    @property
+    def current(self) -> Path | None:
+        return self._path
+
+    def write(self, records: Iterable[Record]) -> Path:
+        """Write records together (a request with its response), in one file; the file's name."""
+        data = b"".join(r.data for r in records)
+        if self._out is not None and self._size and self._size + len(data) > self.max_size:
+            self.close()
+        if self._out is None:
+            self._open()
+        self._out.write(data)
+        self._out.flush()
+        self._size += len(data)
+        return self._path
+
+    def _open(self) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
+        name = f"{self.prefix}-{stamp}-{next(_serials):05d}-{os.getpid()}.warc.gz"
+        self._path = self.folder / name
+        self._out = open(self.folder / f"{name}.open", "xb")
+        info = warcinfo(name, self.info).data
+        self._out.write(info)
+        self._size = len(info)
+
+    def close(self) -> None:
+        if self._out is None:
+            return
+        self._out.close()
+        os.replace(self.folder / f"{self._path.name}.open", self._path)
+        self.closed_files.append(self._path)
+        self._out = None

@@ -1,4 +1,6 @@
-"""The exchange as received, kept in the archive and written by the WARC export."""
+"""`archiver crawl --warc DIR`: every exchange written as fetched, a metadata record per
+page, files rotated by size; and the WARC export writing the stored responses with what was
+received."""
 
 from __future__ import annotations
 
@@ -9,13 +11,114 @@ import sqlite3
 import pytest
 
 from tests.conftest import FAST
-from tests.support.pages import article_html
+from tests.support.newsroom import STORIES, newsroom
+from tests.support.pages import article_html, html_page
 from tests.support.raw_http import RawSite
-from tests.support.warcs import read_records, warcio_check
+from tests.support.server import FixtureSite
+from tests.support.warcs import folder_records, read_records, warcio_check
+
+
+@pytest.fixture
+def newsite():
+    with FixtureSite(newsroom()) as s:
+        yield s
 
 
 def by_type(records, kind: str, uri: str | None = None):
     return [r for r in records if r.type == kind and (uri is None or r.fields.get("WARC-Target-URI") == uri)]
+
+
+def test_every_exchange_is_written_and_warcio_checks_it(newsite, run_cli, tmp_path):
+    urls = [newsite.url + STORIES[1], newsite.url + "/old/story-1", newsite.url + "/missing.html",
+            newsite.url + "/about.html"]
+    result = run_cli("crawl", *urls, "--db", "a.db", "--warc", "warcs", *FAST)
+    assert result.returncode == 1, result.stderr  # the 404
+    files = sorted((tmp_path / "warcs").iterdir())
+    assert [f.name.endswith(".warc.gz") for f in files] == [True], files  # closed: no `.open` left
+    warcio_check(files[0])
+    records = read_records(files[0])
+    assert records[0].type == "warcinfo"
+    assert records[0].warc_fields_block()["software"].startswith("archiver ")
+    responses = {r.fields["WARC-Target-URI"][len(newsite.url):]: r for r in by_type(records, "response")}
+    # robots.txt, the redirect itself and the 404 are exchanges too.
+    assert set(responses) == {"/robots.txt", STORIES[1], "/old/story-1", "/missing.html", "/about.html"}
+    assert responses["/old/story-1"].head.startswith(b"HTTP/1.1 301 Moved Permanently\r\n")
+    assert responses["/missing.html"].head.startswith(b"HTTP/1.1 404 Not Found\r\n")
+    assert responses[STORIES[1]].body == newsite.pages[STORIES[1]].body
+    for response in responses.values():
+        request = next(r for r in by_type(records, "request")
+                       if r.fields["WARC-Concurrent-To"] == response.fields["WARC-Record-ID"])
+        assert request.fields["WARC-Target-URI"] == response.fields["WARC-Target-URI"]
+        assert request.fields["WARC-Date"] == response.fields["WARC-Date"]
+        assert request.block.startswith(b"GET /")
+        assert response.fields["WARC-IP-Address"] == "127.0.0.1"
+    # One metadata record per page extraction saw: the article (fetched once, after the
+    # redirect or by its own URL) and the About page, which is not an article.
+    metadata = {r.fields["WARC-Target-URI"][len(newsite.url):]: r for r in by_type(records, "metadata")}
+    assert set(metadata) == {STORIES[1], "/about.html"}
+    story = metadata[STORIES[1]].warc_fields_block()
+    assert metadata[STORIES[1]].fields["WARC-Refers-To"] == responses[STORIES[1]].fields["WARC-Record-ID"]
+    assert story["found-by"] == "seed" and story["outcome"] == "article"
+    assert story["canonical-url"] == newsite.url + STORIES[1] and len(story["content-hash"]) == 64
+    assert json.loads(story["provenance"])["title"] == "json-ld"
+    assert metadata["/about.html"].warc_fields_block()["outcome"].startswith("skipped: not an article")
+
+
+@pytest.mark.parametrize(("mode", "seed", "found_by", "story"), [
+    ("--feed", "/feed.rss", "feed", 2),
+    ("--sitemap", "/sitemap-news.xml", "sitemap", 4),
+    ("--follow", "/news/", "link", 2),
+])
+def test_metadata_says_how_each_page_was_found(newsite, run_cli, tmp_path, mode, seed, found_by, story):
+    args = ["--depth", "1"] if mode == "--follow" else []
+    result = run_cli("crawl", mode, newsite.url + seed, *args, "--db", "a.db", "--warc", "w", *FAST)
+    assert result.returncode == 0, result.stderr
+    records = folder_records(tmp_path / "w")
+    found = {r.fields["WARC-Target-URI"]: r.warc_fields_block() for r in by_type(records, "metadata")}
+    page = found[newsite.url + STORIES[story]]
+    assert page["found-by"] == found_by and page["via"] == newsite.url + seed
+    if mode == "--follow":
+        assert page["hops-from-seed"] == "1"
+        # The start page was a seed (it is fetched again where it links to itself).
+        start_page = [r.warc_fields_block() for r in by_type(records, "metadata", newsite.url + seed)]
+        assert start_page[0]["found-by"] == "seed" and "via" not in start_page[0]
+    else:
+        # The feed or sitemap itself was fetched and recorded, not described as a page.
+        assert by_type(records, "response", newsite.url + seed)
+        assert not by_type(records, "metadata", newsite.url + seed)
+
+
+def test_files_rotate_by_size(newsite, run_cli, tmp_path):
+    urls = [newsite.url + path for path in STORIES.values()]
+    result = run_cli("crawl", *urls, "--db", "a.db", "--warc", "w", "-s", "ARCHIVER_WARC_MAX_SIZE=4k", *FAST)
+    assert result.returncode == 0, result.stderr
+    files = sorted((tmp_path / "w").iterdir())
+    assert len(files) >= 3 and all(f.name.endswith(".warc.gz") for f in files), files
+    for path in files:
+        warcio_check(path)
+        records = read_records(path)
+        assert records[0].type == "warcinfo" and records[0].fields["WARC-Filename"] == path.name
+        # A file is closed before the record that would take it past the limit (a single
+        # exchange larger than the limit gets a file of its own).
+        if len(records) > 3:
+            assert path.stat().st_size <= 4000, path
+        # A request always sits in the file of its response.
+        ids = {r.fields["WARC-Record-ID"] for r in records}
+        assert all(r.fields["WARC-Concurrent-To"] in ids for r in by_type(records, "request"))
+    records = folder_records(tmp_path / "w")
+    assert sorted(r.fields["WARC-Target-URI"] for r in by_type(records, "metadata")) == sorted(urls)
+
+
+def test_a_warc_folder_that_cannot_be_written_is_a_usage_error(run_cli, tmp_path):
+    (tmp_path / "taken").write_text("a file")
+    result = run_cli("crawl", "https://example.com/a", "--db", "a.db", "--warc", "taken")
+    assert result.returncode == 2 and "Error" in result.stderr and "--warc" in result.stderr
+    result = run_cli("crawl", "https://example.com/a", "--db", "a.db", "-s", "ARCHIVER_WARC_DIR=taken/sub")
+    assert result.returncode == 2 and "cannot create taken/sub" in result.stderr
+    result = run_cli("crawl", "https://example.com/a", "--db", "a.db", "--warc", "w", "-s",
+                     "ARCHIVER_WARC_MAX_SIZE=big")
+    assert result.returncode == 2 and "is not a size" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # --- records as exchanged ---------------------------------------------------------
@@ -43,7 +146,7 @@ RAW_RESPONSES = {
 
 @pytest.fixture(scope="module")
 def exchanged(tmp_path_factory):
-    """The raw site crawled, then its archive exported as WARC."""
+    """The raw site crawled with --warc, then its archive exported as WARC."""
     import subprocess
 
     from tests.conftest import archiver_cmd
@@ -51,13 +154,46 @@ def exchanged(tmp_path_factory):
     folder = tmp_path_factory.mktemp("exchanged")
     with RawSite(RAW_RESPONSES) as site:
         crawl = subprocess.run([*archiver_cmd(), "crawl", site.url + "/gzip.html", site.url + "/chunked.html",
-                                "--db", "a.db", *FAST], cwd=folder, capture_output=True, text=True)
+                                "--db", "a.db", "--warc", "w", *FAST], cwd=folder, capture_output=True, text=True)
         assert "2 archived" in crawl.stderr, crawl.stderr
         base, received = site.url, dict(site.received)
     export = subprocess.run([*archiver_cmd(), "export", "--db", "a.db", "--format", "warc", "-o", "e.warc.gz"],
                             cwd=folder, capture_output=True, text=True)
     assert export.returncode == 0, export.stderr
     return folder, base, received
+
+
+def test_requests_are_recorded_as_sent(exchanged):
+    folder, base, received = exchanged
+    records = folder_records(folder / "w")
+    for path in ("/robots.txt", "/gzip.html", "/chunked.html"):
+        request, = by_type(records, "request", base + path)
+        assert request.block == received[path]
+
+
+def test_responses_are_recorded_as_received(exchanged):
+    folder, base, _ = exchanged
+    records = folder_records(folder / "w")
+    gzipped, = by_type(records, "response", base + "/gzip.html")
+    # The encoded bytes as sent; Scrapy's header names (title case), grouped repeats and
+    # Content-Length first; Connection is Twisted's and never reaches Scrapy; the reason
+    # phrase is the standard one (Scrapy does not keep the server's).
+    assert gzipped.body == GZIPPED
+    assert gzipped.head == (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Lower-Case: yes\r\nSet-Cookie: a=1\r\n"
+                            b"Set-Cookie: b=2\r\nContent-Type: text/html; charset=utf-8\r\nEtag: \"v1\"\r\n"
+                            b"Content-Encoding: gzip\r\n\r\n" % len(GZIPPED))
+    chunked, = by_type(records, "response", base + "/chunked.html")
+    # De-chunked by Twisted, and Transfer-Encoding with it: body and headers agree.
+    assert chunked.body == PAGE
+    assert chunked.http_headers == [("Content-Type", "text/html; charset=utf-8")]
+    for path in sorted((folder / "w").glob("*.warc.gz")):
+        warcio_check(path)
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(sorted((folder / "w").glob("*.warc.gz"))[0], "rb") as fh:
+        bodies = {r.rec_headers.get_header("WARC-Target-URI"): r.content_stream().read()
+                  for r in ArchiveIterator(fh) if r.rec_type == "response"}
+    assert bodies[base + "/gzip.html"] == bodies[base + "/chunked.html"] == PAGE  # as a reader decodes them
 
 
 def test_the_archive_keeps_the_exchange_and_the_export_writes_it(exchanged):
@@ -80,3 +216,19 @@ def test_the_archive_keeps_the_exchange_and_the_export_writes_it(exchanged):
     assert gzipped.head.startswith(b"HTTP/1.1 200 OK\r\n")
     chunked = exported[base + "/chunked.html"]
     assert chunked.http_headers == [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(PAGE)))]
+
+
+@pytest.mark.parametrize(("text", "size"), [("1000", 1000), ("4k", 4000), ("100M", 100_000_000), ("1G", 10**9),
+                                             ("1.5gb", 1_500_000_000), (250, 250)])
+def test_sizes(text, size):
+    from archiver.warc import parse_size
+
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "0", "-5", "big", "1T"])
+def test_not_sizes(text):
+    from archiver.warc import parse_size
+
+    with pytest.raises(ValueError):
+        parse_size(text)

@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from archiver.cli.options import (ID, archive_errors, db_option, due_sources, json_option, listed_urls, open_db,
-                                  scrapy_settings, seed_options, selected_sources, settings_option,
+from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, due_sources, json_option,
+                                  listed_urls, open_db, scrapy_settings, seed_options, selected_sources, settings_option,
                                   verbosity_options)
 from archiver.cli.output import report_run, run_counts
 
@@ -24,6 +24,8 @@ def _no_redis(ctx, param, value):
 @click.option("--revisit-after", metavar="DURATION",
               help="Fetch archived articles again only after this (e.g. 30m, 6h, 1d; 0 = always). "
                    "Default: the source's `revisit`, else ARCHIVER_REVISIT_AFTER (1d).")
+@click.option("--warc", "warc_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Also write every exchange to WARC files in DIR, as fetched (ARCHIVER_WARC_DIR).")
 @db_option
 @settings_option
 @verbosity_options
@@ -32,7 +34,7 @@ def _no_redis(ctx, param, value):
 @click.option("--redis", hidden=True, expose_value=False, callback=_no_redis)
 @archive_errors
 def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, only, due, revisit_after,
-          db_path, settings, verbose, quiet):
+          warc_dir, db_path, settings, verbose, quiet):
     """Fetch news pages and archive the articles.
 
     URLs are article pages unless --follow, --feed or --sitemap says what they
@@ -55,6 +57,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
         archiver crawl --feed https://example.com/rss.xml
         archiver crawl --sitemap https://example.com/
         archiver crawl --sources sources.toml --due      # from cron, every 5 minutes
+        archiver crawl -i urls.txt --warc warcs/ -s ARCHIVER_WARC_MAX_SIZE=100M
     """
     from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs, source_job
     from archiver.lock import CrawlLock, Locked
@@ -68,6 +71,9 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--revisit-after") from exc
     sources = selected_sources(sources_file, listed + [r.url for r in rejected], mode, only, due)
+    if warc_dir:
+        settings["ARCHIVER_WARC_DIR"] = warc_dir
+    check_warc_settings(settings)
     crawl_settings = scrapy_settings(db_path, settings, verbose=verbose, quiet=quiet)
 
     # Fail on an unusable archive (not one, damaged, not a file) before any page is fetched.

@@ -247,6 +247,31 @@ def settings_option(func):
                         help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")(func)
 
 
+def check_warc_settings(settings: dict[str, str]) -> None:
+    """Usage errors for a WARC folder that cannot be written or a size that is not one,
+    before anything is fetched (`--warc DIR`, `-s ARCHIVER_WARC_DIR=`, `-s ARCHIVER_WARC_MAX_SIZE=`)."""
+    import os
+    from pathlib import Path
+
+    from archiver.warc import parse_size
+
+    if "ARCHIVER_WARC_MAX_SIZE" in settings:
+        try:
+            parse_size(settings["ARCHIVER_WARC_MAX_SIZE"])
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="-s ARCHIVER_WARC_MAX_SIZE") from exc
+    folder = settings.get("ARCHIVER_WARC_DIR")
+    if not folder:
+        return
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot create {folder}: {exc.strerror or exc}", param_hint="--warc") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{folder} is not writable", param_hint="--warc")
+
+
 def verbosity_options(func):
     """-v (Scrapy's log) and -q (only what failed), for the commands that crawl."""
     func = click.option("-q", "--quiet", is_flag=True,

@@ -12,7 +12,7 @@ from twisted.python.failure import Failure
 
 from archiver.extract.pagination import MAX_PAGES, join_pages
 from archiver.extract.sites import Site
-from archiver.items import CAPTURE_META, ArticleItem, FailedFetch, Unchanged
+from archiver.items import CAPTURE_META, FOUND_META, ArticleItem, FailedFetch, Unchanged
 from archiver.revisits import ARTICLE_META, not_fetched
 from archiver.seeds import as_url_list, seed_url, seed_urls, unsupported_url_reason
 from archiver.sources import parse_duration, selector_problem
@@ -130,10 +130,11 @@ class ArchiverSpider(scrapy.Spider):
         return timedelta(seconds=parse_duration(value))
 
     def article_request(self, url: str, *, listed: bool, evidence: dict | None = None,
-                        callback=None, meta: dict | None = None):
+                        callback=None, meta: dict | None = None, found: dict | None = None):
         """A request for an article URL (the revisit middleware may answer it from the
-        archive instead), or a FailedFetch for a URL that cannot be fetched."""
-        meta = {**(meta or {}), ARTICLE_META: listed}
+        archive instead), or a FailedFetch for a URL that cannot be fetched. `found`:
+        how the URL was found (FOUND_META); a listed URL is a seed."""
+        meta = {**(meta or {}), ARTICLE_META: listed, FOUND_META: found or {"by": "seed" if listed else "link"}}
         if evidence:
             meta["evidence"] = evidence
         return self.request(
@@ -177,6 +178,7 @@ class ArchiverSpider(scrapy.Spider):
             fetched_at=fetched_at.isoformat(timespec="seconds"),
             status=response.status,
             headers=headers,
+            found=response.meta.get(FOUND_META) or {},
             capture=response.meta.get(CAPTURE_META) or {},
         )
         mime = content_type.split(";")[0].strip().lower()

@@ -41,7 +41,8 @@ class FeedMixin:
                 yield FailedFetch(url=requested_url(response.request), reason="the feed lists no entries",
                                   status=response.status)
                 return
-            yield from self.found(self.article_request(entry.url, listed=False, evidence=entry.evidence())
+            yield from self.found(self.article_request(entry.url, listed=False, evidence=entry.evidence(),
+                                                       found={"by": "feed", "via": response.url})
                                   for entry in entries)
             return
         found = []

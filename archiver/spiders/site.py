@@ -8,6 +8,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from archiver.items import FOUND_META
 from archiver.normalize.urls import canonical_url, same_site
 from archiver.seeds import as_list, as_url_list, seed_urls
 from archiver.spiders.base import ArchiverSpider
@@ -30,7 +31,8 @@ class FollowMixin:
         yield from super().seed_requests()
         for url in self.follow:
             # Start pages are listings: fetched every run, whatever the archive holds.
-            entry = self.request(url, callback=self.parse_page, meta={"archiver_depth": 0}, dont_filter=True)
+            entry = self.request(url, callback=self.parse_page, meta={"archiver_depth": 0, FOUND_META: {"by": "seed"}},
+                                 dont_filter=True)
             if isinstance(entry, scrapy.Request):
                 self.pages_requested += 1
             yield entry
@@ -56,7 +58,8 @@ class FollowMixin:
             url = canonical_url(link.url)
             if url and self.wanted(url, response.url):
                 yield self.article_request(url, listed=False, callback=self.parse_page,
-                                           meta={"archiver_depth": depth + 1})
+                                           meta={"archiver_depth": depth + 1},
+                                           found={"by": "link", "via": response.url, "depth": depth + 1})
 
 
 class SiteSpider(FollowMixin, ArchiverSpider):

@@ -90,7 +90,8 @@ class SitemapMixin:
             self.logger.info("sitemap %s lists %d URLs", response.url, len(entries))
             if not entries:
                 yield FailedFetch(url=url, reason="the sitemap lists no URLs", status=response.status)
-            yield from self.found(self.article_request(entry.url, listed=False, evidence=entry.evidence())
+            yield from self.found(self.article_request(entry.url, listed=False, evidence=entry.evidence(),
+                                                       found={"by": "sitemap", "via": response.url})
                                   for entry in entries)
         else:
             yield FailedFetch(url=url, reason="not a sitemap (no <urlset> or <sitemapindex>)", status=response.status)
