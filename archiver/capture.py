@@ -21,6 +21,7 @@ from twisted.web.http_headers import Headers as TwistedHeaders
 
 from archiver import warc
 from archiver.items import CAPTURE_META, ArticleItem
+from archiver.revisits import REVISIT_META
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,8 @@ def request_head(request: Request) -> bytes:
 class CaptureMiddleware:
     """Downloader middleware: puts what was received (url, protocol, header list) on the
     request's meta (CAPTURE_META) for the archive; with a WARC folder, also writes each
-    exchange there (request and response records) and a metadata record per page once
-    extracted."""
+    exchange there (request and response records; a revisit for a 304, or for a payload
+    identical to the URL's last capture) and a metadata record per page once extracted."""
 
     def __init__(self, crawler, files: warc.WarcFiles | None):
         self.crawler = crawler
@@ -104,12 +105,26 @@ class CaptureMiddleware:
         fields = [("WARC-IP-Address", str(response.ip_address))] if response.ip_address else []
         if "dataloss" in response.flags:
             fields.append(("WARC-Truncated", "unspecified"))
-        record = warc.response(uri, head, response.body, date=date, fields=fields)
+        decision = request.meta.get(REVISIT_META)
+        last = decision.state.last_capture if decision is not None and decision.state is not None else None
+        last = warc.Capture(**last) if last else None
+        if response.status == 304:
+            original = last
+            record = warc.revisit(uri, head, date=date, profile=warc.PROFILE_NOT_MODIFIED, original=last,
+                                  fields=fields)
+        elif last is not None and last.uri == uri and last.payload_digest == warc.digest(response.body):
+            original = last
+            record = warc.revisit(uri, head, date=date, profile=warc.PROFILE_IDENTICAL, original=last,
+                                  payload_digest=last.payload_digest, fields=fields)
+        else:
+            record = warc.response(uri, head, response.body, date=date, fields=fields)
+            original = warc.Capture(record.record_id, uri, date, record.payload_digest)
         sent = warc.request(uri, request_head(request) + (request.body or b""), b"", date=date,
                             concurrent_to=record.record_id)
         path = self.files.write([record, sent])
         self.crawler.stats.inc_value(f"archiver/warc/{record.type}")
-        return {"record_id": record.record_id, "type": record.type, "uri": uri, "date": date, "file": path.name}
+        return {"record_id": record.record_id, "type": record.type, "uri": uri, "date": date,
+                "file": path.name, "original": original.as_dict() if original else None}
 
     # --- one metadata record per page, once extraction has said what it is ------
     def item_scraped(self, item):

@@ -35,15 +35,24 @@ class FetchState:
     archived: bool  # the last fetch stored (or confirmed) an article
     etag: str | None = None
     last_modified: str | None = None
+    # The WARC record holding the URL's last payload in full (record_id, uri, date,
+    # payload_digest), when a crawl wrote one: an identical payload becomes a revisit.
+    last_capture: Mapping[str, str] | None = None
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> FetchState:
-        """From a mapping with url, fetched_at (ISO 8601), archived, etag, last_modified."""
+        """From a mapping with url, fetched_at (ISO 8601), archived, etag, last_modified and
+        optionally payload_digest, warc_record_id, warc_target_uri, warc_date."""
         fetched_at = datetime.fromisoformat(record["fetched_at"])
         if fetched_at.tzinfo is None:  # archiver writes UTC times
             fetched_at = fetched_at.replace(tzinfo=timezone.utc)
+        capture = None
+        if record.get("payload_digest") and record.get("warc_record_id"):
+            capture = {"record_id": record["warc_record_id"], "uri": record.get("warc_target_uri") or record["url"],
+                       "date": record.get("warc_date") or "", "payload_digest": record["payload_digest"]}
         return cls(url=record["url"], fetched_at=fetched_at, archived=bool(record.get("archived")),
-                   etag=record.get("etag") or None, last_modified=record.get("last_modified") or None)
+                   etag=record.get("etag") or None, last_modified=record.get("last_modified") or None,
+                   last_capture=capture)
 
 
 class FetchStates(Protocol):
@@ -61,6 +70,7 @@ class Revisit:
     action: str
     reason: str
     headers: dict[str, str] = field(default_factory=dict)
+    state: FetchState | None = None  # what the decision was made from
 
 
 def revisit(state: FetchState | None, now: datetime, interval: timedelta) -> Revisit:
@@ -69,18 +79,18 @@ def revisit(state: FetchState | None, now: datetime, interval: timedelta) -> Rev
     if state is None:
         return Revisit(FETCH, "never fetched")
     if not state.archived:
-        return Revisit(FETCH, "nothing archived from the last fetch")
+        return Revisit(FETCH, "nothing archived from the last fetch", state=state)
     fetched = state.fetched_at.isoformat(timespec="seconds")
     due = state.fetched_at + interval
     when = f"fetched {fetched}, due {due.isoformat(timespec='seconds')}"
     if now < due:
-        return Revisit(NOT_DUE, f"not due for a revisit ({when})")
+        return Revisit(NOT_DUE, f"not due for a revisit ({when})", state=state)
     headers = {}
     if state.etag:
         headers["If-None-Match"] = state.etag
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
-    return Revisit(CONDITIONAL, f"due for a revisit ({when})", headers)
+    return Revisit(CONDITIONAL, f"due for a revisit ({when})", headers, state)
 
 
 def not_fetched(meta: Mapping[str, Any]) -> bool:

@@ -56,6 +56,17 @@ def test_fetch_state_from_a_stored_row_is_in_utc(fetched_at):
     assert FetchState.from_record(row) == state()
 
 
+def test_a_decision_keeps_the_state_it_was_made_from_with_the_last_capture():
+    row = {"url": "https://example.com/a", "fetched_at": "2024-03-06T08:00:00+00:00", "archived": 1,
+           "payload_digest": "sha1:ABC", "warc_record_id": "<urn:uuid:1>",
+           "warc_target_uri": "https://example.com/a?x", "warc_date": "2024-03-06T08:00:00Z"}
+    fetch_state = FetchState.from_record(row)
+    assert fetch_state.last_capture == {"record_id": "<urn:uuid:1>", "uri": "https://example.com/a?x",
+                                        "date": "2024-03-06T08:00:00Z", "payload_digest": "sha1:ABC"}
+    assert revisit(fetch_state, T0 + DAY, DAY).state is fetch_state
+    assert revisit(None, T0, DAY).state is None
+
+
 @pytest.fixture
 def frontpage():
     stories = [f"/news/story-{i}.html" for i in range(1, 5)]

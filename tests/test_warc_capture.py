@@ -1,6 +1,6 @@
-"""`archiver crawl --warc DIR`: every exchange written as fetched, a metadata record per
-page, files rotated by size; and the WARC export writing the stored responses with what was
-received."""
+"""`archiver crawl --warc DIR`: every exchange written as fetched, revisits for 304s and
+identical payloads, a metadata record per page, files rotated by size; and the WARC export
+writing the stored responses with what was received."""
 
 from __future__ import annotations
 
@@ -86,6 +86,42 @@ def test_metadata_says_how_each_page_was_found(newsite, run_cli, tmp_path, mode,
         # The feed or sitemap itself was fetched and recorded, not described as a page.
         assert by_type(records, "response", newsite.url + seed)
         assert not by_type(records, "metadata", newsite.url + seed)
+
+
+def test_revisits_for_304_and_for_an_identical_payload(newsite, run_cli, tmp_path):
+    etag_story = newsite.url + STORIES[3]  # answers 304 to If-None-Match
+    newsite.pages["/plain.html"] = html_page(article_html(7))  # no validators: fetched in full again
+    plain, changing = newsite.url + "/plain.html", newsite.url + STORIES[4]
+    first = run_cli("crawl", etag_story, plain, changing, "--db", "a.db", "--warc", "w1", *FAST)
+    assert first.returncode == 0, first.stderr
+    originals = {r.fields["WARC-Target-URI"]: r for r in by_type(folder_records(tmp_path / "w1"), "response")}
+
+    newsite.pages[STORIES[4]] = html_page(article_html(4, title="Story 4, corrected"), ETag='"v2-4"')
+    second = run_cli("crawl", etag_story, plain, changing, "--db", "a.db", "--warc", "w2", "--revisit-after", "0",
+                     *FAST)
+    assert second.returncode == 0 and "1 updated, 2 unchanged" in second.stderr, second.stderr
+    files = sorted((tmp_path / "w2").glob("*.warc.gz"))
+    for path in files:
+        warcio_check(path)
+    records = folder_records(tmp_path / "w2")
+    not_modified, = by_type(records, "revisit", etag_story)
+    assert not_modified.fields["WARC-Profile"].endswith("/revisit/server-not-modified")
+    assert not_modified.head.startswith(b"HTTP/1.1 304 Not Modified\r\n") and not_modified.body == b""
+    identical, = by_type(records, "revisit", plain)
+    assert identical.fields["WARC-Profile"].endswith("/revisit/identical-payload-digest")
+    assert identical.fields["WARC-Payload-Digest"] == originals[plain].fields["WARC-Payload-Digest"]
+    assert identical.body == b"" and identical.head.startswith(b"HTTP/1.1 200 OK\r\n")
+    for revisit, url in ((not_modified, etag_story), (identical, plain)):
+        assert revisit.fields["WARC-Refers-To"] == originals[url].fields["WARC-Record-ID"]
+        assert revisit.fields["WARC-Refers-To-Target-URI"] == url
+        assert revisit.fields["WARC-Refers-To-Date"] == originals[url].fields["WARC-Date"]
+    changed, = by_type(records, "response", changing)
+    assert b"Story 4, corrected" in changed.body
+    # A third visit still points at the record that holds the payload, not at a revisit.
+    third = run_cli("crawl", plain, "--db", "a.db", "--warc", "w3", "--revisit-after", "0", *FAST)
+    assert third.returncode == 0, third.stderr
+    again, = by_type(folder_records(tmp_path / "w3"), "revisit", plain)
+    assert again.fields["WARC-Refers-To"] == originals[plain].fields["WARC-Record-ID"]
 
 
 def test_files_rotate_by_size(newsite, run_cli, tmp_path):

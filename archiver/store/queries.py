@@ -481,7 +481,8 @@ def fetch_state(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
     """What the archive remembers of a URL: last fetch time, outcome, validators."""
     rows = list(
         db.query(
-            "SELECT url, article_id, outcome, fetched_at, etag, last_modified FROM fetches WHERE url = ?", [url]
+            "SELECT url, article_id, outcome, fetched_at, etag, last_modified, payload_digest, warc_record_id, "
+            "warc_target_uri, warc_date FROM fetches WHERE url = ?", [url]
         )
     )
     if not rows:

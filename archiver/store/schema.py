@@ -191,6 +191,14 @@ def m004_responses_as_received(db: sqlite_utils.Database) -> None:
     db["responses"].add_column("header_list", str)  # JSON [[name, value], ...]
 
 
+@migrations()
+def m005_warc_captures(db: sqlite_utils.Database) -> None:
+    # The WARC record that holds a URL's last payload in full (written with
+    # `crawl --warc`), so an identical payload fetched later is a revisit record.
+    for column in ("payload_digest", "warc_record_id", "warc_target_uri", "warc_date"):
+        db["fetches"].add_column(column, str)
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 

@@ -82,7 +82,8 @@ class Fetched:
     raw: bytes = b""
     raw_zlib: bytes = b""  # `raw` already compressed (zlib), when the caller has it
     # What the downloader received (archiver.capture): url, protocol, headers (a list of
-    # [name, value] in the order received).
+    # [name, value] in the order received) and, with WARC capture on, "warc": {"original":
+    # the record holding this payload in full}.
     capture: dict[str, Any] = field(default_factory=dict)
 
 
@@ -224,6 +225,10 @@ class ArchiveWriter:
             headers = {k.lower(): v for k, v in page.headers.items()}
             fetch.update(final_url=page.record.get("url"), article_id=article_id,
                          etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+            original = (page.capture.get("warc") or {}).get("original")
+            if original:
+                fetch.update(payload_digest=original["payload_digest"], warc_record_id=original["record_id"],
+                             warc_target_uri=original["uri"], warc_date=original["date"])
         if outcome == UNCHANGED and page is None and status != 304:
             return
         self.db["fetches"].upsert(fetch, pk="url")
