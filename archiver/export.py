@@ -1,4 +1,5 @@
-"""Export the archive: JSON Lines, JSON, CSV, a Markdown folder, or WARC of the raw responses.
+"""Export the archive: JSON Lines, JSON, CSV, a Markdown folder, or WARC of the raw responses
+(WACZ, a package around that WARC, is in archiver.wacz).
 
 Every writer takes an iterator (records or responses) and writes as it goes, so memory
 stays flat whatever the archive's size.
@@ -19,9 +20,11 @@ from archiver import warc
 from archiver.record import RECORD_FIELDS
 
 EXPORT_DIR = Path("exports")
-FORMATS = ("jsonl", "json", "csv", "markdown", "warc")
+FORMATS = ("jsonl", "json", "csv", "markdown", "warc", "wacz")
 # Markdown is a folder of files, named without an extension.
-EXTENSIONS = {"jsonl": ".jsonl", "json": ".json", "csv": ".csv", "markdown": "", "warc": ".warc.gz"}
+EXTENSIONS = {"jsonl": ".jsonl", "json": ".json", "csv": ".csv", "markdown": "", "warc": ".warc.gz", "wacz": ".wacz"}
+# Formats of the raw responses rather than the article records.
+RESPONSE_FORMATS = ("warc", "wacz")
 # A spreadsheet runs a cell starting with these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -53,6 +53,7 @@ ALLOWED = {
     "archiver.store": ("archiver.record",),
     "archiver.export": ("archiver.record", "archiver.warc"),
     "archiver.warc": (),
+    "archiver.wacz": ("archiver.warc", "archiver.export"),
     "archiver.browse": ("archiver.browse_plugin", "archiver.store", "archiver.record"),
     # The UI's pages read through the store, diff with the CLI's diff, and write CSV
     # cells with the export's rule.

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from archiver.cli.options import archive_errors, db_option, filter_options, open_db, quiet_option
-from archiver.export import FORMATS
+from archiver.export import FORMATS, RESPONSE_FORMATS
 
 
 @click.command()
@@ -30,12 +30,14 @@ from archiver.export import FORMATS
 @quiet_option
 @archive_errors
 def export(db_path, fmt, output, filters, since_last, force, quiet):
-    """Write stored articles to JSON Lines, JSON, CSV, Markdown or WARC, streaming.
+    """Write stored articles to JSON Lines, JSON, CSV, Markdown, WARC or WACZ, streaming.
 
     CSV flattens lists with "; " (related links as their URLs) and neutralizes
     cells that a spreadsheet would run as formulas. Markdown writes one file per
     article with the metadata as YAML front matter. WARC holds the raw responses
-    as they were fetched (every stored version), for replay tools such as pywb.
+    as they were fetched (every stored version), for replay tools such as pywb;
+    WACZ packages that WARC with its index and the articles' titles and text, for
+    ReplayWeb.page.
 
     \b
     Example:
@@ -43,6 +45,7 @@ def export(db_path, fmt, output, filters, since_last, force, quiet):
         archiver export --format csv -o articles.csv --site example.com --since 2024-03-01
         archiver export --format markdown -o notes/
         archiver export --format warc -o archive.warc.gz
+        archiver export --format wacz -o archive.wacz --site example.com
         archiver export --since-last -o - | jq .title
     """
     from archiver.export import default_export_path
@@ -61,10 +64,12 @@ def export(db_path, fmt, output, filters, since_last, force, quiet):
     path = output or str(default_export_path(fmt))
     if fmt == "markdown" and path == "-":
         raise click.UsageError("markdown is a folder of files: give -o FOLDER, not '-'")
+    if fmt == "wacz" and path == "-":
+        raise click.UsageError("wacz is a ZIP file: give -o FILE.wacz, not '-'")
     if path != "-":
         _check_target(Path(path), fmt, force)
 
-    if fmt == "warc":
+    if fmt in RESPONSE_FORMATS:
         items, count_items = queries.iter_responses, queries.count_responses
     elif fmt in ("jsonl", "json"):
         items, count_items = queries.iter_filtered_json, queries.count_filtered
@@ -72,14 +77,14 @@ def export(db_path, fmt, output, filters, since_last, force, quiet):
         items, count_items = queries.iter_filtered, queries.count_filtered
     with _progress(items(db, filters, window), fmt, enabled=not quiet and sys.stderr.isatty(),
                    total=lambda: count_items(db, filters, window)) as tracked:
-        count = _write(fmt, tracked, path)
+        count = _write(fmt, tracked, path, articles=lambda: queries.iter_filtered(db, filters, window))
     if since_last:
         from archiver.store.writer import utcnow
 
         queries.remember_export(db, key, version_mark=marks[0], response_mark=marks[1],
                                 path=path, count=count, exported_at=utcnow())
     if not quiet:
-        noun = "responses" if fmt == "warc" else "articles"
+        noun = "responses" if fmt in RESPONSE_FORMATS else "articles"
         click.echo(f"exported {count} {noun} to {path}", err=True)
 
 
@@ -118,7 +123,8 @@ def _progress(items, fmt: str, *, enabled: bool, total):
         yield bar
 
 
-def _write(fmt: str, items, path: str) -> int:
+def _write(fmt: str, items, path: str, *, articles) -> int:
+    """Write the export; `articles` gives the article records a WACZ lists as its pages."""
     from archiver import export as writers
 
     if path == "-":
@@ -141,6 +147,11 @@ def _write(fmt: str, items, path: str) -> int:
             elif fmt == "warc":
                 with open(tmp, "wb") as fh:
                     count = writers.write_warc(items, fh, filename=target.name)
+                os.replace(tmp, target)
+            elif fmt == "wacz":
+                from archiver.wacz import write_wacz
+
+                count = write_wacz(items, articles, tmp)
                 os.replace(tmp, target)
             else:
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:
