@@ -20,7 +20,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.web.http_headers import Headers as TwistedHeaders
 
 from archiver import warc
-from archiver.items import CAPTURE_META, ArticleItem
+from archiver.items import ARTICLE_ITEM_META, CAPTURE_META, ArticleItem
 from archiver.revisits import REVISIT_META
 
 logger = logging.getLogger(__name__)
@@ -127,20 +127,24 @@ class CaptureMiddleware:
                 "file": path.name, "original": original.as_dict() if original else None}
 
     # --- one metadata record per page, once extraction has said what it is ------
-    def item_scraped(self, item):
-        self._page_done(item, None)
+    def item_scraped(self, item, response):
+        # The store hands on the record as exported (a dict) in place of the ArticleItem;
+        # the spider left the item on the page's meta (ARTICLE_ITEM_META).
+        if not isinstance(item, ArticleItem) and response is not None:
+            item = response.meta.get(ARTICLE_ITEM_META)
+        if isinstance(item, ArticleItem):
+            self._page_done(item, "article")
 
     def item_dropped(self, item, exception):
-        self._page_done(item, exception)
+        if isinstance(item, ArticleItem):
+            self._page_done(item, f"skipped: {item.skip_reason}" if item.skip_reason else str(exception))
 
-    def _page_done(self, item, exception) -> None:
-        if not isinstance(item, ArticleItem) or self.error is not None:
-            return
+    def _page_done(self, item: ArticleItem, outcome: str) -> None:
         capture = item.capture.get("warc")
-        if not capture:
+        if not capture or self.error is not None:
             return
-        self._write(lambda: self.files.write([warc.metadata(capture["uri"], page_metadata(item, exception),
-                                                            refers_to=capture["record_id"])]))
+        block = page_metadata(item.fields, requested_url=item.requested_url, found=item.found, outcome=outcome)
+        self._write(lambda: self.files.write([warc.metadata(capture["uri"], block, refers_to=capture["record_id"])]))
 
     # --- files -------------------------------------------------------------------
     def _write(self, write):
@@ -162,18 +166,11 @@ class CaptureMiddleware:
             logger.error("cannot close the WARC file %s: %s", self.files.current, exc)
 
 
-def page_metadata(item: ArticleItem, exception=None) -> list[tuple[str, str]]:
+def page_metadata(fields: dict, *, requested_url: str, found: dict, outcome: str) -> list[tuple[str, str]]:
     """How a page was found and what extraction made of it, as warc-fields."""
-    found, fields = item.found, item.fields
-    if item.skip_reason:
-        outcome = f"skipped: {item.skip_reason}"
-    elif exception is not None:
-        outcome = str(exception)
-    else:
-        outcome = "article"
     pairs = [
         ("found-by", found.get("by")), ("via", found.get("via")), ("hops-from-seed", found.get("depth")),
-        ("requested-url", item.requested_url), ("outcome", outcome), ("extractor", warc.SOFTWARE),
+        ("requested-url", requested_url), ("outcome", outcome), ("extractor", warc.SOFTWARE),
         ("canonical-url", fields.get("url")), ("content-hash", fields.get("content_hash")),
     ]
     if fields.get("provenance"):

@@ -10,6 +10,8 @@ from typing import Any
 # downloader received for it (archiver.capture sets it: url, protocol, headers, warc record).
 FOUND_META = "archiver_found"
 CAPTURE_META = "archiver_capture"
+# The ArticleItem a page made (and a multi-page article carries to its next pages).
+ARTICLE_ITEM_META = "archiver_article"
 
 
 @dataclass

@@ -12,7 +12,7 @@ from twisted.python.failure import Failure
 
 from archiver.extract.pagination import MAX_PAGES, join_pages
 from archiver.extract.sites import Site
-from archiver.items import CAPTURE_META, FOUND_META, ArticleItem, FailedFetch, Unchanged
+from archiver.items import ARTICLE_ITEM_META, CAPTURE_META, FOUND_META, ArticleItem, FailedFetch, Unchanged
 from archiver.revisits import ARTICLE_META, not_fetched
 from archiver.seeds import as_url_list, seed_url, seed_urls, unsupported_url_reason
 from archiver.sources import parse_duration, selector_problem
@@ -199,6 +199,9 @@ class ArchiverSpider(scrapy.Spider):
             yield FailedFetch(url=item.requested_url, reason=str(exc), status=response.status)
             return
         item.raw = response.body
+        # The store hands on a plain record in the item's place; what writes the WARC
+        # metadata record once the page is stored finds the item here.
+        response.meta[ARTICLE_ITEM_META] = item
         yield self.next_page_request(item, 1) or item
 
     # --- multi-page articles ----------------------------------------------
@@ -209,12 +212,12 @@ class ArchiverSpider(scrapy.Spider):
             return None
         try:
             return scrapy.Request(url, callback=self.parse_next_page, errback=self.next_page_failed,
-                                  dont_filter=True, meta={"archiver_article": item, "archiver_pages": pages + 1})
+                                  dont_filter=True, meta={ARTICLE_ITEM_META: item, "archiver_pages": pages + 1})
         except ValueError:
             return None
 
     async def parse_next_page(self, response: Response):
-        item: ArticleItem = response.meta["archiver_article"]
+        item: ArticleItem = response.meta[ARTICLE_ITEM_META]
         if isinstance(response, TextResponse):
             try:
                 fields, _ = await self.pool.extract(body=response.body, url=response.url, site=self.site,
@@ -232,7 +235,7 @@ class ArchiverSpider(scrapy.Spider):
     def next_page_failed(self, failure: Failure):
         # The pages we have are still the article.
         self.logger.info("next page of %s failed: %s", failure.request.url, describe_failure(failure))
-        yield failure.request.meta["archiver_article"]
+        yield failure.request.meta[ARTICLE_ITEM_META]
 
     def on_error(self, failure: Failure):
         request = failure.request
