@@ -124,7 +124,6 @@ class _Hashing:
                 "bytes": self.size}
 
 
-
 def page_lines(articles: Iterable[dict[str, Any]], captures: dict[int, tuple[str, str]]) -> Iterator[str]:
     """pages.jsonl: its header, then each article that has a capture in the WARC, at the URL
     and time of its newest one, with its title and text."""

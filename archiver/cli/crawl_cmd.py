@@ -8,8 +8,8 @@ import sys
 import click
 
 from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, due_sources, json_option,
-                                  listed_urls, open_db, scrapy_settings, seed_options, selected_sources, settings_option,
-                                  verbosity_options)
+                                  listed_urls, open_db, scrapy_settings, seed_options, selected_sources,
+                                  settings_option, verbosity_options)
 from archiver.cli.output import report_run, run_counts
 
 
