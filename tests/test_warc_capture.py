@@ -124,6 +124,22 @@ def test_revisits_for_304_and_for_an_identical_payload(newsite, run_cli, tmp_pat
     assert again.fields["WARC-Refers-To"] == originals[plain].fields["WARC-Record-ID"]
 
 
+def test_a_multi_page_article_has_one_metadata_record_for_its_first_page(run_cli, tmp_path):
+    first = article_html(7).replace("</head>", '<link rel="next" href="/long/story?page=2"></head>')
+    pages = {"/long/story": html_page(first), "/long/story?page=2": html_page(article_html(8))}
+    with FixtureSite(pages) as site:
+        result = run_cli("crawl", site.url + "/long/story", "--db", "a.db", "--warc", "w", *FAST)
+        assert result.returncode == 0 and "1 archived" in result.stderr, result.stderr
+    records = folder_records(tmp_path / "w")
+    assert {r.fields["WARC-Target-URI"] for r in by_type(records, "response")} >= {
+        site.url + "/long/story", site.url + "/long/story?page=2"}
+    page, = by_type(records, "metadata")
+    first_response, = by_type(records, "response", site.url + "/long/story")
+    assert page.fields["WARC-Target-URI"] == site.url + "/long/story"
+    assert page.fields["WARC-Refers-To"] == first_response.fields["WARC-Record-ID"]
+    assert page.warc_fields_block()["outcome"] == "article"
+
+
 def test_files_rotate_by_size(newsite, run_cli, tmp_path):
     urls = [newsite.url + path for path in STORIES.values()]
     result = run_cli("crawl", *urls, "--db", "a.db", "--warc", "w", "-s", "ARCHIVER_WARC_MAX_SIZE=4k", *FAST)
