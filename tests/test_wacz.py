@@ -155,6 +155,15 @@ def test_wacz_is_a_file(tmp_path, run_cli):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+
+@pytest.mark.parametrize("fmt", ["wacz", "warc", "jsonl"])
+def test_a_target_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path, run_cli, fmt):
+    write_archive(tmp_path / "a.db", [record(1)])
+    (tmp_path / "a-file").write_text("")
+    result = run_cli("export", "--db", "a.db", "--format", fmt, "-o", "a-file/out")
+    assert result.returncode == 1, result.stderr
+    assert "Error: cannot write a-file/out" in result.stderr and "Traceback" not in result.stderr
+
 SURTS = [
     ("http://www.Example.com:8080/a/B?z=1&a=2#frag", "com,example:8080)/a/b?a=2&z=1"),
     ("http://127.0.0.1:5000/x", "1,0,0,127:5000)/x"),

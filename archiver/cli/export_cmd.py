@@ -134,7 +134,10 @@ def _write(fmt: str, items, path: str, *, articles) -> int:
             return count
         return _text_writer(fmt)(items, sys.stdout)
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from exc
     _remove_stale_parts(target)
     # Write beside the target and move it in place when done: an interrupted
     # export never leaves half a file (or half a folder) under the name asked for.
@@ -157,12 +160,18 @@ def _write(fmt: str, items, path: str, *, articles) -> int:
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:
                     count = _text_writer(fmt)(items, fh)
                 os.replace(tmp, target)
+        except OSError as exc:  # a folder that cannot be written, a full disk
+            raise _cannot_write(path, exc) from exc
         finally:
             _remove(tmp)
     return count
 
 
 PART = ".part"
+
+
+def _cannot_write(path: str, exc: OSError) -> click.ClickException:
+    return click.ClickException(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def _remove(path: Path) -> None:
