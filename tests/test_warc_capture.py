@@ -284,3 +284,36 @@ def test_not_sizes(text):
 
     with pytest.raises(ValueError):
         parse_size(text)
+
+
+# --- through a distributed crawl's messages -------------------------------------------
+
+def _article_message(capture: dict) -> str:
+    from archiver.distributed.messages import Origin, encode_article
+    from archiver.store.writer import Fetched
+
+    page = Fetched(requested_url="https://example.com/a", record={"url": "https://example.com/a"},
+                   fetched_at="2024-03-06T08:15:00+00:00", raw=b"<html></html>", capture=capture)
+    return encode_article(Origin(run="r1", job="article", worker="w1"), page, keep_raw=True)
+
+
+def test_a_workers_message_carries_the_response_as_received_to_ingest():
+    from archiver.distributed.messages import decode, to_fetched
+
+    received = {"url": "https://example.com/a", "protocol": "HTTP/1.0",
+                "headers": [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"], ["Content-Encoding", "gzip"]]}
+    # The worker's WARC record names a file on its own machine: it is not sent.
+    fetched = to_fetched(decode(_article_message({**received, "warc": {"record_id": "<urn:uuid:x>"}})))
+    assert fetched.capture == received
+    assert to_fetched(decode(_article_message({}))).capture == {}
+
+
+@pytest.mark.parametrize("received", ["text", {"protocol": 1}, {"headers": [["only a name"]]},
+                                      {"headers": {"Content-Type": "text/html"}}])
+def test_a_message_with_a_bad_received_part_is_refused(received):
+    from archiver.distributed.messages import BadMessage, decode
+
+    message = json.loads(_article_message({}))
+    message["received"] = received
+    with pytest.raises(BadMessage, match="'received' must be"):
+        decode(json.dumps(message))

@@ -65,6 +65,10 @@ def encode(origin: Origin, kind: str, **data: Any) -> str:
     )
 
 
+# What an article message carries of Fetched.capture.
+RECEIVED = ("url", "protocol", "headers")
+
+
 def encode_article(origin: Origin, page: Fetched, *, keep_raw: bool) -> str:
     """An article message; the raw page goes as the compressed bytes (compressed here if need be)."""
     raw = compression = size = None
@@ -72,9 +76,12 @@ def encode_article(origin: Origin, page: Fetched, *, keep_raw: bool) -> str:
         packed = page.raw_zlib or zlib.compress(page.raw, 3)
         raw, compression = base64.b64encode(packed).decode("ascii"), "zlib"
         size = len(page.raw) if page.raw else None
+    # The response as received (archiver.capture), for the WARC export; the worker's own
+    # WARC records ("warc") name files on its machine, so they stay there.
+    received = {key: page.capture[key] for key in RECEIVED if page.capture.get(key)} or None
     return encode(origin, "article", requested_url=page.requested_url, record=page.record,
                   fetched_at=page.fetched_at, status=page.status, headers=page.headers, raw=raw,
-                  compression=compression, raw_size=size)
+                  compression=compression, raw_size=size, received=received)
 
 
 # --- checking ------------------------------------------------------------------
@@ -134,6 +141,16 @@ def _check_record(record: Any) -> None:
         _want(_KIND_OK[spec.kind](value), f"record field {key!r} must be {spec.kind} (got {_shown(value)})")
 
 
+def _received_ok(received: Any) -> bool:
+    if received is None:
+        return True
+    if not isinstance(received, dict) or not all(isinstance(received.get(k, ""), str) for k in ("url", "protocol")):
+        return False
+    headers = received.get("headers", [])
+    return isinstance(headers, list) and all(
+        isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in headers)
+
+
 def _check_article(d: dict) -> None:
     _check_url(d, "requested_url")
     _check_record(d.get("record"))
@@ -147,6 +164,8 @@ def _check_article(d: dict) -> None:
     _want(headers is None or (isinstance(headers, dict) and all(isinstance(v, str) for v in headers.values())),
           "'headers' must be an object of strings")
     _int(d, "raw_size", optional=True, low=0)
+    _want(_received_ok(d.get("received")),
+          "'received' must be an object: url and protocol (text), headers ([name, value] pairs of text)")
     if d.get("raw") is not None:
         _want(isinstance(d["raw"], str), "'raw' must be base64 text")
         compression = d.get("compression")
@@ -218,7 +237,8 @@ def to_fetched(message: Message) -> Fetched:
     d = message.data
     return Fetched(requested_url=d["requested_url"], record=d["record"], fetched_at=d["fetched_at"],
                    status=d.get("status") or 200, headers=d.get("headers") or {},
-                   raw=d.get("_raw") or b"", raw_zlib=d.get("_raw_zlib") or b"")
+                   raw=d.get("_raw") or b"", raw_zlib=d.get("_raw_zlib") or b"",
+                   capture={k: v for k, v in (d.get("received") or {}).items() if k in RECEIVED})
 
 
 def page_url(message: Message) -> str | None:
