@@ -159,6 +159,10 @@ def revisit(uri: str, head: bytes, *, date: str, profile: str, original: Capture
     if original is not None:
         refers = [("WARC-Refers-To", original.record_id), ("WARC-Refers-To-Target-URI", original.uri),
                   ("WARC-Refers-To-Date", original.date)]
+    elif profile == PROFILE_NOT_MODIFIED:
+        # The earlier capture is not known (fetched without --warc, or by another
+        # worker), but it was of this URI: replay tools look the payload up by it.
+        refers = [("WARC-Refers-To-Target-URI", uri)]
     return make_record("revisit", head, content_type="application/http; msgtype=response", uri=uri, date=date,
                        fields=[("WARC-Profile", profile), *refers, *fields], payload_digest=payload_digest)
 

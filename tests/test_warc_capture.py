@@ -11,6 +11,8 @@ import sqlite3
 import pytest
 
 from tests.conftest import FAST
+from tests.support.cluster import env_for, needs_redis, run
+from tests.support.cluster import redis_server  # noqa: F401 (a fixture)
 from tests.support.newsroom import STORIES, newsroom
 from tests.support.pages import article_html, html_page
 from tests.support.raw_http import RawSite
@@ -138,6 +140,17 @@ def test_a_multi_page_article_has_one_metadata_record_for_its_first_page(run_cli
     assert page.fields["WARC-Target-URI"] == site.url + "/long/story"
     assert page.fields["WARC-Refers-To"] == first_response.fields["WARC-Record-ID"]
     assert page.warc_fields_block()["outcome"] == "article"
+
+
+def test_a_304_whose_earlier_capture_is_not_in_a_warc_still_names_its_uri(newsite, run_cli, tmp_path):
+    story = newsite.url + STORIES[3]  # answers 304 to If-None-Match
+    assert run_cli("crawl", story, "--db", "a.db", *FAST).returncode == 0
+    again = run_cli("crawl", story, "--db", "a.db", "--warc", "w", "--revisit-after", "0", *FAST)
+    assert again.returncode == 0 and "1 unchanged" in again.stderr, again.stderr
+    revisit, = by_type(folder_records(tmp_path / "w"), "revisit", story)
+    assert revisit.fields["WARC-Profile"].endswith("/revisit/server-not-modified")
+    assert revisit.fields["WARC-Refers-To-Target-URI"] == story
+    assert "WARC-Refers-To" not in revisit.fields and "WARC-Refers-To-Date" not in revisit.fields
 
 
 def test_files_rotate_by_size(newsite, run_cli, tmp_path):
@@ -286,7 +299,34 @@ def test_not_sizes(text):
         parse_size(text)
 
 
-# --- through a distributed crawl's messages -------------------------------------------
+# --- distributed crawls ------------------------------------------------------------------
+
+@needs_redis
+def test_a_worker_writes_warc_and_ingest_keeps_the_response_as_received(redis_server, newsite, tmp_path):
+    env = env_for(redis_server.url)
+    urls = [newsite.url + STORIES[1], newsite.url + STORIES[2]]
+    run_id = run("enqueue", *urls, cwd=tmp_path, env=env).stdout.strip()
+    worker = run("worker", "--run", run_id, "--idle-timeout", "1", "--warc", "w", *FAST, cwd=tmp_path, env=env,
+                 timeout=120)
+    assert worker.returncode == 0, worker.stderr
+    files = sorted((tmp_path / "w").iterdir())
+    assert files and all(f.name.endswith(".warc.gz") for f in files), files
+    for path in files:
+        warcio_check(path)
+    records = folder_records(tmp_path / "w")
+    assert {r.fields["WARC-Target-URI"] for r in by_type(records, "response")} >= set(urls)
+    assert sorted(r.fields["WARC-Target-URI"] for r in by_type(records, "metadata")) == sorted(urls)
+    ingest = run("ingest", "--db", "a.db", "--idle-timeout", "1", cwd=tmp_path, env=env)
+    assert ingest.returncode == 0, ingest.stderr
+    rows = sqlite3.connect(tmp_path / "a.db").execute("SELECT protocol, header_list FROM responses").fetchall()
+    assert len(rows) == 2 and all(protocol == "HTTP/1.1" and json.loads(headers) for protocol, headers in rows)
+
+
+def test_a_worker_with_a_warc_folder_it_cannot_write_is_a_usage_error(run_cli, tmp_path):
+    (tmp_path / "taken").write_text("a file")
+    result = run_cli("worker", "--redis", "redis://127.0.0.1:1/0", "--warc", "taken")
+    assert result.returncode == 2 and "--warc" in result.stderr and "Traceback" not in result.stderr
+
 
 def _article_message(capture: dict) -> str:
     from archiver.distributed.messages import Origin, encode_article

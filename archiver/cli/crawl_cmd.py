@@ -9,7 +9,7 @@ import click
 
 from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, due_sources, json_option,
                                   listed_urls, open_db, scrapy_settings, seed_options, selected_sources,
-                                  settings_option, verbosity_options)
+                                  settings_option, verbosity_options, warc_option)
 from archiver.cli.output import report_run, run_counts
 
 
@@ -24,8 +24,7 @@ def _no_redis(ctx, param, value):
 @click.option("--revisit-after", metavar="DURATION",
               help="Fetch archived articles again only after this (e.g. 30m, 6h, 1d; 0 = always). "
                    "Default: the source's `revisit`, else ARCHIVER_REVISIT_AFTER (1d).")
-@click.option("--warc", "warc_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Also write every exchange to WARC files in DIR, as fetched (ARCHIVER_WARC_DIR).")
+@warc_option
 @db_option
 @settings_option
 @verbosity_options

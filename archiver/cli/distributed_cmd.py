@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.options import (Seconds, archive_errors, db_option, due_sources, listed_urls, open_db,
-                                  scrapy_settings, seed_options, selected_sources, settings_option,
-                                  verbosity_options)
+from archiver.cli.options import (Seconds, archive_errors, check_warc_settings, db_option, due_sources, listed_urls,
+                                  open_db, scrapy_settings, seed_options, selected_sources, settings_option,
+                                  verbosity_options, warc_option)
 from archiver.cli.output import report_run
 from archiver.distributed.config import EXTRA_HINT, missing_extra
 
@@ -61,10 +61,11 @@ def _connect(redis_url: str):
               help="Work on this run only, until its jobs are done (default: every open run, oldest first).")
 @click.option("--idle-timeout", type=Seconds(), default=0, metavar="SECONDS",
               help="Stop after this long with no open job (default: wait for new runs forever).")
+@warc_option
 @settings_option
 @verbosity_options
 @needs_distributed_extra
-def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
+def worker(redis_url, run_id, idle_timeout, warc_dir, settings, verbose, quiet):
     """Work on distributed crawls: fetch and extract what `archiver enqueue` queued.
 
     Takes requests from the runs' shared queues in Redis and puts each page on
@@ -78,6 +79,7 @@ def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
     Example:
         archiver worker --redis redis://:secret@10.0.0.5:6379/0 --idle-timeout 120
         archiver worker --run 20240306-081500-ab12 -s CONCURRENT_REQUESTS_PER_DOMAIN=2
+        archiver worker --warc warcs/     # this worker's exchanges, as WARC files on this machine
     """
     from redis import RedisError
 
@@ -86,6 +88,9 @@ def worker(redis_url, run_id, idle_timeout, settings, verbose, quiet):
     from archiver.distributed.worker import WorkerProcess, wait_for_work
 
     overrides = {**settings, "ARCHIVER_REDIS_URL": redis_url, "ARCHIVER_IDLE_TIMEOUT": str(idle_timeout)}
+    if warc_dir:
+        overrides["ARCHIVER_WARC_DIR"] = warc_dir
+    check_warc_settings(overrides)
     crawl_settings = scrapy_settings("", overrides, verbose=verbose, quiet=quiet)
     keys = keys_of(crawl_settings)
     client = _connect(redis_url)

@@ -247,6 +247,12 @@ def settings_option(func):
                         help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")(func)
 
 
+def warc_option(func):
+    """--warc DIR: the exchanges of a crawl written to WARC files as fetched (ARCHIVER_WARC_DIR)."""
+    return click.option("--warc", "warc_dir", type=click.Path(file_okay=False), metavar="DIR",
+                        help="Also write every exchange to WARC files in DIR, as fetched (ARCHIVER_WARC_DIR).")(func)
+
+
 def check_warc_settings(settings: dict[str, str]) -> None:
     """Usage errors for a WARC folder that cannot be written or a size that is not one,
     before anything is fetched (`--warc DIR`, `-s ARCHIVER_WARC_DIR=`, `-s ARCHIVER_WARC_MAX_SIZE=`)."""
