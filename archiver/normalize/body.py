@@ -187,7 +187,7 @@ def is_boilerplate(para: str) -> bool:
         return True
     if CREDIT_LINE.fullmatch(para.strip(" .")) or EMBEDDED_POST.search(para):
         return True
-    if len(line) <= 80 and (BYLINE_LINE.fullmatch(line) or _is_dateline(line)):
+    if len(line) <= 80 and (_is_byline(line) or _is_dateline(line)):
         return True
     if _is_doubled(line) or _is_consent_placeholder(line) or _is_newsletter_promo(line):
         return True
@@ -224,6 +224,15 @@ _EXTERNAL_CONTENT = ("externe inhalte", "externer inhalt", "externen inhalt", "e
                      "embedded content", "eingebettete inhalte")
 _PRIVACY_WORDS = ("einstellung", "settings", "cookie", "consent", "zustimm", "datenschutz", "privacy",
                   "privatsphäre", "tracking", "consentimiento", "confidentialité")
+
+
+def _is_byline(line: str) -> bool:
+    """"By Jane Doe", also with the date: "Posted by Jane Doe on 04/18/2019", "Von Max Muster, 3. Mai 2024"."""
+    m = BYLINE_LINE.match(line)
+    if not m:
+        return False
+    rest = line[m.end():].strip(_TRIM + ",")
+    return not rest or _is_dateline(rest)
 
 
 def _is_dateline(line: str) -> bool:
