@@ -173,3 +173,32 @@ def test_article_laid_out_in_a_table_cell_keeps_its_paragraphs():
     body, _ = extract_body(Page.parse(html, "http://club.example/news/roof.html"))
     assert body.split("\n\n")[-6:] == paras
     assert "Join the club" not in body
+
+
+STORY = "".join(
+    f"<p>Paragraph {i}: the spring regatta on the upper lake drew more crews than any year since the club began.</p>"
+    for i in range(5)
+)
+
+
+def _article(inner: str, description: str = "") -> Page:
+    meta = f'<meta name="description" content="{description}">' if description else ""
+    html = (f"<html><head><title>Regatta results</title>{meta}</head><body><nav><a href='/'>Home</a></nav>"
+            f"<article><h1>Regatta results</h1>{inner}</article><footer>Club footer</footer></body></html>")
+    return Page.parse(html, "https://club.example/news/regatta-results")
+
+
+def test_data_table_in_the_story_is_kept_one_row_per_paragraph():
+    table = ("<table><tr><th>Crew</th><th>Time</th></tr><tr><td>Riverside A</td><td>6:32</td></tr>"
+             "<tr><td>Lakeside <b>B</b></td><td><p>6:40</p></td></tr></table>")
+    body, _ = extract_body(_article(STORY[:300] + table + STORY[300:]))
+    paras = body.split("\n\n")
+    assert ["Crew | Time", "Riverside A | 6:32", "Lakeside B | 6:40"] == [p for p in paras if "|" in p]
+    assert paras.index("Crew | Time") > 0 and paras[-1].startswith("Paragraph 4")
+
+
+def test_line_breaks_separate_words():
+    para = "<p>Bristow, VA<br>June 26 -- PPL Center hosted the final of the long season with many crews.</p>"
+    body, _ = extract_body(_article(para + STORY))
+    assert "Bristow, VA June 26 -- PPL Center" in body
+

@@ -46,9 +46,9 @@ _HTML_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockq
 
 # trafilatura's precision mode leaves out more page chrome; when it also leaves out
 # much of the article container's own paragraphs, its balanced mode is run too.
-# Tables are left out: on news pages they are spec sheets, standings and
-# schedules that the archive's readers of the text do not miss.
-TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": False, "with_metadata": False}
+# Tables are kept: results, statistics, ingredients and specifications are part
+# of the story (one paragraph per row); layout tables give their main columns.
+TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": False}
 PRECISE = {"favor_precision": True}
 CONTAINER_COVERED = 0.85
 CONTAINER_DISAGREES = 0.2
@@ -99,7 +99,9 @@ def _best_candidate(page: Page, structured_body: str | None) -> tuple[list[str],
     if dom:
         return dom, "dom"
     # trafilatura found nothing it trusts: the container's own paragraphs
-    return (_container_paragraphs(page, container) if container is not None else []), "heuristic"
+    if container is None:
+        return [], "heuristic"
+    return [t for p in container.iter("p") if len(t := flat_text(p)) >= MIN_PARAGRAPH_CHARS], "heuristic"
 
 
 MIN_PARAGRAPH_CHARS = 25
@@ -144,10 +146,6 @@ def _dom_paragraphs(page: Page, container) -> list[str]:
     if container is None:
         return precise
     covered = _coverage(own, precise)
-    # an article laid out in a table cell: trafilatura, told to leave tables out,
-    # misses it, and told to keep them, glues the cells into one line
-    if covered < CONTAINER_COVERED and any(el.tag == "td" for el in (container, *container.iterancestors())):
-        return _container_paragraphs(page, container)
     # not at all covered: the two disagree on where the article is, and the
     # container guess is the weaker of the two
     if covered >= CONTAINER_COVERED or covered < CONTAINER_DISAGREES:
@@ -235,7 +233,7 @@ def _visible_lead(tree, html: str) -> str | None:
                 el = el.getparent()
             if el is None:
                 continue
-            text = _fold(el.text_content())
+            text = flat_text(el)
             if len(text) <= LEAD_MAX_EXCESS * len(desc) + 10:
                 return text
         return None
@@ -253,20 +251,102 @@ def _trafilatura_paragraphs(tree, url: str, **options) -> list[str]:
 
 
 def _blocks_text(body) -> list[str]:
+    """trafilatura's output tree as paragraphs: one per block, one per list item,
+    one per table row (cells joined by " | "); a table laid out as the page's
+    columns gives the paragraphs of its main cells instead."""
     out: list[str] = []
-    for el in body.iter():
-        if el.tag not in _BLOCKS:
-            continue
-        # a block nested in another block (item in a quote) is emitted by its parent
-        if any(anc.tag in _BLOCKS for anc in el.iterancestors()):
-            continue
-        if el.tag == "row":
-            out.append(" | ".join(t for c in el if c.tag == "cell" and (t := _fold(c.xpath("string()")))))
-        elif el.tag != "item" and el.find(".//item") is not None:
-            out.extend(_fold(item.xpath("string()")) for item in el.iter("item"))
-        else:
-            out.append(_fold(el.xpath("string()")))
+    _emit_blocks(body, out)
     return [t for t in out if t]
+
+
+def _emit_blocks(el, out: list[str]) -> None:
+    for child in el:
+        tag = child.tag
+        if tag == "table":
+            _emit_table(child, out)
+        elif tag in _BLOCKS and not _holds_blocks(child):
+            out.append(flat_text(child))
+        elif isinstance(tag, str):
+            # a list, or a block holding items or a table: its own text, then what it holds
+            if child.text and child.text.strip() and tag in _TEXT_HOLDERS:
+                out.append(_fold(child.text))
+            _emit_blocks(child, out)
+        if child.tail and child.tail.strip() and el.tag in _TEXT_HOLDERS:
+            out.append(_fold(child.tail))
+
+
+# Elements of trafilatura's output whose loose text (between blocks) is body text.
+_TEXT_HOLDERS = frozenset({"body", "cell", "item", "quote", "div", *_BLOCKS})
+LAYOUT_CELL_CHARS = 400  # a table cell holding this much text, or several blocks, is a page column
+LAYOUT_KEPT_SHARE = 0.3  # of a layout table's cells, those with this share of the largest one's text are kept
+
+
+def _holds_blocks(el) -> bool:
+    return el.find(".//item") is not None or el.find(".//table") is not None
+
+
+def _emit_table(table, out: list[str]) -> None:
+    rows = [r for r in table.iter("row") if next(r.iterancestors("table")) is table]
+    cells = [c for r in rows for c in r if c.tag == "cell"]
+    texts = {c: flat_text(c) for c in cells}
+    if any(len(texts[c]) >= LAYOUT_CELL_CHARS or sum(1 for d in c.iterdescendants() if d.tag in _BLOCKS) >= 3
+           for c in cells):
+        # a layout table: the columns that hold text, block by block; menus and banners left out
+        longest = max(len(t) for t in texts.values())
+        for cell in cells:
+            if len(texts[cell]) >= LAYOUT_KEPT_SHARE * longest:
+                _emit_cell(cell, out)
+        return
+    for row in rows:
+        line = " | ".join(t for c in row if c.tag == "cell" and (t := texts[c]))
+        if line:
+            out.append(TableRow(line))
+
+
+class TableRow(str):
+    """A paragraph that is one row of a data table, its cells joined by " | "."""
+
+
+def _emit_cell(cell, out: list[str]) -> None:
+    if cell.text and cell.text.strip():
+        out.append(_fold(cell.text))
+    _emit_blocks(cell, out)
+
+
+# Elements whose boundaries separate words; a line break is one too.
+_SEPARATING = frozenset({"p", "div", "li", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+                         "dd", "dt", "head", "item", "cell", "row", "list", "quote", "table", "ul", "ol"})
+_BREAKS = frozenset({"br", "lb"})
+_HIDDEN = frozenset({"script", "style", "noscript", "template"})
+
+
+def flat_text(el) -> str:
+    """An element's text on one line: a line break (<br>, trafilatura's <lb>) and
+    the edge of a nested block separate words, where text_content() glues them."""
+    if not len(el):
+        return _fold(el.text or "")
+    parts: list[str] = []
+    _collect(el, parts)
+    return _fold("".join(parts))
+
+
+def _collect(el, parts: list[str]) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _HIDDEN:
+            pass
+        elif tag in _BREAKS:
+            parts.append(" ")
+        elif tag in _SEPARATING:
+            parts.append(" ")
+            _collect(child, parts)
+            parts.append(" ")
+        else:
+            _collect(child, parts)
+        if child.tail:
+            parts.append(child.tail)
 
 
 def structured_paragraphs(text: str) -> list[str]:
@@ -328,7 +408,8 @@ def _structured_is_plausible(structured: list[str], dom: list[str], tree) -> boo
     s_words = _TOKEN.findall(" ".join(structured).lower())
     if len(s_words) < MIN_STRUCTURED_WORDS:
         return False
-    d_words = _TOKEN.findall(" ".join(dom).lower())
+    # JSON-LD texts never carry the tables of the story
+    d_words = _TOKEN.findall(" ".join(p for p in dom if not isinstance(p, TableRow)).lower())
     if len(s_words) < STRUCTURED_MIN_SHARE * len(d_words):
         return False
     page_words = set(_TOKEN.findall(" ".join(_VISIBLE_TEXT(tree)).lower()))
