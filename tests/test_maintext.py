@@ -202,3 +202,10 @@ def test_line_breaks_separate_words():
     body, _ = extract_body(_article(para + STORY))
     assert "Bristow, VA June 26 -- PPL Center" in body
 
+
+def test_standfirst_cut_short_in_the_description_leads_the_body_whole():
+    lead = ("For the first time in its history the club's crews won every race of the spring regatta, "
+            "from the junior sculls to the masters' eights, on a cold and windy Saturday.")
+    page = _article(f"<div class='teaser'>{lead}</div>{STORY}", description=lead[:60] + " ...")
+    body, _ = extract_body(page)
+    assert body.split("\n\n")[0] == lead

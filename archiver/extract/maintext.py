@@ -214,8 +214,7 @@ def _visible_lead(tree, html: str) -> str | None:
     """The standfirst shown above the text: the page's description, when the page
     also prints it. trafilatura often leaves it out as part of the header."""
     body_start = max(html.find("<body"), 0)
-    for desc in _DESCRIPTION(tree):
-        desc = _fold(desc)
+    for desc in dict.fromkeys(_fold(d) for d in _DESCRIPTION(tree)):
         if len(desc) < LEAD_MIN_CHARS:
             continue
         # a key without quotes or apostrophes, which pages and meta tags write differently
@@ -234,10 +233,22 @@ def _visible_lead(tree, html: str) -> str | None:
             if el is None:
                 continue
             text = flat_text(el)
-            if len(text) <= LEAD_MAX_EXCESS * len(desc) + 10:
+            if len(text) <= LEAD_MAX_EXCESS * len(desc) + 10 or _completes(desc, text):
                 return text
-        return None
     return None
+
+
+LEAD_MAX_CHARS = 600
+
+
+def _completes(desc: str, text: str) -> bool:
+    """The text is the whole standfirst of a description cut short with an ellipsis."""
+    cut = desc.rstrip(".… ")
+    return len(cut) < len(desc) and len(text) <= LEAD_MAX_CHARS and _key(text).startswith(_key(cut))
+
+
+def _key(text: str) -> str:
+    return " ".join(_TOKEN.findall(text.lower()))
 
 
 def _trafilatura_paragraphs(tree, url: str, **options) -> list[str]:
