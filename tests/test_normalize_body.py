@@ -139,3 +139,30 @@ def test_clean_body_never_raises_and_is_idempotent(text, title):
     once = clean_body(text, title=title)
     assert isinstance(once, str)
     assert clean_body(once, title=title) == once
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "This website uses cookies to enhance your experience. By continuing you consent to their use.",
+        "Wir verwenden Cookies. Durch Bestätigen des Buttons „Alle zulassen“ stimmst Du der Verwendung zu.",
+        "Ce site utilise des cookies pour mesurer son audience.",
+        "This copy is for your personal, non-commercial use only. Distribution and use of this material are "
+        "governed by our Subscriber Agreement and by copyright law. For non-personal use or to order multiple "
+        "copies, please contact the reprints desk of the Coastal Courier at any time of the day.",
+    ],
+)
+def test_cookie_banners_and_reprint_notices_dropped(notice):
+    assert clean_body(f"{REAL}\n\n{notice}") == REAL
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Why did the cookie go to the hospital? Because it felt crummy.",
+        "Roll the dough into balls and place them on a cookie sheet lined with paper.",
+        "The bakery on the harbour front sold four thousand cookies at the festival, its owner said.",
+    ],
+)
+def test_sentences_about_cookies_kept(sentence):
+    assert clean_body(f"{REAL}\n\n{sentence}") == f"{REAL}\n\n{sentence}"
