@@ -3,7 +3,8 @@ from pathlib import Path
 import lxml.etree
 import pytest
 
-from archiver.extract.maintext import extract_body, structured_paragraphs
+from archiver.extract import maintext
+from archiver.extract.maintext import PRECISE, _trafilatura_paragraphs, extract_body, structured_paragraphs
 from archiver.extract.page import Page
 from archiver.normalize.body import clean_body
 
@@ -209,3 +210,39 @@ def test_standfirst_cut_short_in_the_description_leads_the_body_whole():
     page = _article(f"<div class='teaser'>{lead}</div>{STORY}", description=lead[:60] + " ...")
     body, _ = extract_body(page)
     assert body.split("\n\n")[0] == lead
+
+
+def test_a_stub_kept_by_the_precision_passes_gives_way_to_the_article():
+    # trafilatura's precision passes keep only the teaser cards' dates and the cookie
+    # notice of this layout (the text runs loose beside a picture box); its balanced
+    # pass finds the article.
+    page = Page.parse((Path(__file__).parent / "pages" / "text-beside-photo-box" / "page.html").read_bytes(),
+                      "https://radio.example/news/news_view.htm?seq=18159")
+    stub = _trafilatura_paragraphs(page.tree, page.url, **PRECISE)
+    assert stub and not any("ferry" in p for p in stub)
+    body, label = extract_body(page)
+    assert label == "dom"
+    assert "The island ferry sailed again" in body and "to the west coast by Sunday evening." in body
+
+
+ARTICLE = [f"Sentence {i} of the article tells what the council decided about the harbour and the old pier." for i in range(12)]
+
+
+@pytest.mark.parametrize(
+    ("stub", "wider", "extends"),
+    [
+        pytest.param(["By Jane Doe"], ["By Jane Doe", *ARTICLE], True, id="byline-alone"),
+        pytest.param(["Support our journalism: donate today and keep local news free."],
+                     ["Support our journalism: donate today and keep local news free.", *ARTICLE], True,
+                     id="donation-box"),
+        pytest.param(ARTICLE[:2], [*ARTICLE[:2], "Comments (2)"], False, id="short-article-nothing-more"),
+        pytest.param(["A short note on the opening hours of the harbour office this week and next."],
+                     ARTICLE, False, id="wider-reading-elsewhere"),
+    ],
+)
+def test_a_stub_is_extended_only_by_a_reading_around_it(stub, wider, extends):
+    assert maintext._extends(stub, wider) is extends
+
+
+def test_a_long_reading_is_never_a_stub():
+    assert maintext._words_if_short(ARTICLE * 3) >= maintext.STUB_WORDS

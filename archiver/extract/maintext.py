@@ -28,6 +28,7 @@ import trafilatura
 from lxml import etree
 
 from archiver.extract.page import Page
+from archiver.normalize.body import is_boilerplate
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
@@ -132,17 +133,68 @@ def _main_container(page: Page):
 
 
 def _dom_paragraphs(page: Page, container) -> list[str]:
-    """trafilatura's reading of the page, as cheap as the page allows: the fast
-    precision pass is enough when it covers a sizeable article container; the
-    full precision pass (with its readability comparison) and the balanced pass
-    are run only on the pages where it does not."""
-    tree, url = page.tree, page.url
+    """trafilatura's reading of the page: its precision passes, or its balanced pass
+    where they keep only a stub of what it finds."""
+    passes: dict = {}
+
+    def run(name: str) -> list[str]:
+        if name not in passes:
+            passes[name] = _trafilatura_paragraphs(page.tree, page.url, **PASSES[name])
+        return passes[name]
+
+    chosen = _precise_reading(page, container, run)
+    # (a reading of nothing falls back to the container's own paragraphs, see _best_candidate)
+    if (chosen or container is None) and _words_if_short(chosen) < STUB_WORDS:
+        wider = run("balanced")
+        if _extends(chosen, wider):
+            return wider
+    return chosen
+
+
+def _words_if_short(paragraphs: list[str]) -> float:
+    """The text words of a short reading (inf for a long one, without counting them all)."""
+    if _word_count(paragraphs) >= STUB_WORDS * STUB_GROWTH:
+        return float("inf")
+    return _text_words(paragraphs)
+
+
+def _extends(stub: list[str], wider: list[str]) -> bool:
+    """The wider reading holds the stub (or its text, if it has any) and much more text."""
+    text = [p for p in stub if not is_boilerplate(p)]
+    words = _word_count(text)
+    held = max(_coverage(_shingles(" ".join(part)), wider) for part in (stub, text))
+    return held >= PARAGRAPH_VOUCHED and _text_words(wider) >= max(STUB_GROWTH * words, words + STUB_MIN_GAIN)
+
+
+PASSES = {"fast": {**PRECISE, "fast": True}, "precise": PRECISE, "balanced": {}}
+# A reading with fewer text words than this may be a stub (a notice, a donation
+# box, the byline alone) that the precision passes kept while the article is
+# elsewhere; it is one when the balanced pass finds this many times its words,
+# and this many more.
+STUB_WORDS = 150
+STUB_GROWTH = 3
+STUB_MIN_GAIN = 60
+
+
+def _word_count(paragraphs: list[str]) -> int:
+    return sum(len(_TOKEN.findall(p)) for p in paragraphs)
+
+
+def _text_words(paragraphs: list[str]) -> int:
+    """Words of the paragraphs that are text, not furniture (normalize.body's rules)."""
+    return sum(len(_TOKEN.findall(p)) for p in paragraphs if not is_boilerplate(p))
+
+
+def _precise_reading(page: Page, container, run) -> list[str]:
+    """As cheap as the page allows: the fast precision pass is enough when it covers
+    a sizeable article container; the full precision pass (with its readability
+    comparison) and the balanced pass are run only on the pages where it does not."""
     own = _shingles(" ".join(_container_paragraphs(page, container))) if container is not None else set()
     if len(own) >= CONTAINER_MIN_SHINGLES:
-        fast = _trafilatura_paragraphs(tree, url, **PRECISE, fast=True)
+        fast = run("fast")
         if _coverage(own, fast) >= CONTAINER_COVERED:
             return fast
-    precise = _trafilatura_paragraphs(tree, url, **PRECISE)
+    precise = run("precise")
     if container is None:
         return precise
     covered = _coverage(own, precise)
@@ -150,7 +202,7 @@ def _dom_paragraphs(page: Page, container) -> list[str]:
     # container guess is the weaker of the two
     if covered >= CONTAINER_COVERED or covered < CONTAINER_DISAGREES:
         return precise
-    balanced = _trafilatura_paragraphs(tree, url)
+    balanced = run("balanced")
     # balanced mode wins when what it adds is mostly the container's own text
     inside = _shingles(page.text(container))
     gain_in, gain_out = (a - b for a, b in zip(_split_by(balanced, inside), _split_by(precise, inside)))
