@@ -246,3 +246,17 @@ def test_a_stub_is_extended_only_by_a_reading_around_it(stub, wider, extends):
 
 def test_a_long_reading_is_never_a_stub():
     assert maintext._words_if_short(ARTICLE * 3) >= maintext.STUB_WORDS
+
+
+def test_loose_text_between_the_blocks_is_kept_when_it_is_prose():
+    # trafilatura's output: text between its blocks is a credit line or the story going on
+    body = lxml.etree.fromstring(
+        "<body><p>The first paragraph of the story.</p>Text: dan; Photo: Shutterstock; first published 4.4.18"
+        "<p>The second paragraph of the story.</p>The story goes on here in a sentence that has no paragraph"
+        " of its own, as some pages print it.</body>"
+    )
+    assert maintext._blocks_text(body) == [
+        "The first paragraph of the story.",
+        "The second paragraph of the story.",
+        "The story goes on here in a sentence that has no paragraph of its own, as some pages print it.",
+    ]

@@ -335,11 +335,16 @@ def _emit_blocks(el, out: list[str]) -> None:
                 out.append(_fold(child.text))
             _emit_blocks(child, out)
         if child.tail and child.tail.strip() and el.tag in _TEXT_HOLDERS:
-            out.append(_fold(child.tail))
+            loose = _fold(child.tail)
+            # trafilatura leaves credits, dates and notices loose between the blocks
+            # of its output; prose there is the article's
+            if el.tag != "body" or len(_TOKEN.findall(loose)) >= LOOSE_MIN_WORDS:
+                out.append(loose)
 
 
 # Elements of trafilatura's output whose loose text (between blocks) is body text.
 _TEXT_HOLDERS = frozenset({"body", "cell", "item", "quote", "div", *_BLOCKS})
+LOOSE_MIN_WORDS = 12  # loose text of fewer words between the output's blocks is left out
 LAYOUT_CELL_CHARS = 400  # a table cell holding this much text, or several blocks, is a page column
 LAYOUT_KEPT_SHARE = 0.3  # of a layout table's cells, those with this share of the largest one's text are kept
 
