@@ -214,7 +214,7 @@ def test_standfirst_cut_short_in_the_description_leads_the_body_whole():
 
 def test_a_stub_kept_by_the_precision_passes_gives_way_to_the_article():
     # trafilatura's precision passes keep only the teaser cards' dates and the cookie
-    # notice of this layout (the text runs loose beside a picture box); its balanced
+    # notice of this layout (the text runs in a <font> beside a picture box); its balanced
     # pass finds the article.
     page = Page.parse((Path(__file__).parent / "pages" / "text-beside-photo-box" / "page.html").read_bytes(),
                       "https://radio.example/news/news_view.htm?seq=18159")
@@ -260,3 +260,12 @@ def test_loose_text_between_the_blocks_is_kept_when_it_is_prose():
         "The second paragraph of the story.",
         "The story goes on here in a sentence that has no paragraph of its own, as some pages print it.",
     ]
+
+
+def test_text_after_an_html_comment_inside_a_paragraph_is_kept():
+    # server-rendered pages put empty comments between text nodes ("<!-- -->"); text after
+    # them, and in the link that follows, is the paragraph's own
+    para = ("<p>The committee has three members, including <!-- --><a href='/chair'>the chair of the club"
+            "<!-- --></a>, whose term began in October.<!-- --></p>")
+    body, _ = extract_body(_article(STORY + para + STORY))
+    assert "The committee has three members, including the chair of the club, whose term began in October." in body
