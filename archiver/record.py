@@ -14,10 +14,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from archiver.normalize.text import visible_text
 from archiver.normalize.urls import canonical_url, site_of
 
-# Kinds: how a value is held. Lists, links and json are stored as JSON text.
-KINDS = ("text", "int", "flag", "list", "links", "json")
+# Kinds: how a value is held. Lists, links and json are stored as JSON text; a
+# url is text that finalize() leaves as it is (text and lists lose invisible characters).
+KINDS = ("text", "url", "int", "flag", "list", "links", "json")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Field:
 
 SPEC: tuple[Field, ...] = (
     Field("id", "int", origin="archive"),
-    Field("url", "text", "Canonical URL: rel=canonical/og:url on the same site, else the final URL", label="URL"),
+    Field("url", "url", "Canonical URL: rel=canonical/og:url on the same site, else the final URL", label="URL"),
     Field("site", "text", "Host name the article was fetched from"),
     Field("site_name", "text", "Publication name (og:site_name, JSON-LD publisher)", checked=True, label="Site"),
     Field("title", "text", "Headline, without the site name", versioned=True, diffed=True, selectable=True,
@@ -66,7 +68,7 @@ SPEC: tuple[Field, ...] = (
     Field("language", "text", "Language code of the page", checked=True),
     Field("section", "text", "Section or category", checked=True),
     Field("tags", "list", "Tags and keywords (JSON list; also in article_tags)", checked=True),
-    Field("image", "text", "Lead image URL", checked=True),
+    Field("image", "url", "Lead image URL", checked=True),
     Field("body", "text", "Article text, paragraphs separated by a blank line (plain text, never HTML)",
           versioned=True, selectable=True, checked=True),
     Field("word_count", "int", "Words in the body"),
@@ -82,7 +84,7 @@ SPEC: tuple[Field, ...] = (
     # What extraction tells the crawl about the page; never stored.
     Field("is_article", "flag", stored=False, exported=False),
     Field("not_article_reason", "text", stored=False, exported=False),
-    Field("next_page", "text", stored=False, exported=False),
+    Field("next_page", "url", stored=False, exported=False),
 )
 BY_NAME = {f.name: f for f in SPEC}
 
@@ -100,6 +102,8 @@ SELECTOR_FIELDS = tuple(f.name for f in SPEC if f.selectable)
 CHECKED_FIELDS = tuple(f.name for f in SPEC if f.checked)
 LABELS = tuple((f.label, f.name) for f in SPEC if f.label)
 DESCRIPTIONS = {f.name: f.description for f in SPEC if f.stored and f.description}
+# Extracted text, cleaned of invisible characters in finalize().
+TEXT_FIELDS = tuple(f.name for f in SPEC if f.origin == "extract" and f.kind in ("text", "list"))
 
 
 def new_record() -> dict:
@@ -128,7 +132,14 @@ def content_hash(title: str | None, body: str | None) -> str:
 def finalize(record: dict, *, fallback_url: str | None = None) -> dict:
     """The record with its derived fields computed, the one place they are: the
     canonical URL (`fallback_url` when the record has none), site, word count and
-    content hash. Returns the same dict."""
+    content hash; every text field in NFC without invisible characters
+    (normalize.text). Returns the same dict."""
+    for name in TEXT_FIELDS:
+        value = record.get(name)
+        if isinstance(value, str):
+            record[name] = visible_text(value)
+        elif isinstance(value, list):
+            record[name] = [v for v in (visible_text(x) if isinstance(x, str) else x for x in value) if v]
     url = record.get("url")
     record["url"] = canonical_url(url) or canonical_url(fallback_url) or url or fallback_url or url
     record["site"] = site_of(record["url"]) or record.get("site")

@@ -3,7 +3,8 @@ from pathlib import Path
 import lxml.etree
 import pytest
 
-from archiver.extract.maintext import extract_body, structured_paragraphs
+from archiver.extract import maintext
+from archiver.extract.maintext import PRECISE, _trafilatura_paragraphs, extract_body, structured_paragraphs
 from archiver.extract.page import Page
 from archiver.normalize.body import clean_body
 
@@ -173,3 +174,98 @@ def test_article_laid_out_in_a_table_cell_keeps_its_paragraphs():
     body, _ = extract_body(Page.parse(html, "http://club.example/news/roof.html"))
     assert body.split("\n\n")[-6:] == paras
     assert "Join the club" not in body
+
+
+STORY = "".join(
+    f"<p>Paragraph {i}: the spring regatta on the upper lake drew more crews than any year since the club began.</p>"
+    for i in range(5)
+)
+
+
+def _article(inner: str, description: str = "") -> Page:
+    meta = f'<meta name="description" content="{description}">' if description else ""
+    html = (f"<html><head><title>Regatta results</title>{meta}</head><body><nav><a href='/'>Home</a></nav>"
+            f"<article><h1>Regatta results</h1>{inner}</article><footer>Club footer</footer></body></html>")
+    return Page.parse(html, "https://club.example/news/regatta-results")
+
+
+def test_data_table_in_the_story_is_kept_one_row_per_paragraph():
+    table = ("<table><tr><th>Crew</th><th>Time</th></tr><tr><td>Riverside A</td><td>6:32</td></tr>"
+             "<tr><td>Lakeside <b>B</b></td><td><p>6:40</p></td></tr></table>")
+    body, _ = extract_body(_article(STORY[:300] + table + STORY[300:]))
+    paras = body.split("\n\n")
+    assert ["Crew | Time", "Riverside A | 6:32", "Lakeside B | 6:40"] == [p for p in paras if "|" in p]
+    assert paras.index("Crew | Time") > 0 and paras[-1].startswith("Paragraph 4")
+
+
+def test_line_breaks_separate_words():
+    para = "<p>Bristow, VA<br>June 26 -- PPL Center hosted the final of the long season with many crews.</p>"
+    body, _ = extract_body(_article(para + STORY))
+    assert "Bristow, VA June 26 -- PPL Center" in body
+
+
+def test_standfirst_cut_short_in_the_description_leads_the_body_whole():
+    lead = ("For the first time in its history the club's crews won every race of the spring regatta, "
+            "from the junior sculls to the masters' eights, on a cold and windy Saturday.")
+    page = _article(f"<div class='teaser'>{lead}</div>{STORY}", description=lead[:60] + " ...")
+    body, _ = extract_body(page)
+    assert body.split("\n\n")[0] == lead
+
+
+def test_a_stub_kept_by_the_precision_passes_gives_way_to_the_article():
+    # trafilatura's precision passes keep only the teaser cards' dates and the cookie
+    # notice of this layout (the text runs in a <font> beside a picture box); its balanced
+    # pass finds the article.
+    page = Page.parse((Path(__file__).parent / "pages" / "text-beside-photo-box" / "page.html").read_bytes(),
+                      "https://radio.example/news/news_view.htm?seq=18159")
+    stub = _trafilatura_paragraphs(page.tree, page.url, **PRECISE)
+    assert stub and not any("ferry" in p for p in stub)
+    body, label = extract_body(page)
+    assert label == "dom"
+    assert "The island ferry sailed again" in body and "to the west coast by Sunday evening." in body
+
+
+ARTICLE = [f"Sentence {i} of the article tells what the council decided about the harbour and the old pier." for i in range(12)]
+
+
+@pytest.mark.parametrize(
+    ("stub", "wider", "extends"),
+    [
+        pytest.param(["By Jane Doe"], ["By Jane Doe", *ARTICLE], True, id="byline-alone"),
+        pytest.param(["Support our journalism: donate today and keep local news free."],
+                     ["Support our journalism: donate today and keep local news free.", *ARTICLE], True,
+                     id="donation-box"),
+        pytest.param(ARTICLE[:2], [*ARTICLE[:2], "Comments (2)"], False, id="short-article-nothing-more"),
+        pytest.param(["A short note on the opening hours of the harbour office this week and next."],
+                     ARTICLE, False, id="wider-reading-elsewhere"),
+    ],
+)
+def test_a_stub_is_extended_only_by_a_reading_around_it(stub, wider, extends):
+    assert maintext._extends(stub, wider) is extends
+
+
+def test_a_long_reading_is_never_a_stub():
+    assert maintext._words_if_short(ARTICLE * 3) >= maintext.STUB_WORDS
+
+
+def test_loose_text_between_the_blocks_is_kept_when_it_is_prose():
+    # trafilatura's output: text between its blocks is a credit line or the story going on
+    body = lxml.etree.fromstring(
+        "<body><p>The first paragraph of the story.</p>Text: dan; Photo: Shutterstock; first published 4.4.18"
+        "<p>The second paragraph of the story.</p>The story goes on here in a sentence that has no paragraph"
+        " of its own, as some pages print it.</body>"
+    )
+    assert maintext._blocks_text(body) == [
+        "The first paragraph of the story.",
+        "The second paragraph of the story.",
+        "The story goes on here in a sentence that has no paragraph of its own, as some pages print it.",
+    ]
+
+
+def test_text_after_an_html_comment_inside_a_paragraph_is_kept():
+    # server-rendered pages put empty comments between text nodes ("<!-- -->"); text after
+    # them, and in the link that follows, is the paragraph's own
+    para = ("<p>The committee has three members, including <!-- --><a href='/chair'>the chair of the club"
+            "<!-- --></a>, whose term began in October.<!-- --></p>")
+    body, _ = extract_body(_article(STORY + para + STORY))
+    assert "The committee has three members, including the chair of the club, whose term began in October." in body

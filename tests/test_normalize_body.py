@@ -43,6 +43,8 @@ REAL = "The council voted on Tuesday to rebuild the old pier after a long debate
         "Contributing: Associated Press; Jane Doe, USA TODAY",
         "By Jane Doe and John Roe",
         "Von Max Mustermann",
+        "Posted by Walter Brennan on 04/18/2019",
+        "Von Max Mustermann, 3. Mai 2024",
         "Updated: March 5, 2024 10:31 am ET",
         "Stand: 22.04.2024, 06:00 Uhr",
         "The old pier at dawn on Monday. (Photo: Sam Lee/Coastal Courier)",
@@ -76,6 +78,7 @@ def test_boilerplate_line_dropped(line):
         "Back to top form, the striker scored twice in the second half.",
         "Comments from the minister drew criticism from the opposition.",
         "By Tuesday, the council had agreed to pay for the repairs.",
+        "Posted by Walter Brennan on the club's notice board.",
         "More than 200 people attended the meeting on Monday evening.",
         "Watch the video below to see the storm arrive over the harbour.",
         "Jane Doe is a fisherwoman who has worked in the harbour for 30 years.",
@@ -136,3 +139,30 @@ def test_clean_body_never_raises_and_is_idempotent(text, title):
     once = clean_body(text, title=title)
     assert isinstance(once, str)
     assert clean_body(once, title=title) == once
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "This website uses cookies to enhance your experience. By continuing you consent to their use.",
+        "Wir verwenden Cookies. Durch Bestätigen des Buttons „Alle zulassen“ stimmst Du der Verwendung zu.",
+        "Ce site utilise des cookies pour mesurer son audience.",
+        "This copy is for your personal, non-commercial use only. Distribution and use of this material are "
+        "governed by our Subscriber Agreement and by copyright law. For non-personal use or to order multiple "
+        "copies, please contact the reprints desk of the Coastal Courier at any time of the day.",
+    ],
+)
+def test_cookie_banners_and_reprint_notices_dropped(notice):
+    assert clean_body(f"{REAL}\n\n{notice}") == REAL
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Why did the cookie go to the hospital? Because it felt crummy.",
+        "Roll the dough into balls and place them on a cookie sheet lined with paper.",
+        "The bakery on the harbour front sold four thousand cookies at the festival, its owner said.",
+    ],
+)
+def test_sentences_about_cookies_kept(sentence):
+    assert clean_body(f"{REAL}\n\n{sentence}") == f"{REAL}\n\n{sentence}"

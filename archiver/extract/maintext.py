@@ -28,6 +28,7 @@ import trafilatura
 from lxml import etree
 
 from archiver.extract.page import Page
+from archiver.normalize.body import is_boilerplate
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
@@ -46,9 +47,9 @@ _HTML_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockq
 
 # trafilatura's precision mode leaves out more page chrome; when it also leaves out
 # much of the article container's own paragraphs, its balanced mode is run too.
-# Tables are left out: on news pages they are spec sheets, standings and
-# schedules that the archive's readers of the text do not miss.
-TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": False, "with_metadata": False}
+# Tables are kept: results, statistics, ingredients and specifications are part
+# of the story (one paragraph per row); layout tables give their main columns.
+TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": False}
 PRECISE = {"favor_precision": True}
 CONTAINER_COVERED = 0.85
 CONTAINER_DISAGREES = 0.2
@@ -99,7 +100,9 @@ def _best_candidate(page: Page, structured_body: str | None) -> tuple[list[str],
     if dom:
         return dom, "dom"
     # trafilatura found nothing it trusts: the container's own paragraphs
-    return (_container_paragraphs(page, container) if container is not None else []), "heuristic"
+    if container is None:
+        return [], "heuristic"
+    return [t for p in container.iter("p") if len(t := flat_text(p)) >= MIN_PARAGRAPH_CHARS], "heuristic"
 
 
 MIN_PARAGRAPH_CHARS = 25
@@ -130,29 +133,76 @@ def _main_container(page: Page):
 
 
 def _dom_paragraphs(page: Page, container) -> list[str]:
-    """trafilatura's reading of the page, as cheap as the page allows: the fast
-    precision pass is enough when it covers a sizeable article container; the
-    full precision pass (with its readability comparison) and the balanced pass
-    are run only on the pages where it does not."""
-    tree, url = page.tree, page.url
+    """trafilatura's reading of the page: its precision passes, or its balanced pass
+    where they keep only a stub of what it finds."""
+    passes: dict = {}
+
+    def run(name: str) -> list[str]:
+        if name not in passes:
+            passes[name] = _trafilatura_paragraphs(page.tree, page.url, **PASSES[name])
+        return passes[name]
+
+    chosen = _precise_reading(page, container, run)
+    # (a reading of nothing falls back to the container's own paragraphs, see _best_candidate)
+    if (chosen or container is None) and _words_if_short(chosen) < STUB_WORDS:
+        wider = run("balanced")
+        if _extends(chosen, wider):
+            return wider
+    return chosen
+
+
+def _words_if_short(paragraphs: list[str]) -> float:
+    """The text words of a short reading (inf for a long one, without counting them all)."""
+    if _word_count(paragraphs) >= STUB_WORDS * STUB_GROWTH:
+        return float("inf")
+    return _text_words(paragraphs)
+
+
+def _extends(stub: list[str], wider: list[str]) -> bool:
+    """The wider reading holds the stub (or its text, if it has any) and much more text."""
+    text = [p for p in stub if not is_boilerplate(p)]
+    words = _word_count(text)
+    held = max(_coverage(_shingles(" ".join(part)), wider) for part in (stub, text))
+    return held >= PARAGRAPH_VOUCHED and _text_words(wider) >= max(STUB_GROWTH * words, words + STUB_MIN_GAIN)
+
+
+PASSES = {"fast": {**PRECISE, "fast": True}, "precise": PRECISE, "balanced": {}}
+# A reading with fewer text words than this may be a stub (a notice, a donation
+# box, the byline alone) that the precision passes kept while the article is
+# elsewhere; it is one when the balanced pass finds this many times its words,
+# and this many more.
+STUB_WORDS = 150
+STUB_GROWTH = 3
+STUB_MIN_GAIN = 60
+
+
+def _word_count(paragraphs: list[str]) -> int:
+    return sum(len(_TOKEN.findall(p)) for p in paragraphs)
+
+
+def _text_words(paragraphs: list[str]) -> int:
+    """Words of the paragraphs that are text, not furniture (normalize.body's rules)."""
+    return sum(len(_TOKEN.findall(p)) for p in paragraphs if not is_boilerplate(p))
+
+
+def _precise_reading(page: Page, container, run) -> list[str]:
+    """As cheap as the page allows: the fast precision pass is enough when it covers
+    a sizeable article container; the full precision pass (with its readability
+    comparison) and the balanced pass are run only on the pages where it does not."""
     own = _shingles(" ".join(_container_paragraphs(page, container))) if container is not None else set()
     if len(own) >= CONTAINER_MIN_SHINGLES:
-        fast = _trafilatura_paragraphs(tree, url, **PRECISE, fast=True)
+        fast = run("fast")
         if _coverage(own, fast) >= CONTAINER_COVERED:
             return fast
-    precise = _trafilatura_paragraphs(tree, url, **PRECISE)
+    precise = run("precise")
     if container is None:
         return precise
     covered = _coverage(own, precise)
-    # an article laid out in a table cell: trafilatura, told to leave tables out,
-    # misses it, and told to keep them, glues the cells into one line
-    if covered < CONTAINER_COVERED and any(el.tag == "td" for el in (container, *container.iterancestors())):
-        return _container_paragraphs(page, container)
     # not at all covered: the two disagree on where the article is, and the
     # container guess is the weaker of the two
     if covered >= CONTAINER_COVERED or covered < CONTAINER_DISAGREES:
         return precise
-    balanced = _trafilatura_paragraphs(tree, url)
+    balanced = run("balanced")
     # balanced mode wins when what it adds is mostly the container's own text
     inside = _shingles(page.text(container))
     gain_in, gain_out = (a - b for a, b in zip(_split_by(balanced, inside), _split_by(precise, inside)))
@@ -216,8 +266,7 @@ def _visible_lead(tree, html: str) -> str | None:
     """The standfirst shown above the text: the page's description, when the page
     also prints it. trafilatura often leaves it out as part of the header."""
     body_start = max(html.find("<body"), 0)
-    for desc in _DESCRIPTION(tree):
-        desc = _fold(desc)
+    for desc in dict.fromkeys(_fold(d) for d in _DESCRIPTION(tree)):
         if len(desc) < LEAD_MIN_CHARS:
             continue
         # a key without quotes or apostrophes, which pages and meta tags write differently
@@ -235,11 +284,23 @@ def _visible_lead(tree, html: str) -> str | None:
                 el = el.getparent()
             if el is None:
                 continue
-            text = _fold(el.text_content())
-            if len(text) <= LEAD_MAX_EXCESS * len(desc) + 10:
+            text = flat_text(el)
+            if len(text) <= LEAD_MAX_EXCESS * len(desc) + 10 or _completes(desc, text):
                 return text
-        return None
     return None
+
+
+LEAD_MAX_CHARS = 600
+
+
+def _completes(desc: str, text: str) -> bool:
+    """The text is the whole standfirst of a description cut short with an ellipsis."""
+    cut = desc.rstrip(".… ")
+    return len(cut) < len(desc) and len(text) <= LEAD_MAX_CHARS and _key(text).startswith(_key(cut))
+
+
+def _key(text: str) -> str:
+    return " ".join(_TOKEN.findall(text.lower()))
 
 
 def _trafilatura_paragraphs(tree, url: str, **options) -> list[str]:
@@ -253,20 +314,107 @@ def _trafilatura_paragraphs(tree, url: str, **options) -> list[str]:
 
 
 def _blocks_text(body) -> list[str]:
+    """trafilatura's output tree as paragraphs: one per block, one per list item,
+    one per table row (cells joined by " | "); a table laid out as the page's
+    columns gives the paragraphs of its main cells instead."""
     out: list[str] = []
-    for el in body.iter():
-        if el.tag not in _BLOCKS:
-            continue
-        # a block nested in another block (item in a quote) is emitted by its parent
-        if any(anc.tag in _BLOCKS for anc in el.iterancestors()):
-            continue
-        if el.tag == "row":
-            out.append(" | ".join(t for c in el if c.tag == "cell" and (t := _fold(c.xpath("string()")))))
-        elif el.tag != "item" and el.find(".//item") is not None:
-            out.extend(_fold(item.xpath("string()")) for item in el.iter("item"))
-        else:
-            out.append(_fold(el.xpath("string()")))
+    _emit_blocks(body, out)
     return [t for t in out if t]
+
+
+def _emit_blocks(el, out: list[str]) -> None:
+    for child in el:
+        tag = child.tag
+        if tag == "table":
+            _emit_table(child, out)
+        elif tag in _BLOCKS and not _holds_blocks(child):
+            out.append(flat_text(child))
+        elif isinstance(tag, str):
+            # a list, or a block holding items or a table: its own text, then what it holds
+            if child.text and child.text.strip() and tag in _TEXT_HOLDERS:
+                out.append(_fold(child.text))
+            _emit_blocks(child, out)
+        if child.tail and child.tail.strip() and el.tag in _TEXT_HOLDERS:
+            loose = _fold(child.tail)
+            # trafilatura leaves credits, dates and notices loose between the blocks
+            # of its output; prose there is the article's
+            if el.tag != "body" or len(_TOKEN.findall(loose)) >= LOOSE_MIN_WORDS:
+                out.append(loose)
+
+
+# Elements of trafilatura's output whose loose text (between blocks) is body text.
+_TEXT_HOLDERS = frozenset({"body", "cell", "item", "quote", "div", *_BLOCKS})
+LOOSE_MIN_WORDS = 12  # loose text of fewer words between the output's blocks is left out
+LAYOUT_CELL_CHARS = 400  # a table cell holding this much text, or several blocks, is a page column
+LAYOUT_KEPT_SHARE = 0.3  # of a layout table's cells, those with this share of the largest one's text are kept
+
+
+def _holds_blocks(el) -> bool:
+    return el.find(".//item") is not None or el.find(".//table") is not None
+
+
+def _emit_table(table, out: list[str]) -> None:
+    rows = [r for r in table.iter("row") if next(r.iterancestors("table")) is table]
+    cells = [c for r in rows for c in r if c.tag == "cell"]
+    texts = {c: flat_text(c) for c in cells}
+    if any(len(texts[c]) >= LAYOUT_CELL_CHARS or sum(1 for d in c.iterdescendants() if d.tag in _BLOCKS) >= 3
+           for c in cells):
+        # a layout table: the columns that hold text, block by block; menus and banners left out
+        longest = max(len(t) for t in texts.values())
+        for cell in cells:
+            if len(texts[cell]) >= LAYOUT_KEPT_SHARE * longest:
+                _emit_cell(cell, out)
+        return
+    for row in rows:
+        line = " | ".join(t for c in row if c.tag == "cell" and (t := texts[c]))
+        if line:
+            out.append(TableRow(line))
+
+
+class TableRow(str):
+    """A paragraph that is one row of a data table, its cells joined by " | "."""
+
+
+def _emit_cell(cell, out: list[str]) -> None:
+    if cell.text and cell.text.strip():
+        out.append(_fold(cell.text))
+    _emit_blocks(cell, out)
+
+
+# Elements whose boundaries separate words; a line break is one too.
+_SEPARATING = frozenset({"p", "div", "li", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+                         "dd", "dt", "head", "item", "cell", "row", "list", "quote", "table", "ul", "ol"})
+_BREAKS = frozenset({"br", "lb"})
+_HIDDEN = frozenset({"script", "style", "noscript", "template"})
+
+
+def flat_text(el) -> str:
+    """An element's text on one line: a line break (<br>, trafilatura's <lb>) and
+    the edge of a nested block separate words, where text_content() glues them."""
+    if not len(el):
+        return _fold(el.text or "")
+    parts: list[str] = []
+    _collect(el, parts)
+    return _fold("".join(parts))
+
+
+def _collect(el, parts: list[str]) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _HIDDEN:
+            pass
+        elif tag in _BREAKS:
+            parts.append(" ")
+        elif tag in _SEPARATING:
+            parts.append(" ")
+            _collect(child, parts)
+            parts.append(" ")
+        else:
+            _collect(child, parts)
+        if child.tail:
+            parts.append(child.tail)
 
 
 def structured_paragraphs(text: str) -> list[str]:
@@ -328,7 +476,8 @@ def _structured_is_plausible(structured: list[str], dom: list[str], tree) -> boo
     s_words = _TOKEN.findall(" ".join(structured).lower())
     if len(s_words) < MIN_STRUCTURED_WORDS:
         return False
-    d_words = _TOKEN.findall(" ".join(dom).lower())
+    # JSON-LD texts never carry the tables of the story
+    d_words = _TOKEN.findall(" ".join(p for p in dom if not isinstance(p, TableRow)).lower())
     if len(s_words) < STRUCTURED_MIN_SHARE * len(d_words):
         return False
     page_words = set(_TOKEN.findall(" ".join(_VISIBLE_TEXT(tree)).lower()))

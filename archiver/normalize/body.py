@@ -181,15 +181,17 @@ def is_boilerplate(para: str) -> bool:
     if len(para) > MAX_BOILERPLATE_LEN:
         return len(para) <= 300 and (
             bool(CAPTION_CREDIT.match(para)) or _is_consent_placeholder(para) or _is_newsletter_promo(para)
-        )
+        ) or _is_cookie_notice(para) or _is_reprint_notice(para)
     line = para.strip(_TRIM)
     if any(p.fullmatch(line) for p in BOILERPLATE_LINES):
         return True
     if CREDIT_LINE.fullmatch(para.strip(" .")) or EMBEDDED_POST.search(para):
         return True
-    if len(line) <= 80 and (BYLINE_LINE.fullmatch(line) or _is_dateline(line)):
+    if len(line) <= 80 and (_is_byline(line) or _is_dateline(line)):
         return True
-    if _is_doubled(line) or _is_consent_placeholder(line) or _is_newsletter_promo(line):
+    if _is_doubled(line) or _is_consent_placeholder(line) or _is_newsletter_promo(line) or _is_cookie_notice(line):
+        return True
+    if _is_reprint_notice(line):
         return True
     return len(para) <= 300 and bool(CAPTION_CREDIT.match(para))
 
@@ -204,6 +206,33 @@ _SIGNUP_WORDS = ("sign up", "signup", "subscribe", "we'll send", "we will send",
                  "anmelden", "abonnier", "registrier", "suscríb", "inscri")
 # A forum widget's quote ("bit_user said:It's...") or its "Reply" button glued to a comment.
 COMMENT_ARTIFACT = re.compile(r"^\w{3,30} said:\S|[.!?)] Reply$")
+
+
+_COOKIE = re.compile(r"\bcookies?\b", re.I)
+_COOKIE_CONSENT = vocab.words(vocab.COOKIE_CONSENT_WORDS)
+COOKIE_NOTICE_MAX_LEN = 500
+
+
+def _is_cookie_notice(line: str) -> bool:
+    """A cookie banner's text: it names cookies and what it asks the reader to agree to."""
+    if len(line) > COOKIE_NOTICE_MAX_LEN or not _COOKIE.search(line):
+        return False
+    low = line.lower()
+    return any(w in low for w in _COOKIE_CONSENT)
+
+
+# The reprint notice of syndicated copy ("This copy is for your personal,
+# non-commercial use only. To order presentation-ready copies..."), left on a
+# page in place of, or above, the story.
+REPRINT_NOTICE = re.compile(
+    r"(this copy is for your personal,? non-?commercial use only|distribution and use of this material are "
+    r"governed by|to order presentation-ready copies)\b.{0,400}",
+    re.I,
+)
+
+
+def _is_reprint_notice(line: str) -> bool:
+    return bool(REPRINT_NOTICE.fullmatch(line))
 
 
 def _is_doubled(line: str) -> bool:
@@ -224,6 +253,15 @@ _EXTERNAL_CONTENT = ("externe inhalte", "externer inhalt", "externen inhalt", "e
                      "embedded content", "eingebettete inhalte")
 _PRIVACY_WORDS = ("einstellung", "settings", "cookie", "consent", "zustimm", "datenschutz", "privacy",
                   "privatsphäre", "tracking", "consentimiento", "confidentialité")
+
+
+def _is_byline(line: str) -> bool:
+    """"By Jane Doe", also with the date: "Posted by Jane Doe on 04/18/2019", "Von Max Muster, 3. Mai 2024"."""
+    m = BYLINE_LINE.match(line)
+    if not m:
+        return False
+    rest = line[m.end():].strip(_TRIM + ",")
+    return not rest or _is_dateline(rest)
 
 
 def _is_dateline(line: str) -> bool:

@@ -172,6 +172,18 @@ READ_MORE = {
     "pt": ("leia também",),
     "nl": ("lees ook",),
 }
+# Words of a cookie banner besides "cookie": what it asks for and where ("By using
+# this website you consent to..."). A line naming cookies and one of these is the banner.
+COOKIE_CONSENT_WORDS = {
+    "en": ("this website", "our website", "site uses", "the website", "consent", "accept", "agree",
+           "browsing", "cookie policy", "cookie settings", "privacy policy", "your experience", "use of cookies"),
+    "de": ("website", "webseite", "einwillig", "zustimm", "stimmen sie", "stimmst du", "akzeptier", "zulassen",
+           "datenschutz", "einstellungen", "nutzung unserer"),
+    "fr": ("consentement", "accepte", "site utilise", "navigation", "confidentialité"),
+    "es": ("consentimiento", "acepta", "sitio web", "navegación", "privacidad"),
+    "it": ("consenso", "accetta", "sito utilizza", "navigazione"),
+    "nl": ("toestemming", "akkoord", "deze website"),
+}
 
 # --- what a URL is ------------------------------------------------------------------
 # Path segments of pages that list stories (by tag, topic, section, author, date).
