@@ -232,3 +232,15 @@ def test_a_page_neither_redis_nor_the_spool_takes_is_fetched_again(redis_server,
     second = archiver(*worker_args(tmp_path, "--run", run_id), cwd=tmp_path, env=env, name="worker2")
     assert second.wait() == 0, second.stderr
     finish_writing(writer, db, redis_server.url, site)
+
+
+def test_every_kind_of_record_field_is_checked_in_messages():
+    # A field kind added to the record's spec must get a check, or every message holding
+    # it would fail validation in ingest.
+    from archiver import record
+    from archiver.distributed import messages
+
+    assert set(record.KINDS) <= set(messages._KIND_OK)
+    good = {f.name: ("x" if f.kind in ("text", "url") else 1 if f.kind in ("int", "flag") else f.empty())
+            for f in record.SPEC}
+    messages._check_record(good)

@@ -122,6 +122,7 @@ def _check_url(obj: dict, key: str) -> None:
 # What each kind of record field (archiver.record) may hold in a message.
 _KIND_OK = {
     "text": lambda v: isinstance(v, str),
+    "url": lambda v: isinstance(v, str),
     "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "flag": lambda v: isinstance(v, (bool, int)),
     "list": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
