@@ -81,6 +81,21 @@ def test_long_title_is_cut_at_a_word():
          "Norddeutschland findet seine Meister"),
         # ...and is the title only of a page that has nothing else.
         ([("h1", "About us")], "About us"),
+        # Metadata that cuts the headline short yields to the page's headline it begins...
+        ([("json-ld", "Ferry service to resume after visiting Israel"),
+          ("meta", "Ferry service to resume after visiting Israel"),
+          ("h1", "Ferry service to resume after visiting Israeli harbours hit by the storm"),
+          ("title", "Ferry service to resume after visiting Israel | Ledger")],
+         "Ferry service to resume after visiting Israeli harbours hit by the storm"),
+        ([("meta", "Lemon cake from the baking tray"), ("h1", "Lemon cake from the baking tray: simply delicious!")],
+         "Lemon cake from the baking tray: simply delicious!"),
+        # ...but not to a headline with a site's or a section's tail.
+        ([("json-ld", "Ferry service to resume on the north shore"), ("meta", "Ferry service to resume on the north shore"),
+          ("h1", "Ferry service to resume on the north shore | LEDGER.NET")],
+         "Ferry service to resume on the north shore"),
+        ([("json-ld", "Ferry service to resume on the north shore"), ("meta", "Ferry service to resume on the north shore"),
+          ("h1", "Ferry service to resume on the north shore 02.02.2022 • News, Harbour")],
+         "Ferry service to resume on the north shore"),
     ],
 )
 def test_choose_title(candidates, expected):

@@ -63,9 +63,7 @@ def fold(text: str | None) -> str:
     """Comparison key: case, accents' forms, punctuation and spacing folded."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return re.sub(r"[\W_]+", "", text)
+    return re.sub(r"[\W_]+", "", _plain(text))
 
 
 _HOST_NOISE = frozenset("www com org net co uk de at ch fr es it news".split())
@@ -219,7 +217,42 @@ def choose_title(candidates: list[tuple[str, str]], *, site_names=(),
     source = spelled_by[(best, title)]
     if trail is not None:
         _explain_votes(trail, raws, stated, votes, best, title)
+    fuller = _fuller_headline(stated, title)
+    if fuller is not None:
+        if trail is not None:
+            trail[:] = [(s, r, t, f"{v}; the page's headline continues it" if c else v, False)
+                        for s, r, t, v, c in trail]
+            trail.append(("h1", None, fuller, "chosen: the page's headline, the best supported one continued "
+                          "(metadata often cuts a headline short)", True))
+        title, source = fuller, "h1"
     return title, ("dom" if source in ("h1", "heading", "title") else source)
+
+
+# A site's or section's tail after a headline ("Story | Site", "Story • News"); a
+# colon or a word goes on with the headline itself.
+_TAIL_SEPARATOR = re.compile(r"\s(?:\|\|?|-{1,2}|–|—|::|·|•|»|«|/|~)(?:\s|$)")
+
+
+def _plain(text: str) -> str:
+    """Case, Unicode forms, curly quotes and spacing folded; punctuation kept."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _fuller_headline(stated, title: str) -> str | None:
+    """The page's first <h1> when it is the chosen headline continued: social and
+    search titles are often cut short ("... after visiting Israel" beside the
+    headline "... after visiting Israeli kibbutz attacked by Hamas ..."). Not when
+    what follows is a site's or section's tail."""
+    h1 = next((text for source, text, _, _ in stated if source == "h1"), None)
+    if not h1:
+        return None
+    head, full = _plain(title).rstrip(" .…"), _plain(h1)
+    if len(head) < 20 or len(full) <= len(head) or not full.startswith(head):
+        return None
+    tail = full[len(head):]
+    return None if _TAIL_SEPARATOR.search(tail) or not fold(tail) else h1
 
 
 _GENERIC = frozenset(fold(h) for h in vocab.words(vocab.GENERIC_HEADINGS))
