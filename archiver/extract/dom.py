@@ -200,7 +200,7 @@ def byline_candidates(page: Page) -> list[str]:
     """Byline texts of the story's own byline block, best kind of evidence first.
 
     Kinds: itemprop=author names, rel=author links, byline-named elements,
-    "By ..." lines. The first kind that names someone wins, and only its
+    "By ..." lines, then a "by ..." text right after the headline. The first kind that names someone wins, and only its
     elements inside the same small block count: author lists of related
     stories further down the page are not this story's authors.
     """
@@ -222,6 +222,16 @@ def byline_candidates(page: Page) -> list[str]:
         if named:
             block = _byline_block(named[0][0])
             return [text for el, text in named if el is named[0][0] or _inside(el, block)][:MAX_CANDIDATES]
+    return _headline_tail_byline(tree)
+
+
+def _headline_tail_byline(tree) -> list[str]:
+    """A "by Jane Doe" written as bare text right after the headline, in no element of
+    its own (`<h1>Story</h1>by Jane Doe, <time>...`): the last kind of byline looked for."""
+    for h1 in tree.iter("h1"):
+        tail = " ".join((h1.tail or "").split())
+        if tail and len(tail) <= 150 and _BY_LINE.match(tail) and split_authors(tail):
+            return [tail]
     return []
 
 
