@@ -59,8 +59,10 @@ SPEC: tuple[Field, ...] = (
     Field("description", "text", "Summary from the page's metadata", checked=True),
     Field("byline", "text", "Byline as shown, normalized", versioned=True, diffed=True, selectable=True,
           checked=True, label="By"),
-    Field("authors", "list", "Author names (JSON list; also in article_authors)", versioned=True, diffed=True,
-          checked=True, label="Authors"),
+    Field("authors", "list", "Names of the people credited (JSON list; also in article_authors)", versioned=True,
+          diffed=True, checked=True, label="Authors"),
+    Field("agencies", "list", "Organisations credited: wire services, outlets (JSON list)", versioned=True,
+          diffed=True, checked=True, label="Agencies"),
     Field("published_at", "text", "Publication time, ISO 8601 with the page's UTC offset (a bare day when only "
           "the day is known)", versioned=True, diffed=True, selectable=True, checked=True, label="Published"),
     Field("modified_at", "text", "Last modification time the page states", versioned=True, diffed=True,

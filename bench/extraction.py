@@ -41,7 +41,11 @@ def run_archiver(raw: bytes, url: str) -> dict:
 
     # No fetch time is known for the saved pages: "now" is after all of them.
     record = extract_article(raw, url)
-    return {k: record.get(k) for k in FIELDS}
+    out = {k: record.get(k) for k in FIELDS}
+    # The sets' "authors" are the credits (people and outlets alike, as trafilatura's
+    # author is): archiver's credits are its authors (people) and agencies together.
+    out["authors"] = (record.get("authors") or []) + (record.get("agencies") or [])
+    return out
 
 
 def run_trafilatura(raw: bytes, url: str) -> dict:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archiver.normalize.bylines import is_name, normalize_authors, normalize_byline, split_authors
+from archiver.normalize.bylines import is_name, normalize_authors, normalize_byline, split_authors, split_credits
 
 
 @pytest.mark.parametrize(
@@ -58,6 +58,32 @@ def test_normalize_byline(raw, expected):
         ("Photo by GHULAM RASOOL", []),
         ("(Image credit: EA)", []),
         ("Share this article on social media now please", []),
+        # Byline junk: inline CSS, photo credits, labels, arrows and slashes, UI text.
+        ("By .css-1fvj8jv{color:#ba0600;}Frank S. Zhou", ["Frank S. Zhou"]),
+        ("Alex Brandon/AP", []),
+        ("Mike Blake/Reuters files", []),
+        ("Interview: Jens Bergmann Foto: Michael Hudler", ["Jens Bergmann"]),
+        ("Interview: Julia Lauter", ["Julia Lauter"]),
+        ("Autor/in: Jane Doe", ["Jane Doe"]),
+        ("Text und Interview: Harald Willenbrock", ["Harald Willenbrock"]),
+        ("Erstellt von Andri Bryner", ["Andri Bryner"]),
+        ("Cory Doctorow /", ["Cory Doctorow"]),
+        ("Michael Veeser-Dombrowski →", ["Michael Veeser-Dombrowski"]),
+        ("Alex Bozarjian Thursday", ["Alex Bozarjian"]),
+        ("Disko von Ernst Lohoff", ["Ernst Lohoff"]),
+        ("Jane Doe le 3 mai 2024", ["Jane Doe"]),
+        ("Publiziert am", []),
+        ("Artikel von", []),
+        ("More posts", []),
+        ("Hinterlasse einen Kommentar", []),
+        ("No author", []),
+        # A sentence that starts like a byline ("Von der ...") credits nobody.
+        ("Von der patriarchalen Weiblichkeit zur neuen Frau", []),
+        ("Von Atemschutzmaske über Exit-Strategie bis Zoonose", []),
+        # Names that look like cut points are whole names.
+        ("Loïc Le Clerc", ["Loïc Le Clerc"]),
+        ("Ursula von der Leyen", ["Ursula von der Leyen"]),
+        ("by the Associated Press", ["the Associated Press"]),
     ],
 )
 def test_split_authors(raw, expected):
@@ -81,6 +107,13 @@ def test_split_authors(raw, expected):
         # ...and an organization alone is kept: nobody else is credited.
         (["Voice of America News"], (), ["Voice of America News"]),
         (["USA TODAY"], ("usatoday.com",), ["Usa Today"]),
+        # Organisation names are never cut by role or outlet words.
+        (["By The Canadian Press"], (), ["The Canadian Press"]),
+        (["Field Level Media"], (), ["Field Level Media"]),
+        (["Fouzia Van Der Fort"], (), ["Fouzia Van Der Fort"]),
+        (["By Jane Doe, The Canadian Press"], (), ["Jane Doe", "The Canadian Press"]),
+        (["Jane Doe and Field Level Media"], (), ["Jane Doe"]),
+        (["Kayla Jimenez USA TODAY"], ("usatoday.com",), ["Kayla Jimenez"]),
         # Duplicates collapse.
         (["Jane Doe", "jane doe", "Jane  Doe"], (), ["Jane Doe"]),
         ([], (), []),
@@ -89,6 +122,25 @@ def test_split_authors(raw, expected):
 )
 def test_normalize_authors(candidates, sites, expected):
     assert normalize_authors(candidates, site_names=sites) == expected
+
+
+@pytest.mark.parametrize(
+    "names, sites, people, organisations",
+    [
+        (["Jane Doe", "dpa"], (), ["Jane Doe"], ["dpa"]),
+        (["The Associated Press"], (), [], ["The Associated Press"]),
+        (["Voice of America News"], (), [], ["Voice of America News"]),
+        (["The Independent"], (), [], ["The Independent"]),
+        (["BBC News"], (), [], ["BBC News"]),
+        (["TMZ Staff"], (), [], ["TMZ Staff"]),
+        (["Der Postillon"], (), [], ["Der Postillon"]),
+        (["kicker"], ("kicker.de",), [], ["kicker"]),
+        # A first name or a handle alone is still a person's credit.
+        (["Matthias"], (), ["Matthias"], []),
+    ],
+)
+def test_split_credits(names, sites, people, organisations):
+    assert split_credits(names, sites) == (people, organisations)
 
 
 @pytest.mark.parametrize(

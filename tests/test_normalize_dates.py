@@ -53,8 +53,21 @@ def test_parse_date(raw, expected):
     assert parse_date(raw, fetched_at=FETCHED) == expected
 
 
-def test_two_days_of_slack_for_time_zones():
-    assert parse_date("2024-06-03", fetched_at=FETCHED) == "2024-06-03"
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        # The day after the fetch's UTC day has begun at UTC+14 (10:00 UTC): it may be stated.
+        ("2024-06-02", "2024-06-02"),
+        ("2024-06-03", None),
+        # A stated offset is compared as it is; a clock with no zone as the earliest zone's.
+        ("2024-06-01T11:59:00+00:00", "2024-06-01T11:59:00+00:00"),
+        ("2024-06-01T12:01:00+00:00", None),
+        ("2024-06-02T01:00:00", "2024-06-02T01:00:00"),
+        ("2024-06-02T03:00:00", None),
+    ],
+)
+def test_no_date_later_than_the_fetch(raw, expected):
+    assert parse_date(raw, fetched_at=FETCHED) == expected
 
 
 @pytest.mark.parametrize(
@@ -65,7 +78,14 @@ def test_two_days_of_slack_for_time_zones():
         ("il y a 5 minutes", "2024-06-01T11:55:00+00:00"),
         ("yesterday", "2024-05-31"),
         ("Gestern, 10:00", "2024-05-31"),
+        ("Updated today at 10:30 a.m. EST", "2024-06-01"),
+        ("Publié aujourd'hui à 10h30", "2024-06-01"),
         ("a while back", None),
+        # In running text the words date nothing: no record is dated from prose.
+        ("It is clear today that the plan failed.", None),
+        ("Join for $1 today.", None),
+        ("Il est clair aujourd'hui que", None),
+        ("Wir waren gestern im Kino und heute wieder", None),
     ],
 )
 def test_relative_date(raw, expected):
@@ -90,9 +110,19 @@ def test_date_from_url(url, expected):
 @pytest.mark.parametrize(
     "iso, shown, expected",
     [
-        # The page shows the same instant in local time: keep the local form.
-        ("2023-12-24T01:06:51+00:00", ["Dec 23, 2023 5:06pm PT"], "2023-12-23T17:06:51-08:00"),
+        # The page shows the same instant with its own offset: that is its local form.
         ("2023-12-23T03:22:07+00:00", ["2023-12-22T22:22:07-0500"], "2023-12-22T22:22:07-05:00"),
+        # It shows the previous day (with a clock of no zone that fits the instant): that
+        # day is the day; the offset is never guessed from the clock.
+        ("2023-12-24T01:06:51+00:00", ["Dec 23, 2023 5:06pm PT"], "2023-12-23"),
+        # A visible bare day, or the URL's day, fixes the day the same way.
+        ("2023-12-02T03:00:00+00:00", ["December 1, 2023"], "2023-12-01"),
+        ("2018-12-31T23:11:59+00:00", [None, "2019-01-01"], "2019-01-01"),
+        # A clock shown as 12-hour time of a 24-hour UTC time: same day, nothing changes
+        # (not "05:09:17-12:00").
+        ("2025-11-05T17:09:17+00:00", ["05.11.2025, 5:09 Uhr"], "2025-11-05T17:09:17+00:00"),
+        # A day no zone has at that instant is another story's.
+        ("2023-12-02T20:00:00+00:00", ["December 1, 2023"], "2023-12-02T20:00:00+00:00"),
         # A shown time that is not the same instant says nothing about the offset.
         ("2023-12-22T16:22:00+00:00", ["Saturday 23 December 2023 05:39"], "2023-12-22T16:22:00+00:00"),
         # Offsets stated by the markup are never replaced.

@@ -24,6 +24,9 @@ from archiver.normalize.titles import MAX_TITLE, choose_title, normalize_title, 
         # A colon in the headline is not a site separator unless the site stands before it.
         ("Kicker: the story", ["Harbor Daily"], "Kicker: the story"),
         ("No site names known | Anything", [], "No site names known | Anything"),
+        # A section's heading beside the site's name goes with it.
+        ("Time 4 talks » Blog Archiv » Weitere Kinos digital", ["Time 4 talks"], "Weitere Kinos digital"),
+        ("Drusen fordern Teilhabe - News - SRF", ["srf.ch"], "Drusen fordern Teilhabe"),
     ],
 )
 def test_strip_site_name(raw, sites, expected):
@@ -70,11 +73,45 @@ def test_long_title_is_cut_at_a_word():
         ([("title", "Spring regatta moved | Riverside Rowing")], "Spring regatta moved"),
         # A heading that is just the site's name is never the title.
         ([("h1", "Riverside Rowing"), ("title", "Spring regatta moved | Riverside Rowing")], "Spring regatta moved"),
+        # A section's heading ("Our Work", "Categories") yields to any headline...
+        ([("h1", "Our Work"), ("meta", "Spring regatta moved to May")], "Spring regatta moved to May"),
+        ([("h1", "Stories Chosen For You"), ("h1", "Spring regatta moved to May"),
+          ("title", "Spring regatta moved to May")], "Spring regatta moved to May"),
+        ([("h1", "Pressemitteilungen"), ("h1", "Norddeutschland findet seine Meister")],
+         "Norddeutschland findet seine Meister"),
+        # ...and is the title only of a page that has nothing else.
+        ([("h1", "About us")], "About us"),
+        # Metadata that cuts the headline short yields to the page's headline it begins...
+        ([("json-ld", "Ferry service to resume after visiting Israel"),
+          ("meta", "Ferry service to resume after visiting Israel"),
+          ("h1", "Ferry service to resume after visiting Israeli harbours hit by the storm"),
+          ("title", "Ferry service to resume after visiting Israel | Ledger")],
+         "Ferry service to resume after visiting Israeli harbours hit by the storm"),
+        ([("meta", "Lemon cake from the baking tray"), ("h1", "Lemon cake from the baking tray: simply delicious!")],
+         "Lemon cake from the baking tray: simply delicious!"),
+        # ...but not to a headline with a site's or a section's tail.
+        ([("json-ld", "Ferry service to resume on the north shore"), ("meta", "Ferry service to resume on the north shore"),
+          ("h1", "Ferry service to resume on the north shore | LEDGER.NET")],
+         "Ferry service to resume on the north shore"),
+        ([("json-ld", "Ferry service to resume on the north shore"), ("meta", "Ferry service to resume on the north shore"),
+          ("h1", "Ferry service to resume on the north shore 02.02.2022 • News, Harbour")],
+         "Ferry service to resume on the north shore"),
     ],
 )
 def test_choose_title(candidates, expected):
     title, _ = choose_title(candidates, site_names=["Riverside Rowing", "The Paper", "Site"])
     assert title == expected
+
+
+def test_choose_title_explains_every_candidate():
+    trail = []
+    title, _ = choose_title([("h1", "Categories"), ("meta", "Spring regatta moved"), ("title", "Spring regatta moved")],
+                            trail=trail)
+    assert title == "Spring regatta moved"
+    verdicts = {(source, chosen): verdict for source, _, _, verdict, chosen in trail}
+    assert verdicts[("h1", False)] == "a section's heading, not a story's"
+    assert verdicts[("meta", True)].startswith("chosen: the best supported headline")
+    assert verdicts[("title", False)] == "supports the chosen headline"
 
 
 def test_choose_title_without_candidates():

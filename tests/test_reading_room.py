@@ -20,7 +20,7 @@ import pytest
 
 from archiver.export import csv_cell
 from tests.conftest import archiver_cmd
-from tests.support.archives import CRAWLED_PATHS, FAST, reading_site
+from tests.support.archives import CRAWLED_PATHS, FAST, reading_site, record, write_archive
 from tests.support.browser import CHROMIUM, Browser, running_browse
 from tests.support.pages import article_html, html_page, paragraphs
 from tests.support.procs import clean_env
@@ -174,6 +174,16 @@ def test_article_page_reads_like_an_article(ui, archive):
     assert f"<h1>{OLD_TITLE}</h1>" in old and "You are reading version 1 of 2" in old
     assert "<p>The old zeppelin hangar opened its doors again. Paragraph 1" in old
     assert page(f"{ui}/news/articles/999999")[0] == 404
+
+
+def test_article_page_lists_the_agencies_credited(tmp_path):
+    write_archive(tmp_path / "wire.db", [record(1, authors=[], agencies=["The Associated Press"],
+                                                byline="The Associated Press")])
+    with running_browse(tmp_path / "wire.db") as base:
+        status, html = page(f"{base}/wire/articles/1")
+    assert status == 200
+    assert "<dt>Agencies</dt>" in html
+    assert "agencies__arraycontains=The+Associated+Press" in html and ">The Associated Press</a>" in html
 
 
 def test_raw_response_is_a_download_of_the_bytes_served(ui, archive):

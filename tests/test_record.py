@@ -46,5 +46,34 @@ def test_the_web_ui_describes_every_stored_column_but_the_id():
 def test_derived_lists():
     assert record.RECORD_FIELDS[0] == "id" and "provenance" not in record.RECORD_FIELDS
     assert record.SELECTOR_FIELDS == ("title", "byline", "published_at", "modified_at", "body")
-    assert record.JSON_COLUMNS == ("authors", "tags", "related_links", "provenance")
+    assert record.JSON_COLUMNS == ("authors", "agencies", "tags", "related_links", "provenance")
     assert "content_hash" in record.VERSIONED_FIELDS and "body" not in record.DIFFED_FIELDS
+
+
+def test_an_archive_from_before_agencies_is_upgraded_and_keeps_its_rows(tmp_path):
+    import sqlite_utils
+
+    from archiver.store.schema import migrations
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m006_agencies")
+    old["articles"].insert({"id": 1, "url": "https://x.example/a", "authors": '["The Associated Press"]'})
+    old.close()
+    db = connect(path)
+    assert "agencies" in db["articles"].columns_dict and "agencies" in db["article_versions"].columns_dict
+    # Rows archived before keep what extraction then stored; agencies stay unknown (NULL).
+    article = get_article(db, "1")
+    assert article["authors"] == ["The Associated Press"] and article["agencies"] is None
+
+
+def test_agencies_are_stored_versioned_and_shown(tmp_path, run_cli):
+    write_archive(tmp_path / "a.db", [stored_record(1, authors=[], agencies=["Reuters"], byline="Reuters")])
+    db = connect(tmp_path / "a.db", readonly=True)
+    assert get_article(db, "1")["agencies"] == ["Reuters"]
+    shown = run_cli("show", "1", "--db", "a.db")
+    assert shown.returncode == 0, shown.stderr
+    assert "Agencies: Reuters" in shown.stdout and "Authors:" not in shown.stdout
+    exported = run_cli("export", "--db", "a.db", "--format", "csv", "-o", "-")
+    header, row = exported.stdout.splitlines()[:2]
+    assert "agencies" in header.split(",") and "Reuters" in row

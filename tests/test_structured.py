@@ -187,6 +187,9 @@ TEASERS = "\n\n".join(f"Short teaser headline number {i}" for i in range(12))
         ("https://example.com/news/local/", TEASERS, None, [], False, False),  # list of one-liners
         ("https://example.com/story", "Too short to be a story.", None, [], True, False),
         ("https://example.jp/articles/1", "東京で新しい橋が開通した。" * 20, None, [], True, True),  # no spaces
+        # A page saved without its URL: nothing to say about its path, not a home page.
+        ("", STORY, "article", [], True, True),
+        (None, STORY, None, [], True, True),
     ],
 )
 def test_check_article(url, body, og_type, types, has_date, expected):

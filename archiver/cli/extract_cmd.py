@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.options import archive_errors
+from archiver.cli.options import archive_errors, json_option
 
 def read_page(path: str) -> bytes:
     if path.endswith(".gz"):
@@ -38,21 +38,28 @@ def read_batch(fh) -> list[tuple[str, str | None]]:
 @click.option("--content-type", help="The HTTP Content-Type the page came with (charset hint).")
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
               help="A sources file: a page is read with the selectors of the source whose seeds are on its host.")
+@click.option("--explain", is_flag=True,
+              help="Show, per field, every candidate value with its source and why the chosen one won.")
+@json_option
 @archive_errors
-def extract(files, url, batch, content_type, sources_file):
+def extract(files, url, batch, content_type, sources_file, explain, as_json):
     """Extract articles from saved HTML files, without network.
 
     Prints one JSON record per page (JSON Lines) in the export shape, plus
     `provenance` (where each field came from), `is_article`, `next_page` (the
-    story's next page, when it has several) and `source`.
+    story's next page, when it has several) and `source`. With --explain it
+    prints, for each field, the values every source offered and what became of
+    each (chosen, or why not) as text, or with --json as one JSON object per
+    page: {source, record, explanation}.
 
     \b
     Example:
         archiver extract page.html --url https://example.com/news/story
         archiver extract --batch pages.tsv > records.jsonl
         archiver extract page.html --url https://example.com/news/story --sources sources.toml
+        archiver extract page.html --url https://example.com/news/story --explain
     """
-    from archiver.extract import extract_article
+    from archiver.extract import explain_article, extract_article
     from archiver.extract.sites import Sites
     from archiver.record import BY_NAME, RECORD_FIELDS
     from archiver.sources import SourcesError, load_sources
@@ -64,6 +71,8 @@ def extract(files, url, batch, content_type, sources_file):
         raise click.UsageError("give at least one FILE (or --batch LIST.tsv)")
     if url and len(pairs) > 1:
         raise click.UsageError("--url names the URL of one page; use --batch for several")
+    if as_json and not explain:
+        raise click.UsageError("--json goes with --explain (records are JSON already)")
     try:
         sources = load_sources(sources_file) if sources_file else []
         sites = Sites.of_selectors((s.name, s.selectors, s.seed_urls) for s in sources)
@@ -77,10 +86,45 @@ def extract(files, url, batch, content_type, sources_file):
             click.echo(f"Error: cannot read {path}: {exc.strerror or exc}", err=True)
             failed += 1
             continue
-        fields = extract_article(body, page_url or "", content_type=content_type, site=sites.for_url(page_url))
+        site = sites.for_url(page_url)
+        if explain:
+            fields, explanation = explain_article(body, page_url or "", content_type=content_type, site=site)
+        else:
+            fields = extract_article(body, page_url or "", content_type=content_type, site=site)
         # The export shape, then what extraction says beyond it (provenance, is_article, ...).
         record = {name: fields.get(name) for name in RECORD_FIELDS}
         record.update((name, value) for name, value in fields.items() if not BY_NAME[name].exported)
-        record["source"] = path
-        click.echo(json.dumps(record, ensure_ascii=False))
+        if not explain:
+            record["source"] = path
+            click.echo(json.dumps(record, ensure_ascii=False))
+        elif as_json:
+            click.echo(json.dumps({"source": path, "record": record, "explanation": explanation},
+                                  ensure_ascii=False))
+        else:
+            click.echo("\n".join(explanation_lines(path, page_url, record, explanation)))
     sys.exit(1 if failed else 0)
+
+
+def explanation_lines(path: str, url: str | None, record: dict, explanation: dict) -> list[str]:
+    """An explanation for people: each field's value and source, then its candidates
+    ("*" marks the chosen one), and whether the page is an article."""
+    lines = [f"== {path}" + (f" ({url})" if url else "")]
+    for field, entry in explanation.items():
+        lines.append(f"{field}: {_shown(entry['value'])}" + (f"  [{entry['source']}]" if entry["source"] else ""))
+        for candidate in entry["candidates"]:
+            mark = "*" if candidate["chosen"] else "-"
+            said = _shown(candidate["raw"], 70) + " -> " if candidate["raw"] is not None else ""
+            lines.append(f"  {mark} {candidate['source']:<9} {said}{_shown(candidate['value'], 70)}: "
+                         f"{candidate['verdict']}")
+    verdict = "an article" if record.get("is_article") else f"not an article ({record.get('not_article_reason')})"
+    lines.append(f"page: {verdict}")
+    return lines
+
+
+def _shown(value, width: int = 100) -> str:
+    if value in (None, "", []):
+        return "(none)"
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    text = " ".join(value.split())
+    return json.dumps(text if len(text) <= width else text[: width - 1] + "…", ensure_ascii=False)

@@ -5,7 +5,9 @@ Each field is taken from the first source that states it, in a fixed order
 page, then heuristics and the URL, then feed/sitemap evidence); titles are
 chosen by agreement instead, unless the site's rules name the title.
 `extract_article` never raises: a page that cannot be read yields an empty,
-non-article record with the reason.
+non-article record with the reason. `explain_article` runs the same extraction
+and also returns every candidate value each source offered, and why the chosen
+one won (`archiver extract --explain`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import htmldate
 
 from archiver.extract import dom, structured
 from archiver.extract.article_check import check_article
+from archiver.extract.fields import Fields
 from archiver.extract.links import extract_related_links
 from archiver.extract.maintext import extract_body
 from archiver.extract.page import Page, absolute_url
@@ -24,13 +27,15 @@ from archiver.extract.pagination import next_page
 from archiver.extract.sites import Site, site_values
 from archiver.normalize import vocab
 from archiver.normalize.body import clean_body
-from archiver.normalize.bylines import credits_person, normalize_authors, normalize_byline, split_authors
-from archiver.normalize.dates import FUTURE_SLACK, date_from_url, local_form, parse_date
+from archiver.normalize.bylines import (credits_person, normalize_authors, normalize_byline, split_authors,
+                                        split_credits)
+from archiver.normalize.dates import (date_from_url, in_running_text, latest_day, local_form, parse_date,
+                                      why_no_date)
 from archiver.normalize.titles import choose_title, clean_text
 from archiver.normalize.urls import same_site, site_of
 from archiver.record import EXTRACTED_FIELDS, finalize, new_record
 
-__all__ = ["extract_article", "extract_page"]
+__all__ = ["explain_article", "extract_article", "extract_page"]
 
 _DATE_LINE = re.compile(
     rf"\b(?:{vocab.alternation((*vocab.words(vocab.PUBLISHED_WORDS), *vocab.words(vocab.DATE_PREPOSITIONS), 'date', 'dated'))})\b"
@@ -49,11 +54,25 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
 
     `evidence`: what a feed or sitemap said about the page; `site`: the site's
     own rules (extract.sites), the first source of the fields they set."""
+    return _extract(body, url, content_type, fetched_at, evidence, site, Fields())
+
+
+def explain_article(body: bytes | str, url: str, *, content_type: str | None = None,
+                    fetched_at: datetime | None = None, evidence: dict | None = None,
+                    site: Site | None = None) -> tuple[dict, dict]:
+    """(record, explanation): the record of `extract_article` and, per field, every
+    candidate value offered with its source and what became of it (extract.fields)."""
+    fields = Fields(explain=True)
+    record = _extract(body, url, content_type, fetched_at, evidence, site, fields)
+    return record, fields.explanation(record, FIELDS)
+
+
+def _extract(body, url, content_type, fetched_at, evidence, site, fields: Fields) -> dict:
     try:
         page = Page.parse(body, url, content_type=content_type, fetched_at=fetched_at)
         if page is None:
             return _empty_record(url, "empty or unreadable page")
-        return extract_page(page, evidence=evidence, site=site)
+        return extract_page(page, evidence=evidence, site=site, fields=fields)
     except Exception as exc:  # noqa: BLE001 - one hostile page must not stop a crawl
         return _empty_record(url, f"extraction failed: {type(exc).__name__}")
 
@@ -65,29 +84,16 @@ def _empty_record(url: str | None, reason: str) -> dict:
     return finalize(record)
 
 
-class _Fields:
-    """Collects field values and where each came from (the first wins)."""
-
-    def __init__(self) -> None:
-        self.values: dict = {}
-        self.provenance: dict = {}
-
-    def offer(self, field: str, value, source: str) -> None:
-        if field in self.values or value in (None, "", []):
-            return
-        self.values[field] = value
-        self.provenance[field] = source
-
-
-def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None = None) -> dict:
+def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None = None,
+                 fields: Fields | None = None) -> dict:
     """The record of a parsed page (see FIELDS); `extract_article` is the never-raising way in."""
     evidence = evidence if isinstance(evidence, dict) else {}
+    fields = fields if fields is not None else Fields()
     ld = structured.json_ld_fields(page.json_ld, page.url)
     meta = structured.meta_fields(page.meta)
     feed_source = evidence.get("source") if evidence.get("source") in ("feed", "sitemap") else "feed"
-    fields = _Fields()
     ruled = site_values(page, site)
-    for name in ("title", "byline", "authors", "published_at", "modified_at"):
+    for name in ("title", "byline", "published_at", "modified_at"):
         fields.offer(name, ruled.get(name), "site")
 
     canonical = _canonical(page, meta)
@@ -96,11 +102,11 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
     fields.offer("site_name", clean_text(ld.get("site_name") or ld.get("publisher")), "json-ld")
     fields.offer("site_name", clean_text(meta.get("site_name")), "meta")
     site_names = [n for n in (fields.values.get("site_name"), ld.get("publisher"), ld.get("org_name"),
-                              ld.get("site_name"), site_of(canonical)) if n]
+                              ld.get("site_name"), site_of(canonical), *dom.site_headings(page)) if n]
 
     _title(fields, page, ld, meta, evidence, site_names, feed_source)
-    _authors(fields, page, ld, meta, evidence, site_names, feed_source)
-    _dates(fields, page, ld, meta, evidence, feed_source)
+    _authors(fields, page, ld, meta, evidence, site_names, feed_source, ruled.get("authors"))
+    _dates(fields, page, ld, meta, evidence, feed_source, canonical)
     _descriptive(fields, page, ld, meta, evidence, feed_source)
 
     title = fields.values.get("title")
@@ -117,7 +123,7 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
     is_article, reason = check_article(
         url=canonical, body=text, og_type=meta.get("type"), json_ld_types=ld.get("types"),
         story_types=structured.STORY_TYPES, has_date="published_at" in fields.values,
-        has_author=bool(fields.values.get("authors")),
+        has_author=bool(fields.values.get("authors") or fields.values.get("agencies")),
     )
     record = new_record()
     record.update(fields.values)
@@ -137,52 +143,75 @@ def _guarded(call, default):
 
 def _canonical(page: Page, meta: dict) -> str:
     for candidate in (structured.link_href(page.tree, "canonical"), meta.get("url")):
-        absolute = absolute_url(candidate, page.url)
-        if absolute and same_site(absolute, page.url):
+        absolute = absolute_url(candidate, page.url or None)
+        # A page saved without its URL is where its canonical link says it is.
+        if absolute and (not page.url or same_site(absolute, page.url)):
             return absolute
     return page.url
 
 
-def _title(fields: _Fields, page: Page, ld: dict, meta: dict, evidence: dict, site_names, feed_source: str) -> None:
+def _title(fields: Fields, page: Page, ld: dict, meta: dict, evidence: dict, site_names, feed_source: str) -> None:
     if "title" in fields.values:
         return
     candidates = [("json-ld", ld.get("title")), ("meta", meta.get("title"))]
     visible = dom.headlines(page)
     candidates += [("h1", h) for h in visible] or [("heading", h) for h in dom.weak_headlines(page)]
     candidates += [("title", dom.title_tag(page)), (feed_source, evidence.get("title"))]
-    title, source = choose_title([(s, t) for s, t in candidates if isinstance(t, str)], site_names=site_names)
-    fields.offer("title", title, source or "heuristic")
+    trail = [] if fields.explaining else None
+    title, source = choose_title([(s, t) for s, t in candidates if isinstance(t, str)], site_names=site_names,
+                                 trail=trail)
+    for src, raw, value, verdict, chosen in trail or ():
+        fields.note("title", src, raw, verdict, value=value, chosen=chosen)
+    fields.offer("title", title, source or "heuristic", explained=True)
 
 
-def _authors(fields: _Fields, page: Page, ld: dict, meta: dict, evidence: dict, site_names, feed_source: str) -> None:
+def _authors(fields: Fields, page: Page, ld: dict, meta: dict, evidence: dict, site_names, feed_source: str,
+             ruled: list[str] | None) -> None:
     # The first source that credits a person wins; a source that only names
     # the outlet ("USA TODAY", "Guardian") yields to a person found further
     # down. The page's byline elements are only searched when markup credits
     # nobody: they are the slowest source.
     sources = [("json-ld", lambda: ld.get("authors") or []), ("meta", lambda: meta.get("authors") or []),
                ("dom", lambda: dom.byline_candidates(page)), (feed_source, lambda: _as_list(evidence.get("authors")))]
-    fallback = None
+    if ruled:  # the site's rules named them
+        sources = [("site", lambda: ruled)]
+    chosen = fallback = None
     seen: list[str] = []
-    if "authors" in fields.values:  # the site's rules named them
-        sources = []
     for source, get in sources:
+        if chosen and not fields.explaining:
+            break
         raw = get()
-        seen.extend(raw)
         names = normalize_authors(raw, site_names=site_names)
+        person = bool(names) and credits_person(names, site_names)
+        if chosen:
+            if raw:
+                fields.note("authors", source, raw, f"not used: {chosen[1]} came first", value=names)
+            continue
+        seen.extend(raw)
         if source == "dom":
             byline = next((normalize_byline(t) for t in raw if split_authors(t)), None)
-            fields.offer("byline", byline if names and credits_person(names, site_names) else None, "dom")
-        if names and credits_person(names, site_names):
-            fields.offer("authors", names, source)
-            break
+            fields.offer("byline", byline if person else None, "dom", raw=raw[:1] or None,
+                         why=None if person else "credits no person")
+        if person:
+            chosen = (names, source)
+            fields.note("authors", source, raw, "chosen: the first source that credits a person",
+                        value=names, chosen=True)
+        elif raw:
+            verdict = "names nobody" if not names else (
+                "credits no person: used if no later source does" if fallback is None else "credits no person")
+            fields.note("authors", source, raw, verdict, value=names)
         if names and fallback is None:
             fallback = (names, source)
-    if fallback and "authors" not in fields.values:
-        fields.offer("authors", *fallback)
-    if "authors" in fields.values:
-        every_name = [n for text in seen for n in split_authors(text, fix_case=False)]
-        fields.values["authors"] = _proper_case(fields.values["authors"], every_name)
-        fields.offer("byline", ", ".join(fields.values["authors"]), fields.provenance["authors"])
+    names, source = chosen or fallback or ([], None)
+    if not names:
+        return
+    every_name = [n for text in seen for n in split_authors(text, fix_case=False)]
+    names = _proper_case(names, every_name)
+    people, agencies = split_credits(names, site_names)
+    # authors hold people; the organisations credited (wire services, outlets) are agencies.
+    fields.offer("authors", people, source, explained=True)
+    fields.offer("agencies", agencies, source, raw=names, why="chosen: the organisations among the names credited")
+    fields.offer("byline", ", ".join(names), source)
 
 
 def _proper_case(names: list[str], variants: list[str]) -> list[str]:
@@ -203,37 +232,52 @@ def _as_list(value) -> list[str]:
     return []
 
 
-def _dates(fields: _Fields, page: Page, ld, meta, evidence, feed_source) -> None:
+def _dates(fields: Fields, page: Page, ld, meta, evidence, feed_source, canonical: str) -> None:
     fetched_at = page.fetched_at
 
     def offer(field: str, raw, source: str) -> None:
-        if field not in fields.values and isinstance(raw, str):
-            fields.offer(field, parse_date(raw, fetched_at=fetched_at), source)
+        if not isinstance(raw, str) or not raw.strip() or (field in fields.values and not fields.explaining):
+            return
+        value = parse_date(raw, fetched_at=fetched_at)
+        fields.offer(field, value, source, raw=raw, why=None if value else why_no_date(raw, fetched_at))
 
     offer("published_at", ld.get("published"), "json-ld")
     offer("modified_at", ld.get("modified"), "json-ld")
     offer("published_at", meta.get("published"), "meta")
     offer("modified_at", meta.get("modified"), "meta")
     published = fields.values.get("published_at")
+    url_day = date_from_url(page.url or canonical, fetched_at)
     # The visible page is read when markup gives no date, or gives it in UTC
-    # while readers see a local time (the day can differ).
+    # while readers see another day (a bare day shown, or the URL's day).
     if published is None or (published.endswith("+00:00") and fields.provenance["published_at"] != "site"):
         shown, modified = dom.date_candidates(page)
         if published:
-            fields.values["published_at"] = local_form(published, shown, fetched_at=fetched_at)
+            fields.replace("published_at", local_form(published, shown + [url_day], fetched_at=fetched_at),
+                           "the day readers see: the page shows this day where the time falls on the next "
+                           "or the previous one in UTC")
         for raw in shown:
             offer("published_at", raw, "dom")
         for raw in modified:
             offer("modified_at", raw, "dom")
-    if "published_at" not in fields.values:
-        for line in dom.text_lines(page):
-            if _DATE_LINE.search(line) and not _UPDATED_LINE.search(line):
-                offer("published_at", line, "heuristic")
-    fields.offer("published_at", date_from_url(page.url, fetched_at), "url")
+    fields.offer("published_at", url_day, "url")
     offer("published_at", evidence.get("published_at"), feed_source)
     offer("modified_at", evidence.get("modified_at"), feed_source)
+    if "published_at" not in fields.values or fields.explaining:
+        for line in dom.text_lines(page):
+            if _DATE_LINE.search(line) and not _UPDATED_LINE.search(line):
+                _offer_date_line(fields, line, fetched_at)
     if "published_at" not in fields.values:
-        offer("published_at", _guess_date(page.html, fetched_at), "heuristic")
+        fields.offer("published_at", _guess_date(page.html, fetched_at), "heuristic", raw="(htmldate's search)",
+                     why="htmldate's search of the page found it")
+
+
+def _offer_date_line(fields: Fields, line: str, fetched_at: datetime) -> None:
+    # No record is dated from prose: a date inside a sentence is another event's.
+    value = parse_date(line, fetched_at=fetched_at)
+    if value and in_running_text(line):
+        fields.note("published_at", "heuristic", line, "a date inside running text, not a date line", value=value)
+        return
+    fields.offer("published_at", value, "heuristic", raw=line, why=None if value else why_no_date(line, fetched_at))
 
 
 def _guess_date(html: str, fetched_at: datetime) -> str | None:
@@ -244,7 +288,7 @@ def _guess_date(html: str, fetched_at: datetime) -> str | None:
     """
     try:
         return htmldate.find_date(html.encode("utf-8"), original_date=True, outputformat="%Y-%m-%d",
-                                  max_date=(fetched_at + FUTURE_SLACK).strftime("%Y-%m-%d"))
+                                  max_date=latest_day(fetched_at).isoformat())
     except Exception:  # noqa: BLE001 - a heuristic that fails just finds nothing
         return None
 

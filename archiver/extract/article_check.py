@@ -39,18 +39,19 @@ def check_article(
     has_author: bool,
 ) -> tuple[bool, str | None]:
     """(is_article, reason when not). The page's own claim counts first, then shape."""
+    # A page saved without its URL (an empty URL in `extract --batch`) has no path to judge.
     try:
-        path = urlsplit(url or "").path or "/"
+        path = (urlsplit(url).path or "/") if url else None
     except ValueError:  # a malformed URL says nothing about the page
-        path = "/x"
+        path = None
     words = _words(body)
     paragraphs = [p for p in (body or "").split("\n\n") if p.strip()]
-    if path in ("/", "") or re.fullmatch(r"/(?:index\.\w+|home|[a-z]{2}(?:-[a-z]{2})?)/?", path, re.I):
+    if path is not None and (path == "/" or re.fullmatch(r"/(?:index\.\w+|home|[a-z]{2}(?:-[a-z]{2})?)/?", path, re.I)):
         return False, "home page"
-    if _SITE_PAGE_PATH.match(path):
+    if path is not None and _SITE_PAGE_PATH.match(path):
         return False, "site page (about, contact or legal)"
     declared = bool(set(json_ld_types or ()) & story_types) or (og_type or "").lower() == "article"
-    if _LIST_PATH.match(path) and not declared:
+    if path is not None and _LIST_PATH.match(path) and not declared:
         return False, "list of stories (tag, author or section page)"
     # A page that declares itself a story may be a short or paywalled one.
     if words < (MIN_DECLARED_WORDS if declared else MIN_WORDS):

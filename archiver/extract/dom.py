@@ -99,11 +99,20 @@ def headlines(page: Page) -> list[str]:
         h1s = page.tree.xpath("//h1")
     except Exception:
         return out
-    for el in marked[:2] + [h for h in h1s if not _elsewhere(h)][:3]:
+    for el in marked[:2] + [h for h in h1s if not _elsewhere(h) and not _not_headline(h)][:3]:
         text = _headline_text(el)
         if text and len(text) < 1000:
             out.append(text)
     return out
+
+
+def site_headings(page: Page) -> list[str]:
+    """Texts of the <h1>s that hold the site's name (a logo, a link to the home page)."""
+    try:
+        return [t for t in (_text(h) for h in page.tree.xpath("//h1")[:6]
+                            if not _hidden(h) and _is_site_title(h)) if t and len(t) < 200]
+    except Exception:
+        return []
 
 
 # Pages without <h1> (old table layouts, some blogs) still set the headline
@@ -121,7 +130,7 @@ def weak_headlines(page: Page) -> list[str]:
     try:
         for el in _WEAK_HEADINGS(page.tree):
             text = _text(el)
-            if text and 3 <= len(text) < 300 and not _elsewhere(el):
+            if text and 3 <= len(text) < 300 and not _elsewhere(el) and not _not_headline(el):
                 out.append(text)
                 if len(out) >= 2:
                     break
@@ -131,6 +140,44 @@ def weak_headlines(page: Page) -> list[str]:
 
 
 _HIDDEN_ATTR = re.compile(r"offscreen|sr-only|screen-reader|visually-hidden|visuallyhidden", re.I)
+_HIDDEN_CLASSES = frozenset(
+    "hidden hide text-hide invisible element-invisible is-hidden u-hidden a11y-hidden navskip skip skiplink".split())
+# A heading that holds the site's name or logo: its own class or id says so...
+_SITE_TITLE_ATTR = re.compile(r"logo|site-?title|site-?name|blog-?title|branding", re.I)
+# ...or it links to the site's home page (also through an archive's prefix).
+_HOME_HREF = re.compile(r"^(?:/|\.?/?index\.\w+)?$|(?:^|/)(?:https?:)?//[^/?#]+/?(?:index\.\w+)?$", re.I)
+
+
+def _hidden(el) -> bool:
+    """Hidden from readers: screen-reader-only or hidden classes, hidden attributes."""
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    if "none" in (el.get("style") or "") and re.search(r"display\s*:\s*none", el.get("style"), re.I):
+        return True
+    attrs = _attrs(el)
+    return bool(_HIDDEN_ATTR.search(attrs)) or not _HIDDEN_CLASSES.isdisjoint(attrs.lower().split())
+
+
+def _not_headline(el) -> bool:
+    """A heading that is not this story's: hidden, the site's name or logo, or a teaser
+    inside a link to another page."""
+    return _hidden(el) or any(anc.tag == "a" for anc in el.iterancestors()) or _is_site_title(el)
+
+
+def _is_site_title(el) -> bool:
+    if _SITE_TITLE_ATTR.search(" ".join(filter(None, (el.get("class"), el.get("id"))))):
+        return True
+    for inner in el.iter("a", "img", "svg"):
+        if inner.tag == "a":
+            if inner.get("rel") == "home" or _HOME_HREF.search((inner.get("href") or "x").strip()):
+                return True
+        else:
+            said = [inner.get("alt"), inner.get("class"), inner.get("title"), inner.get("aria-label")]
+            if inner.tag == "svg":
+                said.append(_text(inner))
+            if re.search(r"logo", " ".join(filter(None, said)), re.I):
+                return True
+    return False
 
 
 def _headline_text(el) -> str:
@@ -140,7 +187,7 @@ def _headline_text(el) -> str:
     # loses as often as it wins: many sites' own titles keep it.)
     children = [c for c in el if isinstance(c.tag, str) and c.tag not in ("br", "script", "style")]
     if 2 <= len(children) <= 4 and not (el.text or "").strip() and not any((c.tail or "").strip() for c in children):
-        kept = [c for c in children if not _HIDDEN_ATTR.search(_attrs(c)) and c.get("aria-hidden") != "true"]
+        kept = [c for c in children if not _hidden(c)]
         parts = [p for p in (_text(c) for c in kept) if any(ch.isalnum() for ch in p)]
         if len(parts) >= 2:
             return ": ".join(parts)
@@ -153,7 +200,7 @@ def byline_candidates(page: Page) -> list[str]:
     """Byline texts of the story's own byline block, best kind of evidence first.
 
     Kinds: itemprop=author names, rel=author links, byline-named elements,
-    "By ..." lines. The first kind that names someone wins, and only its
+    "By ..." lines, then a "by ..." text right after the headline. The first kind that names someone wins, and only its
     elements inside the same small block count: author lists of related
     stories further down the page are not this story's authors.
     """
@@ -171,10 +218,20 @@ def byline_candidates(page: Page) -> list[str]:
         return []
     for elements in kinds:
         named = [(el, text) for el in elements if not _elsewhere(el)
-                 for text in [_byline_text(el)] if text and split_authors(text)]
+                 for text in [_byline_text(el)] if text and split_authors(text) and not _in_running_text(el, text)]
         if named:
             block = _byline_block(named[0][0])
             return [text for el, text in named if el is named[0][0] or _inside(el, block)][:MAX_CANDIDATES]
+    return _headline_tail_byline(tree)
+
+
+def _headline_tail_byline(tree) -> list[str]:
+    """A "by Jane Doe" written as bare text right after the headline, in no element of
+    its own (`<h1>Story</h1>by Jane Doe, <time>...`): the last kind of byline looked for."""
+    for h1 in tree.iter("h1"):
+        tail = " ".join((h1.tail or "").split())
+        if tail and len(tail) <= 150 and _BY_LINE.match(tail) and split_authors(tail):
+            return [tail]
     return []
 
 
@@ -192,6 +249,8 @@ def _byline_text(el) -> str:
     text = _text(el)
     if not text or len(text) > _MAX_BYLINE_TEXT:
         return ""
+    if el.find(".//style") is not None or el.find(".//script") is not None:  # CSS-in-JS bylines
+        text = " ".join(" ".join(el.xpath(".//text()[not(ancestor::style or ancestor::script)]")).split())
     # "<a>Jane Doe</a><a>John Roe</a>" renders as two names but text_content()
     # glues them into one; name the links one by one.
     links = [_text(a) for a in el.iter("a")]
@@ -199,6 +258,14 @@ def _byline_text(el) -> str:
     if len(links) >= 2:
         return ", ".join(links)
     return text
+
+
+def _in_running_text(el, text: str) -> bool:
+    """A link or name inside a paragraph of the story ("...wie die der <a>patriarchalen
+    Weiblichkeit</a> sind..."): it cites someone, it does not credit the story."""
+    for anc in el.iterancestors("p", "li", "blockquote"):
+        return len(_text(anc)) > 3 * len(text) + 80
+    return False
 
 
 def _byline_block(el, limit: int = 400):

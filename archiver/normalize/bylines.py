@@ -17,9 +17,12 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _HANDLE = re.compile(r"(?<!\w)@\w+")
+# Inline style rules that text_content() of a styled byline carries: "css-1fvj8jv{color:#ba0600;}".
+_CSS_RULE = re.compile(r"[.#]?[\w-]*\{[^{}]*\}")
+_DEBRIS = " \t\n,;:|-–—·•*/→»›"
 _PREFIX = re.compile(rf"^(?:{vocab.alternation(vocab.words(vocab.BYLINE_PREFIXES))})\s*[:\-–—]?\s+", re.I)
 # "BySaima Sidik": markup put "By" and the name in separate elements.
-_GLUED_BY = re.compile(r"^(?:By|BY|Von|VON)(?=[A-Z][a-z])")
+_GLUED_BY = re.compile(r"^(?:By|BY|Von|VON|Autor|Autorin|Author)(?=[A-Z][a-z])")
 # Job titles that follow a name; they credit a role, not a person.
 _ROLES = vocab.alternation(vocab.words(vocab.ROLES))
 _DATE_LABELS = vocab.words(vocab.PUBLISHED_WORDS) + vocab.words(vocab.UPDATED_WORDS)
@@ -44,9 +47,10 @@ _ROLE_TAIL = re.compile(rf"(?:[,|\-–—]\s*|\s+)(?:the\s+)?(?:{_ROLES})(?:\s+(
 _ROLE_ONLY = re.compile(rf"^(?:the\s+)?(?:(?:senior|chief|deputy|associate|assistant|digital|political|business|sports?|foreign|local|breaking news|tech|science|health)\s+)*(?:{_ROLES})s?$", re.I)
 # What follows a name and is not part of it: "Jane Doe for Dailymail.com",
 # "Jane Doe in Kyiv", "Jane Doe is a reporter at ...", "Updated 8:15 AM".
+# ("on", "am", "le" only before a number: "Loïc Le Clerc" is a name, "Jane Doe le 3 mai" a date.)
 _CUT_AFTER = re.compile(
-    r"\s+(?:for|in|from|at|is|was|has|who|covers|reports|um|"
-    + vocab.alternation(_DATE_LABELS + vocab.words(vocab.DATE_PREPOSITIONS)) + r")\s.*$|\s+\|.*$|\s*[\(\[].*$",
+    r"\s+(?:for|in|from|at|is|was|has|who|covers|reports|um|" + vocab.alternation(_DATE_LABELS) + r")\s.*$"
+    rf"|\s+(?:{vocab.alternation(vocab.words(vocab.DATE_PREPOSITIONS))})\s+(?=\S*\d).*$|\s+\|.*$|\s*[\(\[].*$",
     re.I,
 )
 _DATEISH = re.compile(
@@ -55,7 +59,29 @@ _DATEISH = re.compile(
     re.I,
 )
 _WEEKDAY = rf"(?:(?:{vocab.alternation(vocab.words(vocab.WEEKDAYS))})\w*\.?,?\s+)?"
-_SPLIT = re.compile(r"\s*(?:,|;|\s&\s|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s/\s|\||／|\n)\s*", re.I)
+_CONJUNCTIONS = "and|und|et|y|e|en|og|och"
+# "Alex Bozarjian Thursday": the day of a date line the markup cut off (full names only:
+# "Sun" is a surname).
+_WEEKDAY_TAIL = re.compile(
+    rf"\s+(?:{vocab.alternation(w for w in vocab.words(vocab.WEEKDAYS) if len(w) > 5)})\.?,?$", re.I)
+# "Interview: Jens Bergmann Foto: Michael Hudler": a picture's credit starts a part of its own.
+_SPLIT = re.compile(rf"\s*(?:,|;|\s&\s|\s+(?:{_CONJUNCTIONS})\s+|\s/\s|\||／|\n"
+                    r"|\s+(?=(?:fotos?|photos?|bild|bilder|illustrations?|grafik)\s*:))\s*", re.I)
+_ARTICLES = frozenset(vocab.words(vocab.ARTICLES))
+
+
+def _is_sentence(rest: str) -> bool:
+    """After "By"/"Von": an (article and a) lower-case word, then capitalised ones, is a
+    sentence ("Von der patriarchalen Weiblichkeit..."); "by the Associated Press" and
+    "by jane doe" are credits."""
+    words = rest.split()
+    if words and words[0].casefold() in _ARTICLES:
+        words = words[1:]
+    return len(words) >= 2 and words[0][:1].islower() and any(w[:1].isupper() for w in words[1:])
+
+
+# "Text und Interview: X" loses "Text" as a prefix, then the "und" it leaves.
+_LEADING_AND = re.compile(rf"^(?:{_CONJUNCTIONS}|&)\s+(?=\S)", re.I)
 
 # Texts that sit where a byline sits but name nobody.
 _NOT_NAMES = frozenset(
@@ -81,6 +107,17 @@ _ORG_WORDS = re.compile(
     r"|rundschau|nachrichten|allgemeine|presse|anzeiger|tagblatt|quotidien|diario|corriere|gazzetta|redaktion)\b",
     re.I,
 )
+# Capitalised: "van der Fort" in a name is no article.
+_NAME_ARTICLE = re.compile(
+    rf"^(?:{vocab.alternation(f(w) for w in vocab.words(vocab.NAME_ARTICLES) for f in (str.capitalize, str.upper))})"
+    r"\s+[^\W\d_]")
+_NOT_NAME_WORDS = re.compile(rf"(?<!\w)(?:{vocab.alternation(vocab.words(vocab.NOT_NAME_WORDS))})(?!\w)", re.I)
+# Words a credit made only of is a label without a name.
+_LABEL_WORDS = frozenset(
+    word for phrase in (*vocab.words(vocab.BYLINE_PREFIXES), *_DATE_LABELS, *vocab.words(vocab.DATE_PREPOSITIONS),
+                        "artikel", "article", "beitrag")
+    for word in phrase.split()
+)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 
 
@@ -99,9 +136,11 @@ def _clean(text: str | None) -> str:
         text = _EMAIL.sub(" ", text)
         text = _URL.sub(" ", text)
         text = _HANDLE.sub(" ", text)
+        if "{" in text:
+            text = _CSS_RULE.sub(" ", text)
         text = re.sub(r"\(\s*\)|\[\s*\]|<\s*>", " ", text)
         text = re.sub(r"^[^\w(\[]+", "", text)
-        text = _WS.sub(" ", text).strip(" \t\n,;:|-–—·•*")
+        text = _WS.sub(" ", text).strip(_DEBRIS)
         if text == before:
             return text
 
@@ -122,7 +161,7 @@ def normalize_byline(text: str | None) -> str | None:
 
 _DATE_TAIL = re.compile(
     rf"\s*(?:\b(?:{vocab.alternation(_DATE_LABELS + vocab.words(vocab.DATE_PREPOSITIONS))})\b\s*)?[,|]?\s*"
-    + _WEEKDAY + _DATEISH.pattern,
+    + _WEEKDAY + f"(?:{_DATEISH.pattern})",
     re.I,
 )
 # "Greg PottsPublished 3 May": a label glued to the name by the markup.
@@ -133,7 +172,11 @@ def _normalize_byline_once(text: str) -> str | None:
     text = _clean(text)
     text = _GLUED_BY.sub("", text)
     for _ in range(3):
-        stripped = _PREFIX.sub("", text).strip(" ,;:|-–—·•*")
+        stripped = _PREFIX.sub("", text).strip(_DEBRIS)
+        if stripped != text:
+            stripped = _LEADING_AND.sub("", stripped)
+            if _is_sentence(stripped):
+                return None
         if stripped == text:
             break
         text = stripped
@@ -141,7 +184,7 @@ def _normalize_byline_once(text: str) -> str | None:
     text = _CREDENTIALS.sub("", text)
     m = _DATE_TAIL.search(text)
     if m and m.start() > 0:
-        text = text[: m.start()].strip(" ,;:|-–—·•*")
+        text = text[: m.start()].strip(_DEBRIS)
     elif m:
         return None
     if not text or len(text) > MAX_BYLINE:
@@ -163,32 +206,56 @@ def _clean_name(part: str, fix_case: bool = True, site_names=()) -> str | None:
 
 
 def _clean_name_once(part: str, site_names=()) -> str | None:
-    part = re.sub(r"^[^\w(\[]+", "", part).strip(" ,;:|-–—·•*\"'")
-    if _PHOTO_CREDIT.match(part) or "©" in part:  # "Bild © Jane Doe": a picture's copyright
+    part = re.sub(r"^[^\w(\[]+", "", part).strip(_DEBRIS + "\"'")
+    if _PHOTO_CREDIT.match(part) or "©" in part or _is_photo_credit(part):  # pictures' credits
         return None
-    part = _PREFIX.sub("", part).strip(" ,;:|-–—·•*")
+    part = _PREFIX.sub("", part).strip(_DEBRIS)
     if _ROLE_ONLY.match(part):
         return None
-    # "capital von Jemima Kelly", "Report by Jane Doe": the credit starts later.
-    m = re.search(r"\s(?:by|von|par|por|door)\s+(?=[^\W\d_])", part)
-    if m and (part[:1].islower() or len(part[: m.start()].split()) >= 3):
-        part = part[m.end():]
+    # "capital von Jemima Kelly", "Report by Jane Doe", "Disko von Ernst Lohoff":
+    # the credit starts later (but "Ursula von der Leyen" is one name).
+    m = re.search(r"\s(?:by|von|par|por|door)\s+(?=[^\W\d_])", part, re.I)
+    rest = part[m.end():] if m else ""
+    if m and (m.group(0).strip().islower() and (part[:1].islower() or len(part[: m.start()].split()) >= 3)
+              or _capitalised_words(rest) >= 2 and rest.split()[0].casefold() not in _PARTICLES):
+        part = rest
     for _ in range(2):
         # "Jane Doe, Staff Writer" loses the role; "MND Staff" or "Guardian
         # staff reporter" are the whole credit and stay.
-        shorter = _ROLE_TAIL.sub("", part).strip(" ,;:|-–—·•*")
+        shorter = _ROLE_TAIL.sub("", part).strip(_DEBRIS)
         if _full_name(shorter):
             part = shorter
-        part = _CREDENTIALS.sub("", part).strip(" ,;:|-–—·•*")
-    part = _CUT_AFTER.sub("", part).strip(" ,;:|-–—·•*")
+        part = _CREDENTIALS.sub("", part).strip(_DEBRIS)
+    part = _CUT_AFTER.sub("", part).strip(_DEBRIS)
     part = _GLUED_LABEL.sub("", part)
+    shorter = _WEEKDAY_TAIL.sub("", part)
+    if _full_name(shorter):
+        part = shorter
     # A final period belongs to an initial ("Nelson C.J."), never to a full word.
     if part.endswith(".") and not re.search(r"(?:^|[\s.])\w\.$", part):
         part = part.rstrip(".")
-    part = part.strip(" ,;:|-–—·•*\"'")
+    part = part.strip(_DEBRIS + "\"'")
     if not part or _ROLE_ONLY.match(part) or not is_name(part, site_names):
         return None
     return part
+
+
+# "Alex Brandon/AP", "Mike Blake/Reuters files": a photographer and the agency
+# of the picture, the way captions credit it ("det/dpa", initials, credits a writer).
+_SLASH_CREDIT = re.compile(r"^(?P<name>[^\W\d_][\w.'-]*(?:\s+[^\W\d_][\w.'-]*)+)/(?P<agency>[^/]+?)"
+                           r"(?:\s+(?:files?|pool|handout|via\s+.+))?$", re.I)
+
+
+def _is_photo_credit(text: str) -> bool:
+    m = _SLASH_CREDIT.match(text)
+    return bool(m) and is_agency(m.group("agency")) and _capitalised_words(m.group("name")) >= 2
+
+
+def _capitalised_words(text: str) -> int:
+    words = text.split()
+    if any(w[:1].islower() and w not in _PARTICLES for w in words):
+        return 0
+    return sum(1 for w in words if w[:1].isupper())
 
 
 def _title_case(name: str) -> str:
@@ -211,7 +278,9 @@ def is_name(text: str | None, site_names=()) -> bool:
         return True
     if len(text) > 80 or _DATEISH.search(text):
         return False
-    if text.casefold() in _NOT_NAMES or _NOT_NAME_PHRASES.search(text):
+    if text.casefold() in _NOT_NAMES or _NOT_NAME_PHRASES.search(text) or _NOT_NAME_WORDS.search(text):
+        return False
+    if all(w.casefold() in _LABEL_WORDS for w in text.split()):  # "Artikel von", "Publiziert am"
         return False
     if re.search(r"\w's\b", text):  # "Heather's mission": a phrase about someone
         return False
@@ -259,9 +328,12 @@ def _site_key(text: str) -> str:
     return re.sub(r"\.(?:com|org|net|co|de|at|ch|fr|es|it|uk|be|is|no|se|dk|nl|tv|in)\b|^www\.|^the\s+", "", text.casefold())
 
 
-def is_organization(name: str, site_names=(), *, caps: bool = True) -> bool:
-    """An outlet, agency, desk or the site itself rather than a person."""
+def is_organization(name: str, site_names=(), *, caps: bool = True, whole: bool = True) -> bool:
+    """An outlet, agency, desk or the site itself rather than a person (`whole`: name is a
+    whole credit, not the tail of one, where "Van Der Fort" is no article)."""
     if is_agency(name) or _ORG_WORDS.search(name) or re.search(r"[a-z0-9-]\.[a-z]{2,6}\b", name):
+        return True
+    if whole and _NAME_ARTICLE.match(name):  # "The Canadian", "Der Postillon"
         return True
     if caps and name.isupper() and len(name) <= 6:
         return True
@@ -331,13 +403,30 @@ def normalize_authors(candidates, *, site_name: str | None = None, site_names=()
 def _without_outlet(name: str, sites) -> str:
     # "Kayla Jimenez USA TODAY", "Sarah Barnacle Worcester Telegram": a byline
     # element that printed the outlet right after the name.
+    # One generic word is no outlet ("The Canadian Press", "Field Level Media"
+    # are whole names): a one-word tail must be an agency or the site's name.
     words = name.split()
+    if is_organization(" ".join(words[:2]), sites, caps=False):
+        return name
     for cut in range(min(4, len(words) - 2), 0, -1):
         tail = " ".join(words[-cut:])
         head = " ".join(words[:-cut])
-        if is_organization(tail, sites, caps=False) and is_person(head, sites):
+        if not is_organization(tail, sites, caps=False, whole=False):
+            continue
+        if cut == 1 and not is_agency(tail) and _ORG_WORDS.fullmatch(tail):
+            continue
+        if is_person(head, sites):
             return head
     return name
+
+
+def split_credits(names: list[str], site_names=()) -> tuple[list[str], list[str]]:
+    """(people, organisations) among credited names (normalize_authors' result):
+    wire services, outlets and desks are organisations, every other name a person's."""
+    people, organisations = [], []
+    for name in names:
+        (organisations if is_organization(name, site_names) else people).append(name)
+    return people, organisations
 
 
 def credits_person(names: list[str], site_names=()) -> bool:

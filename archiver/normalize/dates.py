@@ -2,7 +2,9 @@
 
 A result keeps the offset the page states ("2024-03-06T08:15:00-05:00"), is a
 bare day ("2024-03-06") when only the day is known, and is None when the text
-holds no plausible date (before 1990, or more than two days after the fetch).
+holds no plausible date: before 1990, or later than the fetch (a day or a clock
+without a zone: later than that day or clock has begun anywhere, at UTC+14), or a
+relative date ("today", "3 hours ago") in running text rather than a date label.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from dateutil import parser as dateutil_parser
 from archiver.normalize import vocab
 
 MIN_YEAR = 1990
-FUTURE_SLACK = timedelta(days=2)
+# The earliest zone: a day or a local clock time is in the past once it has begun there.
+EARLIEST_OFFSET = timedelta(hours=14)
 _MAX_INPUT = 400  # a date never needs more; long strings are sentences, not dates
 
 # Month names and abbreviations in the languages the archive meets most (normalize/vocab.py).
@@ -57,7 +60,7 @@ _TIME = re.compile(
 
 _RELATIVE = re.compile(
     r"(?:(\d+|an?|one)\s+(second|sec|minute|min|hour|hr|day|week)s?\s+ago"
-    r"|vor\s+(\d+|einer?|einem)\s+(sekunde|minute|stunde|tag|woche)n?"
+    r"|vor\s+(\d+|einer?|einem)\s+(sekunde|minute|stunde|tag|woche)(?:en|n|e)?"
     r"|il y a\s+(\d+|une?)\s+(seconde|minute|heure|jour|semaine)s?"
     r"|hace\s+(\d+|una?)\s+(segundo|minuto|hora|día|dia|semana)s?)",
     re.I,
@@ -96,10 +99,13 @@ def _offset(text: str | None) -> timezone | None:
     return timezone(timedelta(minutes=-minutes if m.group(1) == "-" else minutes))
 
 
+def latest_day(fetched_at: datetime | None) -> date:
+    """The last calendar day a page fetched then can state: the one begun at UTC+14."""
+    return (_now(fetched_at).astimezone(timezone.utc) + EARLIEST_OFFSET).date()
+
+
 def _plausible(day: date, fetched_at: datetime | None) -> bool:
-    if day.year < MIN_YEAR:
-        return False
-    return day <= (_now(fetched_at) + FUTURE_SLACK).date()
+    return MIN_YEAR <= day.year and day <= latest_day(fetched_at)
 
 
 def _format(year: int, month: int, day: int, clock: tuple | None, fetched_at: datetime | None) -> str | None:
@@ -116,7 +122,9 @@ def _format(year: int, month: int, day: int, clock: tuple | None, fetched_at: da
         moment = datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError:
         return d.isoformat()
-    if tz is not None and moment > _now(fetched_at) + FUTURE_SLACK:
+    # A clock without a zone is local time somewhere: at the latest, UTC+14.
+    instant = moment if tz is not None else moment.replace(tzinfo=timezone(EARLIEST_OFFSET))
+    if instant > _now(fetched_at):
         return None
     return moment.isoformat()
 
@@ -208,26 +216,66 @@ def _text_candidates(text: str, fetched_at: datetime | None):
 
 
 def relative_date(text: str | None, fetched_at: datetime | None = None) -> str | None:
-    """"3 hours ago", "vor 2 Tagen", "yesterday" -> a moment (UTC) or day."""
+    """"3 hours ago", "vor 2 Tagen", "yesterday" -> a moment (UTC) or day.
+
+    Only a date label says so ("Updated 3 hours ago", "Heute, 10:00"): in running
+    text ("It is clear today that...", "Join for $1 today") the word dates nothing."""
     if not text or len(text) > _MAX_INPUT:
         return None
+    m = _RELATIVE.search(text) or _YESTERDAY.search(text) or _TODAY.search(text)
+    if m is None or not is_date_label(text, m.start(), m.end()):
+        return None
     now = _now(fetched_at)
-    m = _RELATIVE.search(text)
-    if m:
-        groups = [g for g in m.groups() if g]
-        amount = int(groups[0]) if groups[0].isdigit() else 1
-        seconds = _UNIT_SECONDS.get(groups[1].lower())
-        if seconds is None:
-            return None
-        moment = now - timedelta(seconds=amount * seconds)
-        if seconds >= 86400:
-            return moment.date().isoformat()
-        return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-    if _YESTERDAY.search(text):
+    if m.re is _YESTERDAY:
         return (now - timedelta(days=1)).date().isoformat()
-    if _TODAY.search(text):
+    if m.re is _TODAY:
         return now.date().isoformat()
-    return None
+    groups = [g for g in m.groups() if g]
+    amount = int(groups[0]) if groups[0].isdigit() else 1
+    seconds = _UNIT_SECONDS.get(groups[1].lower())
+    if seconds is None:
+        return None
+    moment = now - timedelta(seconds=amount * seconds)
+    if seconds >= 86400:
+        return moment.date().isoformat()
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+# What a date label holds beside its date: the label, a weekday, a clock, a zone.
+_LABEL_WORDS = frozenset(
+    word for phrase in (*vocab.words(vocab.PUBLISHED_WORDS), *vocab.words(vocab.UPDATED_WORDS),
+                        *vocab.words(vocab.DATE_PREPOSITIONS), *vocab.words(vocab.WEEKDAYS),
+                        *vocab.words(vocab.DATE_LABEL_WORDS), *TZ_OFFSETS)
+    for word in phrase.split()
+)
+_LETTER_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+# Words a date line may hold before its date besides labels and a dateline's
+# capitalised place names: who posted it ("Posted by Jane van Dyke on").
+_LINE_WORDS = _LABEL_WORDS | frozenset(
+    word for phrase in vocab.words(vocab.BYLINE_PREFIXES) for word in phrase.split()
+) | frozenset("van von de der du la le da di del".split())
+
+
+def in_running_text(text: str) -> bool:
+    """True when the first date in text stands inside a sentence ("Ich habe am 12. Mai
+    2006 eine Mail..."): before it, more than six words, or a lower-case word that is
+    no label. A date line starts with its date, a label or a dateline ("Wiesbaden,")."""
+    iso = _ISO.search(text)
+    found = next(_text_candidates(text, None), None)
+    starts = [pos for pos in (iso.start() if iso else None, found[0] if found else None) if pos is not None]
+    if not starts:
+        return False
+    before = _LETTER_WORDS.findall(text[: min(starts)])
+    return len(before) > 6 or any(w[:1].islower() and w.lower() not in _LINE_WORDS for w in before)
+
+
+def is_date_label(text: str, start: int = 0, end: int = 0) -> bool:
+    """True when text is a date label: nothing but the date (text[start:end]), label
+    words ("Updated", "on"), weekdays, clock times and zones."""
+    rest = _TIME.sub(" ", text[:start] + " " + text[end:])
+    return all(word.lower() in _LABEL_WORDS for word in _LETTER_WORDS.findall(rest))
 
 
 def parse_date(text: str | None, *, fetched_at: datetime | None = None) -> str | None:
@@ -290,30 +338,61 @@ def date_from_url(url: str | None, fetched_at: datetime | None = None) -> str | 
 
 
 def local_form(iso: str | None, others: list[str | None], *, fetched_at: datetime | None = None) -> str | None:
-    """The same moment as iso, written in the page's local time when the page shows it.
+    """The publication as readers see it, when structured data states it in UTC.
 
-    Structured data often states UTC ("…T01:06:51Z") while the page shows
-    "Dec 23, 2023 5:06pm PT": the day a reader sees is the local one. A local
-    reading must be the same instant (stated offset), or differ from UTC by a
-    whole quarter hour within 14 hours (a clock with no zone printed).
+    A stated offset is never changed. The page may show the same instant with an
+    offset of its own ("2023-12-22T22:22:07-0500"): that reading is the page's
+    local form. Or it shows a day (the URL's day, a visible date, with or without a
+    clock of no zone) before or after the UTC day, one that a real zone (UTC-12 to
+    UTC+14) has at that instant, with a clock that fits: then that day is the
+    publication day, as a bare day (its local time of day is not stated). The first
+    shown date within a day of the instant decides; others belong to other stories.
     """
     moment = _moment(iso)
     if moment is None or moment.utcoffset() != timedelta(0):
         return iso
     for raw in others:
-        local = _moment(parse_date(raw, fetched_at=fetched_at)) if isinstance(raw, str) else None
-        if local is None:
-            continue
-        if local.tzinfo is not None:
+        shown = parse_date(raw, fetched_at=fetched_at) if isinstance(raw, str) else None
+        local = _moment(shown)
+        if local is not None and local.tzinfo is not None:
             if local.utcoffset() and abs((local - moment).total_seconds()) <= 120:
                 return local.isoformat()
             continue
-        shift = (local - moment.replace(tzinfo=None)).total_seconds()
-        minutes = round(shift / 60)
-        if shift and abs(shift) <= 14 * 3600 and minutes % 15 in (0, 1, 14):
-            offset = timezone(timedelta(minutes=round(minutes / 15) * 15))
-            return (moment.astimezone(offset)).isoformat()
+        if shown is None:
+            continue
+        day = date.fromisoformat(shown[:10])
+        lag = (day - moment.date()).days
+        if abs(lag) > 1:
+            continue
+        if lag == 0:
+            return iso
+        if local is not None and not _whole_offset(local - moment.replace(tzinfo=None)):
+            continue  # a clock that is not this instant anywhere
+        hours = moment.hour + moment.minute / 60
+        if (lag == -1 and hours < 12) or (lag == 1 and hours >= 10):
+            return day.isoformat()
     return iso
+
+
+def _whole_offset(shift: timedelta) -> bool:
+    """Could a clock showing this much more than UTC be a zone's? Quarter hours, -12h..+14h."""
+    seconds = shift.total_seconds()
+    minutes = round(seconds / 60)
+    return -12 * 3600 <= seconds <= 14 * 3600 and minutes % 15 in (0, 1, 14)
+
+
+def why_no_date(text: str | None, fetched_at: datetime | None = None) -> str:
+    """Why parse_date finds no date in text, for explanations."""
+    if not isinstance(text, str) or not text.strip():
+        return "empty"
+    if len(text.strip()) > _MAX_INPUT:
+        return "too long for a date"
+    later = parse_date(text, fetched_at=datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=1))
+    if later and later[:4].isdigit() and int(later[:4]) >= MIN_YEAR:
+        return f"{later} is later than the fetch time"
+    if _RELATIVE.search(text) or _YESTERDAY.search(text) or _TODAY.search(text):
+        return "a relative date in running text, not in a date label"
+    return "no date in it"
 
 
 def _moment(iso: str | None) -> datetime | None:

@@ -6,6 +6,8 @@ import html
 import re
 import unicodedata
 
+from archiver.normalize import vocab
+
 MAX_TITLE = 400  # longer "titles" are whole paragraphs pasted into a tag
 
 _WS = re.compile(r"\s+")
@@ -61,9 +63,7 @@ def fold(text: str | None) -> str:
     """Comparison key: case, accents' forms, punctuation and spacing folded."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return re.sub(r"[\W_]+", "", text)
+    return re.sub(r"[\W_]+", "", _plain(text))
 
 
 _HOST_NOISE = frozenset("www com org net co uk de at ch fr es it news".split())
@@ -108,12 +108,13 @@ def strip_site_name(title: str, site_names) -> str:
         if len(parts) < 2:
             break
         seps = _SPLIT.findall(title)
-        if _is_site(parts[-1], keys):
+        # The site's name, or a section's heading beside it ("Site » Blog Archive » Story").
+        if _is_site(parts[-1], keys) or is_generic_heading(parts[-1]):
             cut = title.rfind(seps[-1])
             title = title[:cut].strip()
         # A leading "Site:" only when short: "Guardian: ..." is a site, a long
         # first clause before a colon is the headline's own kicker.
-        elif _is_site(parts[0], keys) and (seps[0].strip() != ":" or len(parts[0]) < 30):
+        elif (_is_site(parts[0], keys) or is_generic_heading(parts[0])) and (seps[0].strip() != ":" or len(parts[0]) < 30):
             title = title[title.find(seps[0]) + len(seps[0]):].strip()
         else:
             break
@@ -152,28 +153,42 @@ def title_variants(title: str) -> list[str]:
     return variants
 
 
-def choose_title(candidates: list[tuple[str, str]], *, site_names=()) -> tuple[str | None, str | None]:
+def choose_title(candidates: list[tuple[str, str]], *, site_names=(),
+                 trail: list | None = None) -> tuple[str | None, str | None]:
     """Pick (title, source) among (source, raw headline) candidates by agreement.
 
     Each headline votes for itself with its source's weight and, weakly, for
     what is left of it without a kicker or tail (cut at a separator, or equal
     to another candidate it starts or ends with); the best-supported text wins,
-    then the one more sources state.
+    then the one more sources state. `trail` (a list) receives, per candidate,
+    (source, raw, title, verdict, chosen).
     """
     keys = _site_keys(site_names)
     stated = []
+    raws = []  # the raw text of each stated headline
     seen_sources: set[str] = set()
     for source, raw in candidates:
         title = normalize_title(raw, site_names=site_names)
         if not title or _is_site(title, keys):
+            if trail is not None:
+                trail.append((source, raw, None, "the site's name" if title else "empty once cleaned", False))
             continue
         # Only the first headline of a kind speaks with full weight; later
         # <h1>s are often teasers or the site logo.
         weight = SOURCE_WEIGHT.get(source, 1.0) * (0.25 if source in seen_sources else 1.0)
         seen_sources.add(source)
         stated.append((source, title, fold(title), weight))
+        raws.append(raw)
     if not stated:
         return None, None
+    # Section headings ("Categories", "Our Work") yield to any headline.
+    generic = [is_generic_heading(title) for _, title, _, _ in stated]
+    if not all(generic):
+        if trail is not None:
+            trail.extend((source, raw, title, "a section's heading, not a story's", False)
+                         for (source, title, _, _), raw, g in zip(stated, raws, generic) if g)
+        raws = [raw for raw, g in zip(raws, generic) if not g]
+        stated = [entry for entry, g in zip(stated, generic) if not g]
     votes: dict[str, float] = {}
     supporters: dict[str, set[str]] = {}
     spellings: dict[str, dict[str, float]] = {}
@@ -200,4 +215,66 @@ def choose_title(candidates: list[tuple[str, str]], *, site_names=()) -> tuple[s
                                      max((TIE_ORDER.get(src, 0) for src in supporters.get(k, ())), default=0)))
     title = max(spellings[best], key=lambda t: spellings[best][t])
     source = spelled_by[(best, title)]
+    if trail is not None:
+        _explain_votes(trail, raws, stated, votes, best, title)
+    fuller = _fuller_headline(stated, title)
+    if fuller is not None:
+        if trail is not None:
+            trail[:] = [(s, r, t, f"{v}; the page's headline continues it" if c else v, False)
+                        for s, r, t, v, c in trail]
+            trail.append(("h1", None, fuller, "chosen: the page's headline, the best supported one continued "
+                          "(metadata often cuts a headline short)", True))
+        title, source = fuller, "h1"
     return title, ("dom" if source in ("h1", "heading", "title") else source)
+
+
+# A site's or section's tail after a headline ("Story | Site", "Story • News"); a
+# colon or a word goes on with the headline itself.
+_TAIL_SEPARATOR = re.compile(r"\s(?:\|\|?|-{1,2}|–|—|::|·|•|»|«|/|~)(?:\s|$)")
+
+
+def _plain(text: str) -> str:
+    """Case, Unicode forms, curly quotes and spacing folded; punctuation kept."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _fuller_headline(stated, title: str) -> str | None:
+    """The page's first <h1> when it is the chosen headline continued: social and
+    search titles are often cut short ("... after visiting Israel" beside the
+    headline "... after visiting Israeli kibbutz attacked by Hamas ..."). Not when
+    what follows is a site's or section's tail."""
+    h1 = next((text for source, text, _, _ in stated if source == "h1"), None)
+    if not h1:
+        return None
+    head, full = _plain(title).rstrip(" .…"), _plain(h1)
+    if len(head) < 20 or len(full) <= len(head) or not full.startswith(head):
+        return None
+    tail = full[len(head):]
+    return None if _TAIL_SEPARATOR.search(tail) or not fold(tail) else h1
+
+
+_GENERIC = frozenset(fold(h) for h in vocab.words(vocab.GENERIC_HEADINGS))
+
+
+def is_generic_heading(text: str | None) -> bool:
+    """A heading of the site's sections and blocks ("Our Work", "Categories")."""
+    return fold(text) in _GENERIC
+
+
+def _explain_votes(trail: list, raws: list, stated, votes: dict, best: str, title: str) -> None:
+    spelled = False
+    for (source, text, key, weight), raw in zip(stated, raws):
+        chosen = key == best and text == title and not spelled
+        spelled = spelled or chosen
+        if chosen:
+            verdict = f"chosen: the best supported headline (support {votes[key]:.2f})"
+        elif key == best:
+            verdict = "supports the chosen headline" + ("" if text == title else ", spelled otherwise")
+        else:
+            verdict = f"support {votes[key]:.2f} (its own weight {weight:.2f}), less than {votes[best]:.2f}"
+        trail.append((source, raw, text, verdict, chosen))
+    if best not in {key for _, _, key, _ in stated}:
+        trail.append(("part", None, title, f"support {votes[best]:.2f}: what several headlines share without "
+                      "a kicker or a tail", True))

@@ -29,10 +29,13 @@ def alternation(items: Iterable[str]) -> str:
 # What introduces the writer's name in a byline: "By Jane Doe", "Verfasst von ...".
 BYLINE_PREFIXES = {
     "en": ("by", "written by", "posted by", "reported by", "reporting by", "compiled by", "edited by",
-           "text by", "story by", "words by", "report by", "author", "authors", "reporter"),
-    "de": ("von", "vom", "text", "text von", "verfasst von", "autor", "autorin", "redaktion"),
-    "fr": ("par", "texte", "auteur"),
-    "es": ("por", "de"),
+           "text by", "story by", "words by", "report by", "author", "authors", "reporter", "interview",
+           "interview by", "article by", "published by", "created by"),
+    "de": ("von", "vom", "text", "text von", "verfasst von", "autor", "autorin", "autor/in", "autor*in",
+           "autor:in", "autor/-in", "autorinnen", "redaktion", "interview", "erstellt von", "veröffentlicht von",
+           "publiziert von", "geschrieben von", "artikel von", "ein beitrag von", "beitrag von", "gepostet von"),
+    "fr": ("par", "texte", "auteur", "publié par", "écrit par"),
+    "es": ("por", "de", "escrito por", "publicado por"),
     "it": ("di", "a cura di"),
     "nl": ("door",),
     "sv": ("av",),
@@ -40,6 +43,24 @@ BYLINE_PREFIXES = {
     "da": ("af",),
     "pl": ("przez", "tekst"),
 }
+# Words that never stand in a writer's or an outlet's credit: the page's controls
+# and labels where a byline sits ("More posts", "Hinterlasse einen Kommentar").
+NOT_NAME_WORDS = {
+    "en": ("posts", "comment", "comments", "no author", "unknown author", "leave a reply", "view all",
+           "about", "with", "through", "between", "against", "without"),
+    "de": ("kommentar", "kommentare", "kommentieren", "hinterlasse", "artikelübersicht", "beiträge", "übersicht",
+           "weiterlesen", "alle artikel", "über", "für", "bis", "mit", "zur", "zum", "nach", "durch", "gegen",
+           "ohne", "zwischen"),
+    "fr": ("commentaire", "commentaires"),
+    "es": ("comentario", "comentarios"),
+}
+# Articles, in any case ("Von der patriarchalen ...": a sentence after "Von").
+ARTICLES = {"en": ("the", "a", "an"), "de": ("der", "die", "das", "den", "dem", "des", "ein", "eine"),
+            "fr": ("le", "la", "les", "un", "une"), "es": ("el", "la", "los", "las"),
+            "it": ("il", "lo", "la", "gli", "le"), "nl": ("de", "het", "een")}
+# Articles that begin an outlet's name, never a person's ("The Canadian Press", "Der Spiegel").
+NAME_ARTICLES = {"en": ("the",), "de": ("der", "die", "das"), "fr": ("les",), "es": ("los", "las"), "it": ("il",),
+                 "nl": ("het",)}
 # Prefixes that also begin ordinary sentences and names ("De Gaulle", "Vom Winde
 # verweht"): trusted only where the text is known to be a byline, never to tell
 # that a line of running text is one.
@@ -70,20 +91,28 @@ ROLES = {
 # Words that label a moment as the publication or the last change.
 PUBLISHED_WORDS = {
     "en": ("published", "posted"),
-    "de": ("erschienen", "veröffentlicht"),
+    "de": ("erschienen", "veröffentlicht", "publiziert"),
     "fr": ("publié",),
     "es": ("publicado",),
     "it": ("pubblicato",),
 }
 UPDATED_WORDS = {
     "en": ("updated", "modified", "last edited"),
-    "de": ("aktualisiert",),
+    "de": ("aktualisiert", "letzte änderung", "zuletzt geändert", "geändert am"),
     "fr": ("mis à jour",),
     "es": ("actualizado",),
     "it": ("aggiornato",),
 }
 # Short words that stand between such a label and the date ("on", "am", "le").
 DATE_PREPOSITIONS = {"en": ("on",), "de": ("am",), "fr": ("le",)}
+# The other words a date label may hold beside its date and clock ("Today at 10:30 am").
+DATE_LABEL_WORDS = {
+    "en": ("at", "am", "pm", "a", "m", "p", "date", "time"),
+    "de": ("um", "uhr", "stand", "datum"),
+    "fr": ("à", "h", "date"),
+    "es": ("a", "las", "fecha"),
+    "it": ("alle", "ore", "data"),
+}
 
 # Month names and the abbreviations pages use (a trailing dot is never part of one).
 MONTHS = {
@@ -158,6 +187,26 @@ ELSEWHERE_CLASS_PARTS = (
     "outbrain", "taboola", "reply", "respond", "disqus", "most-read", "jp-relatedposts", "rail", "aside", "card",
     "carousel", "also",
 )
+# Headings of a site's sections and blocks, never a story's headline ("Our Work",
+# "Categories", "Stories Chosen For You"): a title only when the page offers no other.
+GENERIC_HEADINGS = {
+    "en": ("our work", "categories", "category", "stories chosen for you", "news", "latest news", "top stories",
+           "more stories", "recommended", "recommended for you", "trending", "most popular", "most read",
+           "press releases", "press release", "menu", "main menu", "navigation", "site navigation", "search",
+           "home", "archive", "archives", "blog", "latest", "newsletter", "sign up", "subscribe", "comments",
+           "you may also like", "quick links", "quicklinks", "sections", "topics", "tags", "main content",
+           "skip to content", "breadcrumb", "sponsored", "advertisement", "editor's picks", "popular posts",
+           "recent posts", "share this", "follow us", "blog archive"),
+    "de": ("nachrichten", "aktuelles", "aktuell", "pressemitteilungen", "pressemitteilung", "presse",
+           "menü", "hauptmenü", "suche", "startseite", "themen", "kategorien", "kommentare", "meistgelesen",
+           "weitere artikel", "quicklink", "hilfe", "hauptnavigation", "metanavigation", "hauptinhalt",
+           "navigation und service", "sponsoren und partner", "neueste beiträge", "beliebte beiträge",
+           "das könnte sie auch interessieren", "anzeige", "blog archiv"),
+    "fr": ("actualités", "à la une", "rubriques", "catégories", "recherche", "accueil", "articles récents"),
+    "es": ("noticias", "últimas noticias", "categorías", "buscar", "inicio", "lo más leído"),
+    "it": ("notizie", "ultime notizie", "categorie", "cerca", "più letti"),
+    "nl": ("nieuws", "laatste nieuws", "zoeken"),
+}
 # Headings and lines that announce links to other stories.
 READ_MORE = {
     "en": ("related", "related articles", "related stories", "related news", "related content", "related posts",

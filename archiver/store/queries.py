@@ -13,13 +13,14 @@ from typing import Any
 
 import sqlite_utils
 
-from archiver.record import CHECKED_FIELDS, JSON_COLUMNS, RECORD_FIELDS
+from archiver.record import CHECKED_FIELDS, JSON_COLUMNS, RECORD_FIELDS, VERSIONED_FIELDS
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 # SQLite's largest integer: an id above it names nothing (and cannot even be a parameter).
 MAX_ID = 2**63 - 1
+VERSIONED_LISTS = tuple(col for col in VERSIONED_FIELDS if col in JSON_COLUMNS)
 
 
 class QueryError(Exception):
@@ -363,12 +364,17 @@ def get_version(db: sqlite_utils.Database, article_id: int, version: int) -> dic
     )
     if not rows:
         return None
-    row = rows[0]
-    if isinstance(row.get("authors"), str):
-        try:
-            row["authors"] = json.loads(row["authors"])
-        except ValueError:
-            row["authors"] = None
+    return _decoded_version(rows[0])
+
+
+def _decoded_version(row: dict[str, Any]) -> dict[str, Any]:
+    """A version row with its list fields (authors, agencies) decoded from JSON."""
+    for col in VERSIONED_LISTS:
+        if isinstance(row.get(col), str):
+            try:
+                row[col] = json.loads(row[col])
+            except ValueError:
+                row[col] = None
     return row
 
 
@@ -505,13 +511,7 @@ def last_finished_run(db: sqlite_utils.Database, source: str) -> dict[str, Any] 
 def article_versions(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
     """Every stored version of an article, oldest first."""
     rows = list(db.query("SELECT * FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]))
-    for row in rows:
-        if isinstance(row.get("authors"), str):
-            try:
-                row["authors"] = json.loads(row["authors"])
-            except ValueError:
-                pass
-    return rows
+    return [_decoded_version(row) for row in rows]
 
 
 def distributed_run(db: sqlite_utils.Database, redis_run: str, job: str) -> int | None:

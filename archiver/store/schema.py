@@ -199,6 +199,15 @@ def m005_warc_captures(db: sqlite_utils.Database) -> None:
         db["fetches"].add_column(column, str)
 
 
+@migrations()
+def m006_agencies(db: sqlite_utils.Database) -> None:
+    # Organisations credited (wire services, outlets), apart from the people in
+    # `authors`. Rows archived before keep NULL: what extraction then put in
+    # `authors` stays as it was until the article is extracted again.
+    db["articles"].add_column("agencies", str)
+    db["article_versions"].add_column("agencies", str)
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 

@@ -68,6 +68,7 @@ def record(i: int, **fields: Any) -> dict[str, Any]:
         "description": f"Summary of story {i}",
         "byline": "Jane Doe",
         "authors": ["Jane Doe"],
+        "agencies": ["The Associated Press"],
         "published_at": f"2024-03-{1 + i % 28:02d}T08:00:00+00:00",
         "modified_at": None,
         "language": "en",
