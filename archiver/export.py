@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from archiver import warc
+from archiver import clock, warc
 from archiver.record import RECORD_FIELDS
 
 EXPORT_DIR = Path("exports")
@@ -30,7 +30,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def default_export_path(fmt: str, now: datetime | None = None) -> Path:
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or clock.now()).strftime("%Y%m%dT%H%M%SZ")
     return EXPORT_DIR / f"articles-{stamp}{EXTENSIONS[fmt]}"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
+from archiver import clock
 from archiver.items import FailedFetch, NotDue
 from archiver.revisits import ARTICLE_META, CONDITIONAL, NOT_DUE, REVISIT_META, FetchState, FetchStates, revisit
 from archiver.seeds import address_class, inward_reason, is_ip
@@ -102,7 +102,7 @@ class RevisitMiddleware(BaseSpiderMiddleware):
         except Exception as exc:  # noqa: BLE001 - one unreadable state fails one URL, not the run
             reason = f"cannot read what the archive knows of this URL ({type(exc).__name__}: {exc})"[:300]
             return FailedFetch(url=request.url, reason=reason)
-        decision = revisit(state, datetime.now(timezone.utc), spider.revisit_after)
+        decision = revisit(state, clock.now(), spider.revisit_after)
         request.meta[REVISIT_META] = decision
         self.crawler.stats.inc_value(f"archiver/revisit/{decision.action}")
         if decision.action == NOT_DUE:

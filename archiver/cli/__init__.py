@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from archiver import __version__
+from archiver import __version__, clock
 from archiver.cli.browse_cmd import browse
 from archiver.cli.crawl_cmd import crawl, runs
 from archiver.cli.distributed_cmd import enqueue, ingest, status, worker
@@ -30,7 +30,14 @@ def cli():
         archiver crawl https://example.com/news/some-story.html
         archiver search "climate summit"
         archiver export --format csv
+
+    ARCHIVER_NOW (an ISO 8601 time) sets archiver's clock for the command:
+    fetch times, runs, revisits and watch checks all read it.
     """
+    try:
+        clock.now()
+    except clock.ClockError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 for _command in COMMANDS:

@@ -325,12 +325,14 @@ def selected_sources(sources_file, listed, mode, only, due):
 
 def due_sources(db_path: str, sources, *, quiet: bool):
     """The sources whose interval has elapsed since their last finished run."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
+
+    from archiver import clock
 
     from archiver.store.queries import last_finished_run
 
     db = open_db(db_path)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     due = []
     for source in sources:
         last = last_finished_run(db, source.name)

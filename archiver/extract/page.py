@@ -16,6 +16,7 @@ from typing import NamedTuple
 import lxml.html
 from lxml import etree
 
+from archiver import clock
 from archiver.extract import structured
 from archiver.extract.decode import decode_html
 from archiver.normalize import vocab
@@ -194,7 +195,7 @@ def _parse(html: str):
 def aware(moment: datetime | None) -> datetime:
     """A fetch time with a zone (UTC when none is given); now when there is none."""
     if not isinstance(moment, datetime):
-        return datetime.now(timezone.utc)
+        return clock.now()
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
 
+from archiver import clock
 from archiver.normalize import vocab
 
 MIN_YEAR = 1990
@@ -78,7 +79,7 @@ _TODAY = re.compile(r"\b(today|heute|aujourd'hui|hoy|oggi)\b", re.I)
 
 def _now(fetched_at: datetime | None) -> datetime:
     if fetched_at is None:
-        return datetime.now(timezone.utc)
+        return clock.now()
     if fetched_at.tzinfo is None:
         return fetched_at.replace(tzinfo=timezone.utc)
     return fetched_at

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from archiver import clock
 from archiver.extract.pagination import MAX_PAGES, join_pages
 from archiver.extract.sites import Site
 from archiver.items import ARTICLE_ITEM_META, CAPTURE_META, FOUND_META, ArticleItem, FailedFetch, Unchanged
@@ -168,7 +169,7 @@ class ArchiverSpider(scrapy.Spider):
         if response.status == 304:
             yield Unchanged(url=requested_url(response.request), reason="not modified (HTTP 304)", status=304)
             return
-        fetched_at = datetime.now(timezone.utc)
+        fetched_at = clock.now()
         headers = {
             k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
         }

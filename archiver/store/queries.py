@@ -502,7 +502,8 @@ def last_finished_run(db: sqlite_utils.Database, source: str) -> dict[str, Any] 
     """The newest run of a source that finished (for --due scheduling)."""
     rows = list(
         db.query(
-            "SELECT * FROM runs WHERE source = ? AND status = 'finished' ORDER BY started_at DESC LIMIT 1", [source]
+            "SELECT * FROM runs WHERE source = ? AND status = 'finished' ORDER BY started_at DESC, id DESC LIMIT 1",
+            [source]
         )
     )
     return rows[0] if rows else None

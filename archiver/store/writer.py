@@ -8,10 +8,10 @@ import sqlite3
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from archiver import clock
 from archiver.record import BY_NAME, EXTRACTED_COLUMNS, JSON_COLUMNS, VERSIONED_FIELDS
 from archiver.store.schema import ArchiveError, connect, damaged, is_damage
 
@@ -37,7 +37,7 @@ def write_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return clock.stamp()
 
 
 # A run whose process died without ending it (kill -9, a crash, a power cut).
