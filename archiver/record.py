@@ -56,7 +56,8 @@ SPEC: tuple[Field, ...] = (
     Field("site_name", "text", "Publication name (og:site_name, JSON-LD publisher)", checked=True, label="Site"),
     Field("title", "text", "Headline, without the site name", versioned=True, diffed=True, selectable=True,
           checked=True),
-    Field("description", "text", "Summary from the page's metadata", checked=True),
+    Field("description", "text", "Summary (standfirst) from the page's metadata", versioned=True, diffed=True,
+          checked=True),
     Field("byline", "text", "Byline as shown, normalized", versioned=True, diffed=True, selectable=True,
           checked=True, label="By"),
     Field("authors", "list", "Names of the people credited (JSON list; also in article_authors)", versioned=True,
@@ -83,10 +84,18 @@ SPEC: tuple[Field, ...] = (
     Field("last_seen_at", "text", "When a crawl last saw it (UTC)", origin="archive"),
     Field("fetched_at", "text", "When the stored version was fetched (UTC)", origin="archive", exported=False,
           label="Fetched"),
+    Field("gone_at", "text", "When a check first found the article gone (HTTP 404/410, sent to the home or a "
+          "section page, a \"page not found\" page); empty while it is there", origin="archive",
+          label="Gone since"),
+    Field("gone_reason", "text", "Why the article counts as gone", origin="archive", label="Gone because"),
     # What extraction tells the crawl about the page; never stored.
     Field("is_article", "flag", stored=False, exported=False),
     Field("not_article_reason", "text", stored=False, exported=False),
     Field("next_page", "url", stored=False, exported=False),
+    # A page that says the story is not there (extract.article_check.soft_404): the evidence.
+    Field("soft_404", "text", stored=False, exported=False),
+    # A page that is no story (a home or section page): its story links in page order.
+    Field("page_links", "links", stored=False, exported=False),
 )
 BY_NAME = {f.name: f for f in SPEC}
 

@@ -18,9 +18,9 @@ from datetime import datetime
 import htmldate
 
 from archiver.extract import dom, structured
-from archiver.extract.article_check import check_article
+from archiver.extract.article_check import check_article, soft_404
 from archiver.extract.fields import Fields
-from archiver.extract.links import extract_related_links
+from archiver.extract.links import extract_related_links, story_links
 from archiver.extract.maintext import extract_body
 from archiver.extract.page import Page, absolute_url
 from archiver.extract.pagination import next_page
@@ -125,12 +125,17 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
         story_types=structured.STORY_TYPES, has_date="published_at" in fields.values,
         has_author=bool(fields.values.get("authors") or fields.values.get("agencies")),
     )
+    not_found = soft_404(titles=[title, dom.title_tag(page)], headings=lambda: dom.headlines(page), body=text)
+    if not_found:
+        is_article, reason = False, f"soft 404: {not_found}"
     record = new_record()
     record.update(fields.values)
     record.update(url=canonical, body=text, related_links=related, provenance=fields.provenance,
-                  is_article=is_article, not_article_reason=reason,
+                  is_article=is_article, not_article_reason=reason, soft_404=not_found,
                   # Pagination is decided here; the spider only fetches the page.
-                  next_page=_guarded(lambda: next_page(page), None))
+                  next_page=_guarded(lambda: next_page(page), None),
+                  # A home or section page: what it offered, for the front-page history.
+                  page_links=[] if is_article or not_found else _guarded(lambda: story_links(page), []))
     return finalize(record)
 
 

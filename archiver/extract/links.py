@@ -13,7 +13,7 @@ from lxml import etree
 
 from archiver.extract.page import Page
 from archiver.normalize import vocab
-from archiver.normalize.urls import canonical_url
+from archiver.normalize.urls import canonical_url, same_site
 
 _WS = re.compile(r"\s+")
 
@@ -86,6 +86,36 @@ def extract_related_links(page: Page, *, canonical: str) -> list[dict]:
             continue
         index[target] = len(links)
         links.append({"url": target, "text": text})
+    return links
+
+
+def story_links(page: Page) -> list[dict]:
+    """The stories a home or section page links to, in page order, each once (its first
+    place), with its text: what the page put on its front. Menus, headers and footers
+    are left out; only links to the page's own site whose URL has a story's shape count."""
+    base = _base_url(page.tree, page.url)
+    own = canonical_url(page.url)
+    excluded = page.furniture.excluded
+    links: list[dict] = []
+    index: dict[str, int] = {}
+    headlined: set[str] = set()
+    for a in page.tree.iter("a"):
+        href = a.get("href")
+        if not href or a in excluded:
+            continue
+        target = canonical_url(href, base)
+        if not target or target == own or not same_site(target, page.url) or not _looks_like_story(target, href):
+            continue
+        written = _fold(a.text_content())  # a headline, not an image's alt text
+        if target in index:
+            if written and target not in headlined:
+                links[index[target]]["text"] = written  # an image link first, its headline after
+                headlined.add(target)
+            continue
+        index[target] = len(links)
+        links.append({"url": target, "text": written or _link_text(a)})
+        if written:
+            headlined.add(target)
     return links
 
 

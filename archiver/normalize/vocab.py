@@ -253,3 +253,25 @@ SITE_PAGES = {
     "de": ("impressum", "datenschutz", "agb", "ueber-uns", "uber-uns", "kontakt"),
     "fr": ("a-propos", "qui-sommes-nous"),
 }
+
+# --- when the story is not there ---------------------------------------------------
+# What a "page not found" page says in its title or headline (a soft 404: answered
+# with 200), or what a page says once a story was taken down.
+NOT_FOUND = {
+    "*": ("error 404", "404 error", "404 not found", "404"),
+    "en": ("page not found", "not found", "page cannot be found", "page can't be found", "page could not be found",
+           "this page does not exist", "this page doesn't exist", "page does not exist", "page doesn't exist",
+           "we couldn't find that page", "we can't find that page", "we can't find the page",
+           "sorry, we couldn't find", "the page you requested could not be found", "no longer available",
+           "this article has been removed", "this story has been removed", "this article is no longer available",
+           "content not found", "article not found", "story not found"),
+    "de": ("seite nicht gefunden", "diese seite existiert nicht", "seite existiert nicht", "nicht gefunden",
+           "artikel nicht gefunden", "nicht mehr verfügbar"),
+    "fr": ("page introuvable", "page non trouvée", "cette page n'existe pas", "article introuvable",
+           "n'est plus disponible"),
+    "es": ("página no encontrada", "pagina no encontrada", "esta página no existe", "no encontrado",
+           "ya no está disponible"),
+    "it": ("pagina non trovata", "pagina non esistente", "non più disponibile"),
+    "pt": ("página não encontrada",),
+    "nl": ("pagina niet gevonden",),
+}

@@ -208,6 +208,124 @@ def m006_agencies(db: sqlite_utils.Database) -> None:
     db["article_versions"].add_column("agencies", str)
 
 
+@migrations()
+def m007_change_records(db: sqlite_utils.Database) -> None:
+    # Each new version's change (which fields, how many words), and each removal
+    # and return of an article, newest last; `archiver changes` lists them.
+    db["changes"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "kind": str,  # changed | gone | back
+            "at": str,  # when the crawl saw it (the fetch time)
+            "run_id": int,
+            "version": int,  # the version it made (changed), or the article's version
+            "from_version": int,
+            "fields": str,  # JSON list of the fields that changed
+            "words_added": int,
+            "words_removed": int,
+            "body_share": float,  # part of the body's words removed or added
+            "reason": str,  # gone: why (HTTP 404, redirected to the home page, soft 404)
+            "status": int,
+            "excerpt": str,  # the change as notifications and the feed show it
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["changes"].create_index(["article_id", "id"])
+    db["changes"].create_index(["at"])
+    # The standfirst is compared between versions too; the latest version of each
+    # article gets the description the article row holds.
+    db["article_versions"].add_column("description", str)
+    db.execute(
+        "UPDATE article_versions SET description = (SELECT a.description FROM articles a "
+        "WHERE a.id = article_versions.article_id AND a.version = article_versions.version)"
+    )
+
+
+@migrations()
+def m008_gone(db: sqlite_utils.Database) -> None:
+    # An article whose page answers 404/410, sends readers to the home or a section
+    # page, or says "page not found": gone since the first check that saw it so,
+    # until the page comes back. Its versions stay.
+    db["articles"].add_column("gone_at", str)
+    db["articles"].add_column("gone_reason", str)
+    db["articles"].create_index(["gone_at"])
+    db["runs"].add_column("gone", int, not_null_default=0)
+
+
+@migrations()
+def m009_watches(db: sqlite_utils.Database) -> None:
+    # Watched articles and where each one's decaying check schedule stands
+    # (archiver.revisits.Watch); checks are counted per run and marked per page.
+    db["watches"].create(
+        {
+            "article_id": int,
+            "url": str,  # what a check requests
+            "source": str,  # the source that watches it; NULL: `crawl --watch`
+            "started_at": str,  # the window counts from here (the article's first archiving)
+            "window": float,  # seconds
+            "last_at": str,  # the last check, or when the schedule restarted
+            "step": int,  # checks since then
+            "checks": int,  # checks made in all
+            "next_check_at": str,  # NULL: the window is over
+        },
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["watches"].create_index(["source", "next_check_at"])
+    db["runs"].add_column("checks", int, not_null_default=0)
+    db["run_pages"].add_column("watch_check", int, not_null_default=0)
+
+
+@migrations()
+def m010_front_pages(db: sqlite_utils.Database) -> None:
+    # Each fetch of a followed home or section page, with its story links in page
+    # order; a fetch whose links are those of an earlier one points at it (same_as)
+    # instead of storing them again. frontpage_positions flattens that for SQL.
+    db["frontpages"].create(
+        {"id": int, "url": str, "fetched_at": str, "run_id": int, "links": int, "same_as": int},
+        pk="id",
+    )
+    db["frontpages"].create_index(["url", "fetched_at"])
+    db["frontpage_links"].create(
+        {"frontpage_id": int, "position": int, "url": str, "text": str},
+        pk=("frontpage_id", "position"),
+        foreign_keys=[("frontpage_id", "frontpages", "id")],
+    )
+    db["frontpage_links"].create_index(["url"])
+    db.create_view(
+        "frontpage_positions",
+        "SELECT f.url AS front_page, f.fetched_at, l.position, l.url, l.text, f.id AS frontpage_id "
+        "FROM frontpages f JOIN frontpage_links l ON l.frontpage_id = COALESCE(f.same_as, f.id)",
+    )
+
+
+@migrations()
+def m011_notifications(db: sqlite_utils.Database) -> None:
+    # One JSON POST per change and target (`--notify`, a source's `notify`): pending
+    # until a 2xx answer, with its attempts; the run is the one that saw the change.
+    db["notifications"].create(
+        {
+            "id": int,
+            "change_id": int,
+            "target": str,
+            "run_id": int,
+            "status": str,  # pending | sent | failed (gave up)
+            "attempts": int,
+            "http_status": int,
+            "error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        foreign_keys=[("change_id", "changes", "id")],
+        defaults={"attempts": 0, "status": "pending"},
+    )
+    db["notifications"].create_index(["change_id", "target"], unique=True)
+    db["notifications"].create_index(["status"])
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 
