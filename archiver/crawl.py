@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import BaseSettings, Settings
 
+from archiver.revisits import WATCH_MODE
 from archiver.sources import Source, parse_duration
 from archiver.spiders.article import ArticleSpider
 from archiver.spiders.feed import FeedSpider
@@ -103,8 +104,10 @@ def build_settings(db: str | Path, overrides: dict[str, str] | None = None, *, l
     return settings
 
 
-def source_job(source: Source, revisit_after: str | None = None) -> CrawlJob:
-    """A sources-file entry as a crawl: its seeds, rules and politeness."""
+def source_job(source: Source, revisit_after: str | None = None, *, checks: list[str] = (), seeds: bool = True,
+               watch: str | None = None, notify: list[str] = ()) -> CrawlJob:
+    """A sources-file entry as a crawl: its seeds (unless `seeds` is False: a run of its
+    due watch checks only), rules and politeness; `watch` replaces the source's window."""
     politeness: dict[str, Any] = {}
     if source.delay is not None:
         politeness["DOWNLOAD_DELAY"] = source.delay
@@ -112,15 +115,25 @@ def source_job(source: Source, revisit_after: str | None = None) -> CrawlJob:
     if source.concurrency:
         politeness["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.concurrency
     args = dict(
-        source_name=source.name, urls=source.urls, follow=source.follow, feeds=source.feeds,
-        sitemaps=source.sitemaps, allow=source.allow, deny=source.deny, depth=source.depth,
-        max_pages=source.max_pages, selectors=source.selectors, mode_label=source.mode,
+        source_name=source.name, selectors=source.selectors, checks=list(checks), watch=watch or source.watch,
+        min_change=source.min_change, notify=[*source.notify, *notify],
     )
+    if seeds:
+        args.update(urls=source.urls, follow=source.follow, feeds=source.feeds, sitemaps=source.sitemaps,
+                    allow=source.allow, deny=source.deny, depth=source.depth, max_pages=source.max_pages,
+                    mode_label=source.mode)
+    else:
+        args["mode_label"] = WATCH_MODE
     if revisit_after is not None:
         args["revisit_after"] = revisit_after
     elif source.revisit is not None:
         args["revisit_after"] = source.revisit
     return CrawlJob(SourceSpider, args, politeness)
+
+
+def checks_job(checks: list[str], notify: list[str] = ()) -> CrawlJob:
+    """The due checks of the articles watched with `crawl --watch` (no source)."""
+    return CrawlJob(ArticleSpider, {"checks": list(checks), "notify": list(notify), "mode_label": WATCH_MODE})
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Export the archive: JSON Lines, JSON, CSV, a Markdown folder, or WARC of the raw responses
-(WACZ, a package around that WARC, is in archiver.wacz).
+(WACZ, a package around that WARC, is in archiver.wacz); and the Atom feed of changes
+(`archiver changes --atom`, the web UI's feed).
 
 Every writer takes an iterator (records or responses) and writes as it goes, so memory
 stays flat whatever the archive's size.
@@ -11,12 +12,14 @@ import csv
 import json
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from archiver import clock, warc
+from archiver import __version__, clock, warc
+from archiver.diff import change_summary
 from archiver.record import RECORD_FIELDS
 
 EXPORT_DIR = Path("exports")
@@ -207,3 +210,51 @@ def write_warc(responses: Iterable[dict[str, Any]], out: IO[bytes], *, filename:
         offset += len(record.data)
         count += 1
     return count
+
+
+# --- Atom: the changes and removals, for a feed reader ------------------------------
+
+# Characters XML 1.0 cannot hold, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+KIND_LABELS = {"changed": "Changed", "gone": "Gone", "back": "Back"}
+
+
+def _xml(text: Any) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(_NOT_XML.sub("", "" if text is None else str(text)))
+
+
+def _attr(text: Any) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(_NOT_XML.sub("", "" if text is None else str(text)))
+
+
+def write_atom(changes: Iterable[dict[str, Any]], out: IO[str], *, feed_key: str, title: str = "archiver: changes",
+               self_url: str | None = None, link=None) -> int:
+    """An Atom 1.0 feed of change records (newest first, as store.changes.list_changes
+    gives them). Each entry links to `link(row)` (default: the article's URL); ids are
+    stable, so a feed reader shows each change once."""
+    rows = list(changes)
+    link = link or (lambda row: row["url"])
+    updated = warc.warc_date(rows[0]["at"] if rows else None)
+    feed_id = uuid.uuid5(uuid.NAMESPACE_URL, f"archiver-changes:{feed_key}")
+    out.write('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n')
+    out.write(f"  <title>{_xml(title)}</title>\n  <id>urn:uuid:{feed_id}</id>\n  <updated>{updated}</updated>\n")
+    out.write(f'  <author><name>archiver</name></author>\n  <generator version={_attr(__version__)}>archiver'
+              "</generator>\n")
+    if self_url:
+        out.write(f"  <link rel=\"self\" href={_attr(self_url)}/>\n")
+    for row in rows:
+        entry_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{row['url']}#change-{row['change_id']}")
+        label = KIND_LABELS.get(row["kind"], row["kind"])
+        summary = change_summary(row) + (f"\n\n{row['excerpt']}" if row.get("excerpt") else "")
+        out.write(
+            f"  <entry>\n    <title>{_xml(f'{label}: ' + (row.get('title') or row['url']))}</title>\n"
+            f"    <id>urn:uuid:{entry_id}</id>\n    <updated>{warc.warc_date(row['at'])}</updated>\n"
+            f"    <link href={_attr(link(row))}/>\n    <category term={_attr(row['kind'])}/>\n"
+            f"    <summary type=\"text\">{_xml(summary)}</summary>\n  </entry>\n"
+        )
+    out.write("</feed>\n")
+    return len(rows)

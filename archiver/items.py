@@ -29,6 +29,9 @@ class ArticleItem:
     skip_reason: str | None = None
     found: dict[str, Any] = field(default_factory=dict)  # FOUND_META of the request
     capture: dict[str, Any] = field(default_factory=dict, repr=False)  # CAPTURE_META of the response
+    check: bool = False  # a watch check
+    recheck: bool = False  # the URL holds an archived article (a watch check or a due revisit)
+    followed: bool = False  # found by following links: a home or section page keeps its front page
 
 
 @dataclass
@@ -38,6 +41,18 @@ class FailedFetch:
     url: str = ""
     reason: str = ""
     status: int | None = None
+    check: bool = False
+
+
+@dataclass
+class Gone:
+    """An archived article whose page now says it is not there: 404/410, the home or a
+    section page instead, or a "page not found" page (a soft 404)."""
+
+    url: str = ""
+    reason: str = ""
+    status: int | None = None
+    check: bool = False
 
 
 @dataclass
@@ -47,6 +62,7 @@ class Unchanged:
     url: str = ""
     reason: str = ""
     status: int | None = None
+    check: bool = False
 
 
 @dataclass

@@ -19,7 +19,8 @@ from twisted.internet.defer import Deferred
 
 from archiver import clock
 from archiver.items import FailedFetch, NotDue
-from archiver.revisits import ARTICLE_META, CONDITIONAL, NOT_DUE, REVISIT_META, FetchState, FetchStates, revisit
+from archiver.revisits import (ARTICLE_META, CHECK_META, NOT_DUE, REVISIT_META, FetchState, FetchStates, check,
+                               rechecks, revisit)
 from archiver.seeds import address_class, inward_reason, is_ip
 from archiver.store.queries import fetch_state
 from archiver.store.schema import ArchiveError, connect
@@ -59,8 +60,10 @@ class RevisitMiddleware(BaseSpiderMiddleware):
     """Applies the revisit policy (archiver.revisits) to the article requests spiders yield.
 
     An article request (meta ARTICLE_META) whose URL is archived and not due is
-    answered with a NotDue item instead of being fetched; a due one gets the
-    archive's validators and may come back as a 304. The decision is left on the
+    answered with a NotDue item instead of being fetched; a due one, and a
+    watch check (meta CHECK_META, due by the watch schedule), gets the archive's
+    validators and may come back as a 304, or a 404/410 when the article is gone.
+    The decision is left on the
     request (meta REVISIT_META). Fetch states come from ARCHIVER_FETCH_STATES (a
     class path; by default the archive), so another source plugs in by setting.
     """
@@ -93,7 +96,7 @@ class RevisitMiddleware(BaseSpiderMiddleware):
             prefetch([e.url for e in entries if isinstance(e, Request) and ARTICLE_META in e.meta])
 
     def get_processed_request(self, request: Request, response):
-        """The request, with the archive's validators when due; an Unchanged item when not due."""
+        """The request, with the archive's validators when due; a NotDue item when not due."""
         if ARTICLE_META not in request.meta:
             return request
         spider = self.crawler.spider
@@ -102,15 +105,19 @@ class RevisitMiddleware(BaseSpiderMiddleware):
         except Exception as exc:  # noqa: BLE001 - one unreadable state fails one URL, not the run
             reason = f"cannot read what the archive knows of this URL ({type(exc).__name__}: {exc})"[:300]
             return FailedFetch(url=request.url, reason=reason)
-        decision = revisit(state, clock.now(), spider.revisit_after)
+        if request.meta.get(CHECK_META):
+            decision = check(state)
+        else:
+            decision = revisit(state, clock.now(), spider.revisit_after)
         request.meta[REVISIT_META] = decision
         self.crawler.stats.inc_value(f"archiver/revisit/{decision.action}")
         if decision.action == NOT_DUE:
             return NotDue(url=request.url, listed=request.meta[ARTICLE_META], reason=decision.reason)
         for name, value in decision.headers.items():
             request.headers[name] = value
-        if decision.action == CONDITIONAL:
-            request.meta["handle_httpstatus_list"] = [304]
+        if rechecks(request.meta):
+            # The archive holds the article: a 304 is "unchanged", a 404 or 410 "gone".
+            request.meta["handle_httpstatus_list"] = [304, 404, 410]
         return request
 
 

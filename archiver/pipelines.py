@@ -11,10 +11,13 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from archiver.items import ArticleItem, FailedFetch, NotDue, Unchanged
+from archiver.diff import MinChange
+from archiver.extract.article_check import gone_reason
+from archiver.items import ArticleItem, FailedFetch, Gone, NotDue, Unchanged
 from archiver.record import RECORD_FIELDS
+from archiver.sources import parse_duration
 from archiver.store.schema import ArchiveError
-from archiver.store.writer import FAILED, NOT_DUE, SKIPPED, UNCHANGED, ArchiveWriter, Fetched
+from archiver.store.writer import FAILED, GONE, NOT_DUE, SKIPPED, UNCHANGED, ArchiveWriter, Fetched, RunPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +26,17 @@ ARCHIVE_ERROR = "archive_error"
 
 
 class ValidatePipeline:
-    """Marks pages that must not be stored as articles, with the reason."""
+    """Marks pages that must not be stored as articles, with the reason; an archived
+    article's page that says the article is gone becomes a Gone item."""
 
     def process_item(self, item):
         if not isinstance(item, ArticleItem) or item.skip_reason:
             return item
         fields = item.fields
+        if item.recheck:
+            reason = gone_reason(fields, requested_url=item.requested_url)
+            if reason:
+                return Gone(url=item.requested_url, reason=reason, status=item.status, check=item.check)
         if not fields.get("is_article"):
             item.skip_reason = f"not an article: {fields.get('not_article_reason') or 'no article content'}"
         elif not (fields.get("body") or "").strip():
@@ -50,13 +58,15 @@ def exported_record(item: ArticleItem) -> dict:
 class StorePipeline:
     """Hands pages to the archive writer and records every outcome in the run."""
 
-    def __init__(self, crawler, db_path: str, batch_size: int, batch_seconds: float, keep_raw: bool):
+    def __init__(self, crawler, db_path: str, batch_size: int, batch_seconds: float, keep_raw: bool,
+                 min_change: str = "0"):
         self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = db_path
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
         self.keep_raw = keep_raw
+        self.min_change = min_change
         self.writer: ArchiveWriter | None = None
         self._timer: task.LoopingCall | None = None
         self.error: str | None = None  # the first write error; the crawl stops on it
@@ -70,6 +80,7 @@ class StorePipeline:
             batch_size=s.getint("ARCHIVER_BATCH_SIZE", 50),
             batch_seconds=s.getfloat("ARCHIVER_BATCH_SECONDS", 2.0),
             keep_raw=s.getbool("ARCHIVER_KEEP_RAW", True),
+            min_change=s.get("ARCHIVER_MIN_CHANGE", "0"),
         )
         # Only spider_closed knows why the crawl ended (pipelines close first).
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -93,11 +104,22 @@ class StorePipeline:
             mode=getattr(spider, "mode", spider.name),
             source=getattr(spider, "source_name", None),
             args=getattr(spider, "run_args", None),
+            policy=self.policy(spider),
         )
         self.stats.set_value("archiver/run_id", run_id)
         self.stats.set_value("archiver/db", self.db_path)
         self._timer = task.LoopingCall(self._flush)
         self._timer.start(self.batch_seconds, now=False)
+
+    def policy(self, spider) -> RunPolicy:
+        """The spider's watch window, min_change (else ARCHIVER_MIN_CHANGE) and notify targets."""
+        watch = getattr(spider, "watch", None)
+        min_change = getattr(spider, "min_change", None)
+        return RunPolicy(
+            watch=parse_duration(watch) if watch else None,
+            min_change=MinChange.parse(self.min_change if min_change in (None, "") else min_change),
+            notify=tuple(getattr(spider, "notify", None) or ()),
+        )
 
     def close_spider(self):
         if self._timer and self._timer.running:
@@ -132,12 +154,13 @@ class StorePipeline:
     def process_item(self, item):
         if self.error:
             raise DropItem(f"not archived: {self.error}")
-        if isinstance(item, FailedFetch):
-            self.writer.add_outcome(item.url, FAILED, item.reason, item.status)
+        if isinstance(item, (FailedFetch, Gone)):
+            outcome = FAILED if isinstance(item, FailedFetch) else GONE
+            self.writer.add_outcome(item.url, outcome, item.reason, item.status, check=item.check)
             self._maybe_flush()
-            raise DropItem(f"failed: {item.url}: {item.reason}")
+            raise DropItem(f"{outcome}: {item.url}: {item.reason}")
         if isinstance(item, Unchanged):
-            self.writer.add_outcome(item.url, UNCHANGED, item.reason, item.status)
+            self.writer.add_outcome(item.url, UNCHANGED, item.reason, item.status, check=item.check)
             self._maybe_flush()
             raise DropItem(f"unchanged: {item.url}: {item.reason}")
         if isinstance(item, NotDue):
@@ -149,7 +172,10 @@ class StorePipeline:
             raise DropItem(f"not due: {item.url}: {item.reason}")
         adapter = ItemAdapter(item)
         if adapter.get("skip_reason"):
-            self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status)
+            links = item.fields.get("page_links")
+            if item.followed and links:
+                self.writer.add_front_page(item.requested_url, item.fetched_at, links)
+            self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status, check=item.check)
             self._maybe_flush()
             raise DropItem(f"skipped: {item.requested_url}: {item.skip_reason}")
         self.writer.add_article(
@@ -162,6 +188,7 @@ class StorePipeline:
                 raw=item.raw,
                 raw_zlib=item.raw_zlib,
                 capture=item.capture,
+                check=item.check,
             )
         )
         self._maybe_flush()

@@ -21,6 +21,10 @@ ARCHIVER_BATCH_SECONDS = 2.0
 # An archived article is not fetched again before this (s, m, h, d, w); when it
 # is due, the request carries If-None-Match / If-Modified-Since.
 ARCHIVER_REVISIT_AFTER = "1d"
+# A new version counts only when at least this many words changed ("3"), or this
+# share of the body ("2%"); smaller edits (a comma) are recorded as unchanged. A
+# source's `min_change` sets it for that source. "0": every change of the text counts.
+ARCHIVER_MIN_CHANGE = "0"
 # Where the revisit policy learns what was fetched when: a class with get(url)
 # and close() (see archiver.revisits), built with from_crawler if it has one.
 ARCHIVER_FETCH_STATES = "archiver.middlewares.ArchiveFetchStates"

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archiver.diff import MinChange
 from archiver.record import SELECTOR_FIELDS
 
 if sys.version_info >= (3, 11):
@@ -31,6 +32,9 @@ depth = 2                                    # link hops from the start pages
 max_pages = 500                              # pages per run at most
 interval = "30m"                             # due again after this (s, m, h, d, w)
 revisit = "1d"                               # archived articles are fetched again after this
+watch = "30d"                                # check every article again for 30 days, listed or not
+min_change = 3                               # smaller edits (words; or "2%" of the body) count as unchanged
+notify = ["https://hooks.example.org/news"]  # POST each change and removal as JSON
 delay = 1.0                                  # seconds between requests to the site
 concurrency = 2                              # parallel requests to the site
 
@@ -44,9 +48,16 @@ class SourcesError(ValueError):
     """A sources file that cannot be used, with the reason."""
 
 
-# Durations (intervals, revisits) up to a century: longer ones would overflow
-# date arithmetic and mean "never" anyway.
+# Durations (intervals, revisits, watch windows) up to a century: longer ones would
+# overflow date arithmetic and mean "never" anyway.
 MAX_DURATION_DAYS = 36500
+
+
+def check_notify_url(url: str) -> str:
+    """A notification target: an http(s) URL; ValueError otherwise."""
+    if not re.match(r"^https?://[^/\s]+", url or "", re.I):
+        raise ValueError(f"notify: {url!r} is not an http(s) URL")
+    return url
 
 
 def parse_duration(text: str | int | float) -> float:
@@ -94,6 +105,9 @@ class Source:
     max_pages: int = 1000
     interval: float = 3600.0
     revisit: str | None = None
+    watch: str | None = None
+    min_change: str | None = None
+    notify: list[str] = field(default_factory=list)
     delay: float | None = None
     concurrency: int | None = None
     selectors: dict[str, str] = field(default_factory=dict)
@@ -108,7 +122,7 @@ class Source:
         return [*self.follow, *self.feeds, *self.sitemaps, *self.urls]
 
 
-_LISTS = ("follow", "feeds", "sitemaps", "urls", "allow", "deny")
+_LISTS = ("follow", "feeds", "sitemaps", "urls", "allow", "deny", "notify")
 # Whole-number keys and their ranges (depth as `crawl --depth`).
 _WHOLE_RANGES = {"depth": (0, 50), "max_pages": (1, 10_000_000), "concurrency": (1, 64)}
 MAX_DELAY = 3600
@@ -138,13 +152,21 @@ def _source(raw: dict, where: str) -> Source:
                 re.compile(pattern)
             except re.error as exc:
                 raise SourcesError(f"source {name!r}: {key} pattern {pattern!r}: {exc}") from exc
-    for key in ("interval", "revisit"):
+    for key in ("interval", "revisit", "watch"):
         if key in values:
             try:
                 seconds = parse_duration(values[key])
             except ValueError as exc:
                 raise SourcesError(f"source {name!r}: {key}: {exc}") from exc
             values[key] = seconds if key == "interval" else str(values[key])
+    try:
+        if "min_change" in values:
+            MinChange.parse(values["min_change"])
+            values["min_change"] = str(values["min_change"])
+        for target in values["notify"]:
+            check_notify_url(target)
+    except ValueError as exc:
+        raise SourcesError(f"source {name!r}: {exc}") from exc
     for key, (low, high) in _WHOLE_RANGES.items():
         value = values.get(key)
         if key in values and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):

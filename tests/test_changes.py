@@ -3,11 +3,14 @@ soft-404 and gone rules, front pages' story links, the Atom feed."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
+from xml.etree import ElementTree
 
 import pytest
 
 from archiver.diff import Change, MinChange, change_excerpt, change_summary, measure_change
+from archiver.export import write_atom
 from archiver.extract import extract_article
 from archiver.extract.article_check import gone_reason, soft_404
 from archiver.revisits import WATCH_INTERVALS, Watch, check_due, next_check, observed
@@ -187,3 +190,28 @@ def test_an_article_keeps_no_front_page():
     from tests.support.pages import article_html
 
     assert extract_article(article_html(1), "https://example.com/news/story-1.html")["page_links"] == []
+
+
+# --- the feed ---------------------------------------------------------------------------
+
+def test_the_atom_feed_is_atom_with_stable_ids():
+    rows = [{"change_id": 2, "at": "2024-03-06T09:00:00+00:00", "kind": "gone", "article_id": 1, "title": "A \x0bstory",
+             "url": STORY, "reason": "HTTP 404 Not Found", "excerpt": None, "fields": []},
+            {"change_id": 1, "at": "2024-03-06T08:00:00+00:00", "kind": "changed", "article_id": 1, "title": "A <b>",
+             "url": STORY, "fields": ["body"], "words_added": 1, "words_removed": 0, "body_share": 0.1,
+             "excerpt": "body: {+x+} & more"}]
+
+    def feed() -> ElementTree.Element:
+        out = io.StringIO()
+        assert write_atom(rows, out, feed_key="k", self_url="http://127.0.0.1:8001/-/changes.atom") == 2
+        return ElementTree.fromstring(out.getvalue())
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    first, again = feed(), feed()
+    entries = first.findall(f"{atom}entry")
+    assert first.find(f"{atom}updated").text == "2024-03-06T09:00:00Z"
+    assert [e.find(f"{atom}title").text for e in entries] == ["Gone: A story", "Changed: A <b>"]
+    assert entries[1].find(f"{atom}summary").text == "body changed: +1 -0 words, 10% of the body\n\nbody: {+x+} & more"
+    assert [e.find(f"{atom}id").text for e in entries] == [e.find(f"{atom}id").text
+                                                           for e in again.findall(f"{atom}entry")]
+    assert len({e.find(f"{atom}id").text for e in entries}) == 2

@@ -125,7 +125,10 @@ def test_sources_file_errors_are_clear(run_cli, tmp_path):
     assert result.returncode == 1
     assert "unknown key(s) folow" in result.stderr and "Traceback" not in result.stderr
     assert run_cli("crawl", "--sources", "missing.toml").returncode == 1
-    assert run_cli("crawl", "--due").returncode == 2
+    # --due alone runs the due checks of articles watched with --watch (issue 16); with URLs
+    # or --only it is still a usage error.
+    assert run_cli("crawl", "--due", "http://a.example/x").returncode == 2
+    assert run_cli("crawl", "--only", "x").returncode == 2
 
 
 def test_changed_page_makes_exactly_one_new_version(newsite, run_cli, tmp_path):

@@ -52,8 +52,9 @@ ALLOWED = {
     "archiver.clock": (),
     "archiver.normalize": ("archiver.clock",),
     "archiver.extract": ("archiver.normalize", "archiver.record", "archiver.clock"),
-    "archiver.store": ("archiver.record", "archiver.clock"),
-    "archiver.export": ("archiver", "archiver.record", "archiver.warc", "archiver.clock"),
+    # The writer measures changes (diff) and moves watch schedules on (revisits): pure both.
+    "archiver.store": ("archiver.record", "archiver.clock", "archiver.diff", "archiver.revisits"),
+    "archiver.export": ("archiver", "archiver.record", "archiver.warc", "archiver.clock", "archiver.diff"),
     "archiver.warc": ("archiver.clock",),
     "archiver.wacz": ("archiver.warc", "archiver.export"),
     "archiver.browse": ("archiver.browse_plugin", "archiver.store", "archiver.record"),
@@ -66,7 +67,7 @@ ALLOWED = {
     "archiver.seeds": ("archiver.normalize",),
     "archiver.revisits": (),
     "archiver.record": ("archiver.normalize",),
-    "archiver.sources": ("archiver.record",),
+    "archiver.sources": ("archiver.record", "archiver.diff"),
     "archiver.items": (),
 }
 # Who may import a module at all (besides its own package).

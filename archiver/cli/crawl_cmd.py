@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, due_sources, json_option,
-                                  listed_urls, open_db, scrapy_settings, seed_options, selected_sources,
-                                  settings_option, verbosity_options, warc_option)
+from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, json_option, listed_urls,
+                                  next_run_due, not_due_message, open_db, scrapy_settings, seed_options,
+                                  selected_sources, settings_option, verbosity_options, warc_option)
 from archiver.cli.output import report_run, run_counts
 
 
@@ -24,6 +24,12 @@ def _no_redis(ctx, param, value):
 @click.option("--revisit-after", metavar="DURATION",
               help="Fetch archived articles again only after this (e.g. 30m, 6h, 1d; 0 = always). "
                    "Default: the source's `revisit`, else ARCHIVER_REVISIT_AFTER (1d).")
+@click.option("--watch", metavar="DURATION",
+              help="Watch the articles this crawl stores for this long (e.g. 30d): each is checked again on a "
+                   "decaying schedule (1h, 3h, 9h, 1d, 3d, 7d, then weekly) by later `crawl --due` runs. "
+                   "With --sources: every source's window.")
+@click.option("--notify", multiple=True, metavar="URL",
+              help="POST each change and removal this crawl finds to URL as JSON, retried (repeatable).")
 @warc_option
 @db_option
 @settings_option
@@ -32,21 +38,27 @@ def _no_redis(ctx, param, value):
 # ARCHIVER_REDIS_URL never changes what `archiver crawl` does).
 @click.option("--redis", hidden=True, expose_value=False, callback=_no_redis)
 @archive_errors
-def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, only, due, revisit_after,
-          warc_dir, db_path, settings, verbose, quiet):
+def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, only, due, revisit_after, watch,
+          notify, warc_dir, db_path, settings, verbose, quiet):
     """Fetch news pages and archive the articles.
 
     URLs are article pages unless --follow, --feed or --sitemap says what they
     are; --sources runs the sites of a sources file. Archived articles are not
     fetched again until their revisit is due, and then conditionally (a 304 is
-    "unchanged"); a changed article gets a new version.
+    "unchanged"); a changed article gets a new version, and one whose page is
+    gone (404/410, the home page instead, "page not found") is marked gone.
+
+    --due runs what is due: with --sources, the sources whose interval has
+    elapsed and every watch check that is due; alone, the checks of articles
+    watched with --watch.
 
     Prints a summary on stderr: archived, updated (new version), unchanged,
-    not due (archived, revisit not due yet), skipped (not an article) and
-    failed, each failure with its reason; with -q nothing unless something
-    failed. Exit status: 0 when nothing failed, 1 when any URL failed or the
-    crawl could not run, 2 on usage errors. Only one crawl writes to an archive
-    at a time; another one exits with a message (quietly with --due -q).
+    not due (archived, revisit not due yet), skipped (not an article),
+    failed (each with its reason), and gone and watch checks when there were
+    any; with -q nothing unless something failed. Exit status: 0 when nothing
+    failed, 1 when any URL failed or the crawl could not run, 2 on usage
+    errors. Only one crawl writes to an archive at a time; another one exits
+    with a message (quietly with --due -q).
 
     \b
     Example:
@@ -57,18 +69,15 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
         archiver crawl --sitemap https://example.com/
         archiver crawl --sources sources.toml --due      # from cron, every 5 minutes
         archiver crawl -i urls.txt --warc warcs/ -s ARCHIVER_WARC_MAX_SIZE=100M
+        archiver crawl https://example.com/news/story-1 --watch 30d --notify https://hooks.example.org/x
+        archiver crawl --due --notify https://hooks.example.org/x   # its checks, from cron
     """
-    from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs, source_job
+    from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs
     from archiver.lock import CrawlLock, Locked
-    from archiver.sources import parse_duration
     from archiver.store.writer import end_abandoned_runs
 
     listed, rejected = listed_urls(urls, input_file)
-    if revisit_after is not None:
-        try:
-            parse_duration(revisit_after)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--revisit-after") from exc
+    _check_options(revisit_after=revisit_after, watch=watch, notify=notify, settings=settings)
     sources = selected_sources(sources_file, listed + [r.url for r in rejected], mode, only, due)
     if warc_dir:
         settings["ARCHIVER_WARC_DIR"] = warc_dir
@@ -83,12 +92,11 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
                 if not quiet:
                     click.echo(f"run {run['id']} (pid {run['pid']}) was killed before it ended; "
                                "recorded as killed", err=True)
-            if sources_file:
-                if due:
-                    sources = due_sources(db_path, sources, quiet=quiet)
-                    if not sources:
-                        sys.exit(0)
-                jobs = [source_job(s, revisit_after) for s in sources]
+            if sources_file or due:
+                jobs = _due_jobs(db_path, sources or [], due=due, revisit_after=revisit_after, watch=watch,
+                                 notify=list(notify), quiet=quiet)
+                if not jobs:
+                    sys.exit(0)
             else:
                 args = {"urls" if (mode or "urls") == "urls" else _SEED_ARG[mode]: listed,
                         "rejected": [vars(r) for r in rejected]}
@@ -98,14 +106,101 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
                     args.update(depth=depth, allow=list(allow), deny=list(deny))
                 if revisit_after is not None:
                     args["revisit_after"] = revisit_after
+                args.update(watch=watch, notify=list(notify))
                 jobs = [CrawlJob(SPIDERS_BY_MODE[mode or "urls"], args)]
             results = run_jobs(jobs, crawl_settings)
+            _deliver(db_path, quiet=quiet)
     except Locked as exc:
         # From cron an overlapping run is expected: the next tick catches up, quietly.
         if not (due and quiet):
             click.echo(f"{exc}; not starting another ({db_path})", err=True)
         sys.exit(0 if due else 1)
     sys.exit(max(report_run(db_path, r.run_id, quiet=quiet, error=r.error) for r in results))
+
+
+def _check_options(*, revisit_after, watch, notify, settings) -> None:
+    from archiver.diff import MinChange
+    from archiver.sources import check_notify_url, parse_duration
+
+    for name, value in (("--revisit-after", revisit_after), ("--watch", watch)):
+        if value is not None:
+            try:
+                parse_duration(value)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint=name) from exc
+    for url in notify:
+        try:
+            check_notify_url(url)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--notify") from exc
+    if "ARCHIVER_MIN_CHANGE" in settings:
+        try:
+            MinChange.parse(settings["ARCHIVER_MIN_CHANGE"])
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="-s ARCHIVER_MIN_CHANGE") from exc
+
+
+def _due_checks(db, source: str | None, window: float | None, now) -> list[str]:
+    """The URLs of a source's watched articles whose check is due (None: `crawl --watch`'s)."""
+    from datetime import timedelta
+
+    from archiver.revisits import Watch, check_due
+    from archiver.store.changes import enroll_watches, watched
+
+    if source is not None:
+        if not window:
+            return []
+        enroll_watches(db, source=source, window=window)
+    span = timedelta(seconds=window) if window else None
+    return [row["url"] for row in watched(db, source) if check_due(Watch.from_record(row, span), now)]
+
+
+def _due_jobs(db_path: str, sources, *, due: bool, revisit_after, watch, notify: list[str], quiet: bool):
+    """The crawls a `--sources` or `--due` call makes: each source that is due (all of
+    them without --due) with its due watch checks, a run of checks only for a source
+    that is not due but has some, and with --due the checks of `crawl --watch`."""
+    from archiver import clock
+    from archiver.crawl import checks_job, source_job
+    from archiver.sources import parse_duration
+
+    db = open_db(db_path, readonly=False)
+    now = clock.now()
+    jobs = []
+    for source in sources:
+        window = watch or source.watch
+        checks = _due_checks(db, source.name, parse_duration(window) if window else None, now)
+        next_due = next_run_due(db, source) if due else None
+        if next_due is None or now >= next_due:
+            jobs.append(source_job(source, revisit_after, checks=checks, watch=watch, notify=notify))
+            continue
+        if checks:
+            jobs.append(source_job(source, revisit_after, checks=checks, seeds=False, watch=watch, notify=notify))
+        if not quiet:
+            not_due_message(source, next_due, f"; {len(checks)} watch check{'s' if len(checks) != 1 else ''} due"
+                            if checks else "")
+    if due:
+        checks = _due_checks(db, None, None, now)
+        if checks:
+            jobs.append(checks_job(checks, notify))
+        elif not sources and not quiet:
+            click.echo("no watch checks due", err=True)
+    db.conn.close()
+    return jobs
+
+
+def _deliver(db_path: str, *, quiet: bool) -> None:
+    """Send the notifications the runs queued (and any an earlier crawl could not deliver)."""
+    import sqlite3
+
+    from archiver.notify import deliver_pending
+
+    db = open_db(db_path, readonly=False)
+    try:
+        deliver_pending(db, log=(lambda message: None) if quiet else (lambda message: click.echo(message, err=True)))
+    except sqlite3.Error as exc:  # the runs are recorded; the next crawl sends what is left
+        click.echo(f"Error: notifications could not be recorded: {exc}", err=True)
+    finally:
+        db.conn.close()
 
 
 _SEED_ARG = {"follow": "follow", "feed": "feeds", "sitemap": "sitemaps"}
@@ -115,7 +210,8 @@ _SEED_ARG = {"follow": "follow", "feed": "feeds", "sitemap": "sitemaps"}
 @click.argument("run_id", required=False, type=ID)
 @db_option
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--outcome", type=click.Choice(["archived", "updated", "unchanged", "not_due", "skipped", "failed"]),
+@click.option("--outcome",
+              type=click.Choice(["archived", "updated", "unchanged", "not_due", "skipped", "failed", "gone"]),
               help="With RUN_ID: only pages with this outcome.")
 @json_option
 @archive_errors

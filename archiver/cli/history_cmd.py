@@ -52,14 +52,18 @@ def history(ref, db_path, as_json):
 def diff(ref, from_version, to_version, db_path):
     """Show what changed between two versions of an article, as a word diff.
 
-    Removed words are shown as [-words-], added ones as {+words+}.
+    First the change in short (the fields that changed, words added and removed,
+    the share of the body), then each changed field; removed words are shown as
+    [-words-], added ones as {+words+}.
 
     \b
     Example:
         archiver diff 12
         archiver diff https://example.com/news/story --from 1 --to 3
     """
-    from archiver.diff import changed_fields, word_diff
+    from dataclasses import asdict
+
+    from archiver.diff import change_summary, changed_fields, measure_change, word_diff
 
     article, versions = _versions(db_path, ref)
     by_number = {v["version"]: v for v in versions}
@@ -75,6 +79,7 @@ def diff(ref, from_version, to_version, db_path):
     old, new = by_number[from_version], by_number[to_version]
     click.echo(f"--- version {from_version} ({old['fetched_at']})")
     click.echo(f"+++ version {to_version} ({new['fetched_at']})")
+    click.echo(change_summary({"kind": "changed", **asdict(measure_change(old, new))}))
     for name in changed_fields(old, new):
         click.echo(f"{name}: {old[name]!r} -> {new[name]!r}")
     if old["body"] == new["body"]:

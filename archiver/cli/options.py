@@ -104,12 +104,13 @@ class DateTimeParam(click.ParamType):
 
 
 def filter_options(func):
-    """--site --author --tag --since --until, handed to the command as `filters`."""
+    """--site --author --tag --since --until --gone, handed to the command as `filters`."""
     from archiver.store.queries import ArticleFilters
 
     @functools.wraps(func)
-    def wrapper(*args, site, author, tag, since, until, **kwargs):
-        filters = ArticleFilters(sites=tuple(site), authors=tuple(author), tags=tuple(tag), since=since, until=until)
+    def wrapper(*args, site, author, tag, since, until, gone, **kwargs):
+        filters = ArticleFilters(sites=tuple(site), authors=tuple(author), tags=tuple(tag), since=since, until=until,
+                                 gone=gone)
         return func(*args, filters=filters, **kwargs)
 
     options = [
@@ -118,6 +119,8 @@ def filter_options(func):
         click.option("--tag", multiple=True, help="Only articles with this tag (repeatable)."),
         click.option("--since", type=DateTimeParam(), help="Only articles published on or after this date."),
         click.option("--until", type=DateTimeParam(), help="Only articles published on or before this date."),
+        click.option("--gone", is_flag=True,
+                     help="Only articles found gone (404/410, sent to the home page, \"page not found\")."),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -172,7 +175,8 @@ _SEED_OPTIONS = [
                  help="The sites of a sources file (TOML; see the README)."),
     click.option("--only", multiple=True, metavar="NAME", help="With --sources: only these sources (repeatable)."),
     click.option("--due", is_flag=True,
-                 help="With --sources: only sources whose interval has elapsed since their last finished run."),
+                 help="With --sources: only sources whose interval has elapsed since their last finished run, "
+                      "and the watch checks that are due; alone: the due checks of articles watched with --watch."),
 ]
 
 
@@ -306,9 +310,11 @@ def selected_sources(sources_file, listed, mode, only, due):
     from archiver.sources import SourcesError, load_sources
 
     if not sources_file:
-        if only or due:
-            raise click.UsageError("--only and --due go with --sources")
-        if not listed:
+        if only:
+            raise click.UsageError("--only goes with --sources")
+        if due and (listed or mode):
+            raise click.UsageError("--due runs what is due: give no URLs or mode with it")
+        if not listed and not due:
             raise click.UsageError("give at least one URL (or --input FILE, or --sources FILE)")
         return None
     if listed or mode:
@@ -323,26 +329,33 @@ def selected_sources(sources_file, listed, mode, only, due):
     return [s for s in sources if s.name in only] if only else sources
 
 
-def due_sources(db_path: str, sources, *, quiet: bool):
-    """The sources whose interval has elapsed since their last finished run."""
-    from datetime import datetime, timedelta
+def next_run_due(db, source):
+    """When a source's next run is due: its interval after its last finished run; None when it never ran."""
+    from datetime import timedelta
 
     from archiver import clock
-
     from archiver.store.queries import last_finished_run
+
+    last = last_finished_run(db, source.name)
+    return clock.parse_time(last["started_at"]) + timedelta(seconds=source.interval) if last else None
+
+
+def not_due_message(source, next_due, extra: str = "") -> None:
+    click.echo(f"{source.name}: not due until {next_due.isoformat(timespec='seconds')}{extra}", err=True)
+
+
+def due_sources(db_path: str, sources, *, quiet: bool):
+    """The sources whose interval has elapsed since their last finished run."""
+    from archiver import clock
 
     db = open_db(db_path)
     now = clock.now()
     due = []
     for source in sources:
-        last = last_finished_run(db, source.name)
-        if last is None:
-            due.append(source)
-            continue
-        next_due = datetime.fromisoformat(last["started_at"]) + timedelta(seconds=source.interval)
-        if now >= next_due:
+        next_due = next_run_due(db, source)
+        if next_due is None or now >= next_due:
             due.append(source)
         elif not quiet:
-            click.echo(f"{source.name}: not due until {next_due.isoformat(timespec='seconds')}", err=True)
+            not_due_message(source, next_due)
     db.conn.close()
     return due

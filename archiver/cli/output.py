@@ -69,14 +69,17 @@ def emit_dicts(rows: list[dict[str, Any]], output: str, columns: Sequence[str] |
     return emit_rows(columns, ([row.get(c) for c in columns] for row in rows), output)
 
 
-# The counts of a run, in the order the summary and `archiver runs` show them.
+# The counts of a run, in the order the summary and `archiver runs` show them; gone
+# and watch checks follow when a run had any.
 RUN_COUNTS = (("archived", "archived"), ("updated", "updated"), ("unchanged", "unchanged"),
               ("not_due", "not due"), ("skipped", "skipped"), ("failed", "failed"))
+WATCH_COUNTS = (("gone", "gone"), ("checks", "watch checks"))
 
 
 def run_counts(run: dict, *, label_first: bool = False) -> str:
     """"3 archived, 0 updated, …" (or "archived 3, …" for the lines of `archiver runs`)."""
-    parts = ((label, run.get(key) or 0) for key, label in RUN_COUNTS)
+    counts = RUN_COUNTS + (WATCH_COUNTS if run.get("gone") or run.get("checks") else ())
+    parts = ((label, run.get(key) or 0) for key, label in counts)
     return ", ".join(f"{label} {n}" if label_first else f"{n} {label}" for label, n in parts)
 
 
@@ -86,6 +89,7 @@ def report_run(db_path: str, run_id: int | None, *, quiet: bool = False, error: 
     Quiet (cron): nothing at all when the run finished and nothing failed, else
     the summary and the failures.
     """
+    from archiver.store.changes import run_notifications
     from archiver.store.queries import get_run, run_pages
 
     if run_id is None:
@@ -98,9 +102,12 @@ def report_run(db_path: str, run_id: int | None, *, quiet: bool = False, error: 
         return 0
     source = f" [{run['source']}]" if run.get("source") else ""
     click.echo(f"run {run_id}{source} {run['status']}: {run_counts(run)} -> {db_path}", err=True)
-    for outcome in ("failed",) if quiet else ("skipped", "failed"):
+    for outcome in ("failed",) if quiet else ("skipped", "failed", "gone"):
         for page in run_pages(db, run_id, outcome):
             click.echo(f"  {outcome}: {page['url']}: {page['reason']}", err=True)
+    if not quiet:
+        for row in run_notifications(db, run_id):
+            click.echo(f"  notifications to {row['target']}: {row['n']} {row['status']}", err=True)
     if error:
         click.echo(f"Error: {error}", err=True)
     return 0 if ok else 1

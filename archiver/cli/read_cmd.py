@@ -68,6 +68,7 @@ def list_(db_path, filters, limit, output):
         archiver list --limit 10
         archiver list --site example.com --since 2024-03-01 --until 2024-03-31 --csv
         archiver list --author "Jane Doe" --tag climate --json
+        archiver list --gone          # articles found gone, with since when and why
     """
     from archiver.store.queries import list_articles
 
@@ -75,7 +76,8 @@ def list_(db_path, filters, limit, output):
     if output == "text" and not rows:
         click.echo("no articles match", err=True)
         return
-    emit_dicts(rows, output, _LIST_COLUMNS if output == "text" else None)
+    columns = (*_LIST_COLUMNS[:-1], "gone_at", "gone_reason", "url") if filters.gone else _LIST_COLUMNS
+    emit_dicts(rows, output, columns if output == "text" else None)
 
 
 @click.command()
@@ -94,6 +96,7 @@ def show(ref, db_path, version, as_json):
         archiver show https://example.com/news/story --json
     """
     from archiver.record import LABELS, VERSIONED_FIELDS
+    from archiver.store.changes import get_watch
     from archiver.store.queries import get_version, version_numbers
 
     db = open_db(db_path)
@@ -111,6 +114,7 @@ def show(ref, db_path, version, as_json):
         article.update(version=version, fetched_at=stored["fetched_at"])
     article["versions"] = versions
     if as_json:
+        article["watch"] = get_watch(db, article["id"])
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
         return
     click.echo(article["title"] or "(no title)")
@@ -120,6 +124,10 @@ def show(ref, db_path, version, as_json):
             click.echo(f"{label}: {'; '.join(value) if isinstance(value, list) else value}")
     click.echo(f"Words: {article['word_count']}  Version: {article.get('version')} of {len(versions)}  "
                f"First seen: {article['first_seen_at']}  Last seen: {article['last_seen_at']}")
+    watch = get_watch(db, article["id"])
+    if watch:
+        following = f"next check {watch['next_check_at']}" if watch["next_check_at"] else "window over"
+        click.echo(f"Watched: {watch['checks']} checks, {following}")
     click.echo("")
     click.echo(article["body"] or "")
     links = article.get("related_links") or []

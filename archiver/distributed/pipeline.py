@@ -53,9 +53,14 @@ class ItemQueue:
     def add_article(self, page: Fetched) -> None:
         self._push(messages.encode_article(self.origin, page, keep_raw=self.keep_raw), url=page.requested_url)
 
-    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None) -> None:
+    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None,
+                    *, check: bool = False) -> None:
+        # Workers make no watch checks (enqueue gives them none): `check` stays False.
         self._push(messages.encode(self.origin, "outcome", url=url, outcome=outcome, reason=reason, status=status),
                    url=url)
+
+    def add_front_page(self, url: str, fetched_at: str, links: list[dict]) -> None:
+        """Front pages are not kept by distributed crawls (the item messages have no kind for them)."""
 
     def count_not_due(self, n: int = 1) -> None:
         self._push(messages.encode(self.origin, "not_due", count=n))

@@ -13,11 +13,11 @@ from twisted.python.failure import Failure
 from archiver import clock
 from archiver.extract.pagination import MAX_PAGES, join_pages
 from archiver.extract.sites import Site
-from archiver.items import ARTICLE_ITEM_META, CAPTURE_META, FOUND_META, ArticleItem, FailedFetch, Unchanged
-from archiver.revisits import ARTICLE_META, not_fetched
+from archiver.items import ARTICLE_ITEM_META, CAPTURE_META, FOUND_META, ArticleItem, FailedFetch, Gone, Unchanged
+from archiver.revisits import ARTICLE_META, CHECK_META, not_fetched, rechecks
 from archiver.seeds import as_url_list, seed_url, seed_urls, unsupported_url_reason
 from archiver.sources import parse_duration, selector_problem
-from archiver.spiders.errors import describe_failure
+from archiver.spiders.errors import describe_failure, http_reason
 from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -38,20 +38,30 @@ class ArchiverSpider(scrapy.Spider):
     fetched again), source_name, selectors (the site's own CSS selectors for
     fields extraction gets wrong, a dict or JSON text), max_pages (pages found
     by the crawl it requests at most), rejected (seeds that could not be read:
-    {url, reason} entries, each recorded as a failed page). Whether an article
-    URL is fetched again is decided by archiver.middlewares.RevisitMiddleware, not here.
+    {url, reason} entries, each recorded as a failed page), checks (watched
+    article URLs whose check is due), watch (e.g. "30d": watch the articles
+    stored), min_change (smaller changes are recorded as unchanged: "3" words,
+    "2%"), notify (URLs to POST each change to). Whether an article URL is
+    fetched again is decided by archiver.middlewares.RevisitMiddleware, not
+    here; the store applies watch, min_change and notify.
     """
 
     mode = "urls"
 
     def __init__(self, urls=None, revisit_after=None, source_name=None, selectors=None, mode_label=None,
-                 rejected=None, max_pages=DEFAULT_MAX_PAGES, **kwargs):
+                 rejected=None, max_pages=DEFAULT_MAX_PAGES, checks=None, watch=None, min_change=None,
+                 notify=None, **kwargs):
         super().__init__(**kwargs)
         self.max_pages = int(max_pages)
         self.pages_requested = 0  # pages found by the crawl (and start pages) requested so far
         self._limit_logged = False
         self.urls = seed_urls(as_url_list(urls))
         self.rejected = list(json.loads(rejected) if isinstance(rejected, str) else rejected or [])
+        # Watched URLs as the archive holds them (the watch is found again by them).
+        self.checks = list(dict.fromkeys(as_url_list(checks)))
+        self.watch = watch or None
+        self.min_change = min_change
+        self.notify = list(dict.fromkeys(as_url_list(notify)))
         if mode_label:
             self.mode = mode_label
         self._revisit_arg = revisit_after
@@ -68,7 +78,7 @@ class ArchiverSpider(scrapy.Spider):
     @property
     def run_args(self) -> dict:
         """What the run was asked to crawl, for the run history (long lists as counts)."""
-        seeds = {k: getattr(self, k, None) for k in ("urls", "follow", "feeds", "sitemaps")}
+        seeds = {k: getattr(self, k, None) for k in ("urls", "follow", "feeds", "sitemaps", "checks")}
         return {k: (v if len(v) <= 20 else f"{len(v)} URLs") for k, v in seeds.items() if v}
 
     # --- seeds -------------------------------------------------------------
@@ -83,6 +93,10 @@ class ArchiverSpider(scrapy.Spider):
             yield FailedFetch(url=entry["url"], reason=entry["reason"])
         for url in self.urls:
             yield self.article_request(url, listed=True)
+        for url in self.checks:
+            # A line in the run's pages like a listed URL, but fetched once even when a
+            # listing of this run links it too.
+            yield self.article_request(url, listed=True, meta={CHECK_META: True}, dont_filter=False)
 
     def checked(self, url: str):
         """A FailedFetch for a URL that cannot be fetched, else None."""
@@ -131,7 +145,8 @@ class ArchiverSpider(scrapy.Spider):
         return timedelta(seconds=parse_duration(value))
 
     def article_request(self, url: str, *, listed: bool, evidence: dict | None = None,
-                        callback=None, meta: dict | None = None, found: dict | None = None):
+                        callback=None, meta: dict | None = None, found: dict | None = None,
+                        dont_filter: bool | None = None):
         """A request for an article URL (the revisit middleware may answer it from the
         archive instead), or a FailedFetch for a URL that cannot be fetched. `found`:
         how the URL was found (FOUND_META); a listed URL is a seed."""
@@ -142,7 +157,7 @@ class ArchiverSpider(scrapy.Spider):
             seed_url(url), callback=callback or self.parse_article, meta=meta,
             # Each listed URL gets an outcome, even when a redirect leads to a
             # page already fetched in this run.
-            dont_filter=listed,
+            dont_filter=listed if dont_filter is None else dont_filter,
         )
 
     # --- extraction --------------------------------------------------------
@@ -166,8 +181,15 @@ class ArchiverSpider(scrapy.Spider):
 
     # --- responses ---------------------------------------------------------
     async def parse_article(self, response: Response):
+        meta = response.meta
+        check = bool(meta.get(CHECK_META))
         if response.status == 304:
-            yield Unchanged(url=requested_url(response.request), reason="not modified (HTTP 304)", status=304)
+            yield Unchanged(url=requested_url(response.request), reason="not modified (HTTP 304)", status=304,
+                            check=check)
+            return
+        if response.status in (404, 410):  # let through only for pages that hold an archived article
+            yield Gone(url=requested_url(response.request), reason=http_reason(response.status),
+                       status=response.status, check=check)
             return
         fetched_at = clock.now()
         headers = {
@@ -181,6 +203,9 @@ class ArchiverSpider(scrapy.Spider):
             headers=headers,
             found=response.meta.get(FOUND_META) or {},
             capture=response.meta.get(CAPTURE_META) or {},
+            check=check,
+            recheck=rechecks(meta),
+            followed="archiver_depth" in meta,
         )
         mime = content_type.split(";")[0].strip().lower()
         if not isinstance(response, TextResponse) or (mime and mime not in HTML_TYPES):
@@ -197,7 +222,7 @@ class ArchiverSpider(scrapy.Spider):
                 site=self.site,
             )
         except ExtractionFailed as exc:
-            yield FailedFetch(url=item.requested_url, reason=str(exc), status=response.status)
+            yield FailedFetch(url=item.requested_url, reason=str(exc), status=response.status, check=check)
             return
         item.raw = response.body
         # The store hands on a plain record in the item's place; what writes the WARC
@@ -241,4 +266,5 @@ class ArchiverSpider(scrapy.Spider):
     def on_error(self, failure: Failure):
         request = failure.request
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        yield FailedFetch(url=requested_url(request), reason=describe_failure(failure), status=status)
+        yield FailedFetch(url=requested_url(request), reason=describe_failure(failure), status=status,
+                          check=bool(request.meta.get(CHECK_META)))

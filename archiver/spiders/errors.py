@@ -35,11 +35,16 @@ _HTTP_REASONS = {
 _TOO_LARGE = "too large: over the download size limit (DOWNLOAD_MAXSIZE)"
 
 
+def http_reason(status: int) -> str:
+    """"HTTP 404 Not Found"."""
+    return f"HTTP {status} {_HTTP_REASONS.get(status, '')}".strip()
+
+
 def describe_failure(failure: Failure) -> str:
     exc = failure.value
     if isinstance(exc, HttpError):
         status = exc.response.status
-        reason = f"HTTP {status} {_HTTP_REASONS.get(status, '')}".strip()
+        reason = http_reason(status)
         # Retries are immediate and bounded (RETRY_TIMES); the server's wish is
         # reported so the user can come back later.
         retry_after = (exc.response.headers.get("Retry-After") or b"").decode("latin-1").strip()

@@ -48,7 +48,8 @@ class FollowMixin:
         async for entry in self.parse_article(response):
             yield entry
         depth = response.meta.get("archiver_depth", 0)
-        if depth >= self.depth or not isinstance(response, TextResponse):
+        # A 304 or a 404 of an archived page has no links to follow.
+        if depth >= self.depth or not isinstance(response, TextResponse) or response.status != 200:
             return
         for entry in self.found(self._link_requests(response, depth)):
             yield entry

@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from archiver.record import CHECKED_FIELDS, JSON_COLUMNS, RECORD_FIELDS, VERSIONED_FIELDS
+from archiver.revisits import WATCH_MODE
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -136,6 +137,7 @@ class ArticleFilters:
     tags: tuple[str, ...] = ()
     since: str | None = None  # publication date/time, inclusive, compared as the page wrote it
     until: str | None = None  # a bare day includes that whole day
+    gone: bool = False  # only articles found gone (and not back)
 
     def where(self, alias: str = "a") -> tuple[str, list[Any]]:
         """A SQL condition over articles aliased `alias`, and its parameters."""
@@ -164,6 +166,8 @@ class ArticleFilters:
             else:
                 clauses.append(f"{alias}.published_at <= ?")
             params.append(self.until)
+        if self.gone:
+            clauses.append(f"{alias}.gone_at IS NOT NULL")
         return " AND ".join(clauses), params
 
 
@@ -183,7 +187,8 @@ def list_articles(
     """Articles newest first (publication time, else first seen), filtered."""
     where, params = (filters or ArticleFilters()).where("a")
     sql = (
-        "SELECT a.id, a.title, a.published_at, a.site, a.byline, a.url, a.word_count, a.version "
+        "SELECT a.id, a.title, a.published_at, a.site, a.byline, a.url, a.word_count, a.version, a.gone_at, "
+        "a.gone_reason "
         f"FROM articles a {'WHERE ' + where if where else ''} "
         "ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, a.id DESC LIMIT ?"
     )
@@ -480,7 +485,7 @@ def list_runs(db: sqlite_utils.Database, *, limit: int = 20) -> list[dict[str, A
 
 
 # Outcomes after which a URL holds an archived article.
-_ARCHIVED_OUTCOMES = ("archived", "updated", "unchanged")
+_ARCHIVED_OUTCOMES = ("archived", "updated", "unchanged", "gone")
 
 
 def fetch_state(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
@@ -499,11 +504,13 @@ def fetch_state(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
 
 
 def last_finished_run(db: sqlite_utils.Database, source: str) -> dict[str, Any] | None:
-    """The newest run of a source that finished (for --due scheduling)."""
+    """The newest run of a source that finished (for --due scheduling); runs that only
+    made watch checks (mode "watch") do not count."""
     rows = list(
         db.query(
-            "SELECT * FROM runs WHERE source = ? AND status = 'finished' ORDER BY started_at DESC, id DESC LIMIT 1",
-            [source]
+            "SELECT * FROM runs WHERE source = ? AND status = 'finished' AND mode != ? "
+            "ORDER BY started_at DESC, id DESC LIMIT 1",
+            [source, WATCH_MODE]
         )
     )
     return rows[0] if rows else None

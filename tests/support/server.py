@@ -34,7 +34,29 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # a client that hung up (a timeout under test) is not the test's failure
 
 
-class FixtureSite:
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1, port 0, in a background thread, while the `with` block runs."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        self.server = _QuietServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FixtureSite(LoopbackServer):
     """Serves `pages` (path -> Page, or a callable that writes its own response)."""
 
     def __init__(self, pages: dict[str, Page | Handler] | None = None):
@@ -71,14 +93,7 @@ class FixtureSite:
             def log_message(self, *args):
                 pass
 
-        self.server = _QuietServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(_Handler)
 
     def times_requested(self, prefix: str) -> list[float]:
         """When each request for a path starting with `prefix` arrived (monotonic seconds)."""
@@ -88,11 +103,3 @@ class FixtureSite:
     def paths_requested(self) -> list[str]:
         with self._lock:
             return [path for _, path, _ in self.requests]
-
-    def __enter__(self) -> "FixtureSite":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()

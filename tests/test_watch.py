@@ -1,0 +1,279 @@
+"""Watching archived articles over a simulated clock (ARCHIVER_NOW): a loopback site whose
+stories change, disappear (404, a redirect home, a soft 404) and return; the checks each
+step makes (the server's log), versions and change records, gone and back, a comma
+edit below min_change, the webhook each change sends, and front pages over time."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST
+from tests.support.pages import article_html, html_page, paragraphs
+from tests.support.receiver import Receiver
+from tests.support.server import FixtureSite, Page
+
+T0 = datetime(2024, 3, 6, 8, 0, tzinfo=timezone.utc)
+
+HARBOUR = "/news/harbour-dredging-delayed-by-storms.html"
+ZEPPELIN = "/news/zeppelin-hangar-reopens-as-museum.html"
+BUDGET = "/news/council-approves-new-budget-plan.html"
+TRAM = "/news/tram-line-extension-opens-next-week.html"
+STORIES = (HARBOUR, ZEPPELIN, BUDGET, TRAM)
+
+NOT_FOUND = html_page("""<!doctype html><html><head><title>Page not found | Fixture Gazette</title></head>
+<body><nav><a href="/">Home</a></nav><h1>Sorry</h1><p>We looked everywhere.</p></body></html>""")
+
+
+def story(n: int, *, body: list[str] | None = None, title: str | None = None) -> Page:
+    return html_page(article_html(n, title=title or f"Story {n} of the watched gazette", body=body or paragraphs(n)))
+
+
+def home(paths) -> Page:
+    items = "".join(f'<li><a href="{p}">Headline of {p.rsplit("/", 1)[1][:-5].replace("-", " ")}</a></li>'
+                    for p in paths)
+    return html_page(f"<!doctype html><html><head><title>Fixture Gazette</title></head><body>"
+                     f"<nav><a href='/'>Home</a> <a href='/about.html'>About</a></nav>"
+                     f"<main><h2>Top stories</h2><ul>{items}</ul></main></body></html>")
+
+
+def at(delta: timedelta) -> str:
+    return (T0 + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Clocked:
+    """The installed CLI at a simulated time, against the archive in tmp_path."""
+
+    def __init__(self, run_cli, monkeypatch, site: FixtureSite):
+        self.run_cli, self.monkeypatch, self.site = run_cli, monkeypatch, site
+
+    def __call__(self, delta: timedelta, *args: str):
+        self.monkeypatch.setenv("ARCHIVER_NOW", at(delta))
+        before = len(self.site.requests)
+        result = self.run_cli(*args, "--db", "news.db")
+        self.requested = [p for p in self.site.paths_requested()[before:] if p != "/robots.txt"]
+        return result
+
+
+@pytest.fixture
+def gazette():
+    pages = {path: story(i) for i, path in enumerate(STORIES, start=1)}
+    pages["/"] = home(STORIES)
+    pages["/robots.txt"] = Page(b"User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"})
+    with FixtureSite(pages) as site, Receiver(fail_first=1) as receiver:
+        yield site, receiver
+
+
+def write_sources(folder: Path, site: FixtureSite, receiver: Receiver) -> None:
+    (folder / "sources.toml").write_text(f"""
+[[sources]]
+name = "gazette"
+follow = ["{site.url}/"]
+depth = 1
+allow = ["/news/"]
+interval = "30d"
+watch = "30d"
+min_change = 2
+notify = ["{receiver.url}/hook"]
+""")
+
+
+def changes_of(db: sqlite3.Connection) -> list[tuple]:
+    return db.execute("SELECT c.kind, a.url, c.fields, c.words_added, c.words_removed, c.reason FROM changes c "
+                      "JOIN articles a ON a.id = c.article_id ORDER BY c.id").fetchall()
+
+
+def test_a_watched_site_over_a_simulated_month(gazette, run_cli, monkeypatch, tmp_path):
+    site, receiver = gazette
+    write_sources(tmp_path, site, receiver)
+    crawl = Clocked(run_cli, monkeypatch, site)
+    due = ("crawl", "--sources", "sources.toml", "--due", *FAST)
+    url = {path: site.url + path for path in STORIES}
+
+    # T0: the source's first run archives the four stories; each is watched from now.
+    first = crawl(timedelta(0), *due)
+    assert first.returncode == 0, first.stderr
+    assert "4 archived, 0 updated, 0 unchanged, 1 skipped, 0 failed" in first.stderr
+    assert crawl.requested[0] == "/" and sorted(crawl.requested[1:]) == sorted(STORIES)
+    db = sqlite3.connect(tmp_path / "news.db")
+    assert {r[0] for r in db.execute("SELECT next_check_at FROM watches")} == {"2024-03-06T09:00:00+00:00"}
+
+    # Half an hour later nothing is due: no request at all.
+    result = crawl(timedelta(minutes=30), *due)
+    assert result.returncode == 0 and crawl.requested == []
+    assert "gazette: not due until 2024-04-05T08:00:00+00:00" in result.stderr
+
+    # One hour: the first check of each. Harbour was edited, zeppelin answers 404, budget
+    # redirects to the home page, tram serves a "page not found" page with status 200.
+    edited = paragraphs(1)
+    edited[1] = "The harbour master said dredging would resume in April once the storms have passed. " + edited[1]
+    site.pages[HARBOUR] = story(1, body=edited)
+    zeppelin_page = site.pages.pop(ZEPPELIN)
+    budget_page = site.pages[BUDGET]
+    site.pages[BUDGET] = Page(b"", status=301, headers={"Location": "/"})
+    site.pages[TRAM] = NOT_FOUND
+    result = crawl(timedelta(hours=1), *due)
+    assert result.returncode == 0, result.stderr
+    assert sorted(crawl.requested) == sorted([*STORIES, "/"])  # "/" is where budget's redirect went
+    assert "0 archived, 1 updated, 0 unchanged, 0 skipped, 0 failed, 3 gone; 4 watch checks" in result.stderr
+    assert sorted(changes_of(db)) == [
+        ("changed", url[HARBOUR], '["body"]', 14, 0, None),
+        ("gone", url[BUDGET], "[]", None, None, f"sent to the home page ({site.url}/)"),
+        ("gone", url[TRAM], "[]", None, None, 'soft 404: "Page not found" in the title'),
+        ("gone", url[ZEPPELIN], "[]", None, None, "HTTP 404 Not Found"),
+    ]
+    gone = json.loads(run_cli("list", "--gone", "--json", "--db", "news.db").stdout)
+    assert sorted(a["url"] for a in gone) == sorted([url[ZEPPELIN], url[BUDGET], url[TRAM]])
+    assert {a["gone_at"] for a in gone} == {"2024-03-06T09:00:00+00:00"}
+
+    # Two hours: every one changed, so every schedule started again (checks one hour on).
+    # Zeppelin and budget are back as they were; harbour got a comma (below min_change 2);
+    # tram is still gone (no new record).
+    site.pages[ZEPPELIN] = zeppelin_page
+    site.pages[BUDGET] = budget_page
+    site.pages[HARBOUR] = story(1, body=[edited[0], edited[1].replace("April once", "April, once"), *edited[2:]])
+    result = crawl(timedelta(hours=2), *due)
+    assert sorted(crawl.requested) == sorted(STORIES)
+    assert "0 archived, 0 updated, 3 unchanged, 0 skipped, 0 failed, 1 gone; 4 watch checks" in result.stderr
+    reason = db.execute("SELECT reason FROM run_pages WHERE url = ? ORDER BY id DESC", [url[HARBOUR]]).fetchone()[0]
+    assert reason.startswith("change below min_change (0 words in body; min_change 2 words)")
+    assert db.execute("SELECT version FROM articles WHERE url = ?", [url[HARBOUR]]).fetchone() == (2,)
+    assert sorted(c[:2] for c in changes_of(db)[4:]) == [("back", url[BUDGET]), ("back", url[ZEPPELIN])]
+    assert json.loads(run_cli("list", "--gone", "--json", "--db", "news.db").stdout)[0]["url"] == url[TRAM]
+
+    # The schedules now differ: zeppelin and budget (back) at 3h; harbour and tram at 2h + 3h.
+    crawl(timedelta(hours=3), *due)
+    assert sorted(crawl.requested) == sorted([ZEPPELIN, BUDGET])
+    crawl(timedelta(hours=4, minutes=59), *due)
+    assert crawl.requested == []
+    site.pages[TRAM] = story(4, title="Tram line extension opens next week, the city says")
+    result = crawl(timedelta(hours=5), *due)
+    assert sorted(crawl.requested) == sorted([HARBOUR, TRAM])
+    assert "0 archived, 1 updated, 1 unchanged" in result.stderr  # tram: back, with a new title
+    assert [c[:3] for c in changes_of(db)[6:]] == [("back", url[TRAM], "[]"), ("changed", url[TRAM], '["title"]')]
+
+    # Every change reached the webhook once; the first POST failed and was sent again.
+    recorded = [r[0] for r in db.execute("SELECT id FROM changes ORDER BY id")]
+    assert [body["change_id"] for body in receiver.delivered()] == recorded
+    assert receiver.requests[0]["status"] == 500
+    assert receiver.requests[1]["body"] == receiver.requests[0]["body"]
+    assert len(receiver.requests) == len(recorded) + 1
+    first_change = receiver.delivered()[0]
+    assert first_change["event"] == "changed" and first_change["fields"] == ["body"]
+    assert first_change["article"]["url"] == url[HARBOUR]
+    assert "{+The harbour master said dredging would resume" in first_change["diff"]
+    assert db.execute("SELECT status, attempts FROM notifications WHERE change_id = ?",
+                      [recorded[0]]).fetchone() == ("sent", 2)
+
+
+@pytest.fixture
+def gone_archive(gazette, run_cli, monkeypatch, tmp_path):
+    """Two stories crawled as URLs; a day later one answers 404 (no watch: a due revisit)."""
+    site, _ = gazette
+    crawl = Clocked(run_cli, monkeypatch, site)
+    urls = [site.url + HARBOUR, site.url + ZEPPELIN]
+    assert "2 archived" in crawl(timedelta(0), "crawl", *urls, *FAST).stderr
+    del site.pages[ZEPPELIN]
+    result = crawl(timedelta(days=1), "crawl", *urls, *FAST)
+    return site, result
+
+
+def test_an_archived_article_that_answers_404_is_gone_not_failed(gone_archive, run_cli, tmp_path):
+    site, result = gone_archive
+    assert result.returncode == 0, result.stderr
+    assert "0 archived, 0 updated, 1 unchanged, 0 skipped, 0 failed, 1 gone; 0 watch checks" in result.stderr
+    assert f"gone: {site.url}{ZEPPELIN}: HTTP 404 Not Found" in result.stderr
+    shown = run_cli("show", site.url + ZEPPELIN, "--db", "news.db").stdout
+    assert "Gone since: 2024-03-07T08:00:00+00:00" in shown and "Gone because: HTTP 404 Not Found" in shown
+    assert "Paragraph 1 of story 2" in shown  # the archived text stays
+    assert run_cli("history", site.url + ZEPPELIN, "--db", "news.db").stdout.count("version 1") == 1
+    listed = json.loads(run_cli("list", "--gone", "--json", "--db", "news.db").stdout)
+    assert [(a["url"], a["gone_reason"]) for a in listed] == [(site.url + ZEPPELIN, "HTTP 404 Not Found")]
+    exported = [json.loads(line) for line in
+                run_cli("export", "-o", "-", "--db", "news.db", "-q").stdout.splitlines()]
+    assert {r["url"]: r["gone_at"] for r in exported} == {site.url + HARBOUR: None,
+                                                           site.url + ZEPPELIN: "2024-03-07T08:00:00+00:00"}
+    csv_text = run_cli("export", "--format", "csv", "-o", "-", "--gone", "--db", "news.db", "-q").stdout
+    assert csv_text.splitlines()[0].endswith("gone_at,gone_reason") and "HTTP 404 Not Found" in csv_text
+    changes = json.loads(run_cli("changes", "--json", "--db", "news.db").stdout)
+    assert [(c["kind"], c["reason"]) for c in changes] == [("gone", "HTTP 404 Not Found")]
+
+
+def test_front_page_positions_over_three_fetches(gazette, run_cli, monkeypatch, tmp_path):
+    site, _ = gazette
+    crawl = Clocked(run_cli, monkeypatch, site)
+    front = site.url + "/"
+    orders = [STORIES, (ZEPPELIN, HARBOUR, TRAM), (ZEPPELIN, HARBOUR, TRAM)]
+    for hours, order in enumerate(orders):
+        site.pages["/"] = home(order)
+        result = crawl(timedelta(hours=hours), "crawl", "--follow", front, "--depth", "0", *FAST)
+        assert result.returncode == 0 and crawl.requested == ["/"], result.stderr
+
+    def frontpage(*args):
+        result = run_cli("frontpage", *args, "--db", "news.db", "--json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    latest = frontpage(front)
+    assert [(r["position"], r["url"]) for r in latest] == [(1, site.url + ZEPPELIN), (2, site.url + HARBOUR),
+                                                           (3, site.url + TRAM)]
+    assert latest[0]["text"] == "Headline of zeppelin hangar reopens as museum"
+    first = frontpage(front, "--at", "2024-03-06T08:30:00Z")
+    assert [r["url"] for r in first] == [site.url + p for p in STORIES]
+    assert [(r["fetched_at"], r["position"]) for r in frontpage(site.url + HARBOUR)] == [
+        ("2024-03-06T08:00:00+00:00", 1), ("2024-03-06T09:00:00+00:00", 2), ("2024-03-06T10:00:00+00:00", 2)]
+    assert [r["fetched_at"] for r in frontpage(site.url + BUDGET)] == ["2024-03-06T08:00:00+00:00"]
+
+    # The third fetch showed what the second did: it points at it instead of storing the links again.
+    db = sqlite3.connect(tmp_path / "news.db")
+    assert db.execute("SELECT links, same_as FROM frontpages ORDER BY id").fetchall() == [(4, None), (3, None), (3, 2)]
+    assert db.execute("SELECT COUNT(*) FROM frontpage_links").fetchone() == (7,)
+    assert db.execute("SELECT COUNT(*) FROM frontpage_positions").fetchone() == (10,)
+
+    text = run_cli("frontpage", front, "--db", "news.db")
+    assert text.returncode == 0 and "fetched 2024-03-06T10:00:00+00:00: 3 stories" in text.stderr
+    unknown = run_cli("frontpage", site.url + "/elsewhere", "--db", "news.db")
+    assert unknown.returncode == 1 and "is neither a front page nor a story on one" in unknown.stderr
+    early = run_cli("frontpage", front, "--at", "2024-03-05", "--db", "news.db")
+    assert early.returncode == 1 and "was not fetched by 2024-03-05" in early.stderr
+
+
+def test_an_ad_hoc_watch_is_checked_by_crawl_due(gazette, run_cli, monkeypatch, tmp_path):
+    site, _ = gazette
+    crawl = Clocked(run_cli, monkeypatch, site)
+    assert "1 archived" in crawl(timedelta(0), "crawl", site.url + HARBOUR, "--watch", "2h", *FAST).stderr
+    assert "Watched: 0 checks, next check 2024-03-06T09:00:00+00:00" in run_cli(
+        "show", site.url + HARBOUR, "--db", "news.db").stdout
+    early = crawl(timedelta(minutes=59), "crawl", "--due", *FAST)
+    assert early.returncode == 0 and "no watch checks due" in early.stderr and crawl.requested == []
+    result = crawl(timedelta(hours=1), "crawl", "--due", *FAST)
+    assert result.returncode == 0 and crawl.requested == [HARBOUR]
+    assert "1 unchanged, 0 skipped, 0 failed, 0 gone; 1 watch check" in result.stderr
+    # The next interval (3 hours) would end after the 2-hour window: the watch is over.
+    assert "Watched: 1 checks, window over" in run_cli("show", site.url + HARBOUR, "--db", "news.db").stdout
+    assert crawl(timedelta(days=1), "crawl", "--due", *FAST).returncode == 0 and crawl.requested == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--watch", "soon"), "not a duration: 'soon'"),
+    (("--notify", "ftp://hooks.example/x"), "notify: 'ftp://hooks.example/x' is not an http(s) URL"),
+    (("-s", "ARCHIVER_MIN_CHANGE=lots"), "min_change: 'lots' is not a number of words"),
+])
+def test_bad_watch_options_are_usage_errors(run_cli, args, message):
+    result = run_cli("crawl", "https://example.com/news/a-story-here.html", *args, "--db", "a.db")
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ('watch = "a month"', "not a duration: 'a month'"),
+    ("min_change = -3", "min_change: -3 is below 0"),
+    ('notify = "mailto:desk@example.org"', "is not an http(s) URL"),
+])
+def test_bad_watch_keys_in_a_sources_file_are_clear(run_cli, tmp_path, entry, message):
+    (tmp_path / "s.toml").write_text(f'[[sources]]\nname = "x"\nurls = ["https://example.com/a"]\n{entry}\n')
+    result = run_cli("crawl", "--sources", "s.toml", "--db", "a.db")
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
