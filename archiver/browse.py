@@ -50,6 +50,34 @@ TABLES: dict[str, dict[str, Any]] = {
                        "and the reason.",
         "facets": ["outcome", "reason"],
     },
+    "changes": {
+        "description": "Each change of an archived article: a new version (the fields that changed, words added "
+                       "and removed, the share of the body), a removal (gone: why) or its return (back). "
+                       '<a href="/-/changes">Read them</a> or follow the Atom feed.',
+        "sort_desc": "id",
+        "facets": ["kind"],
+        "columns": {"at": "When the crawl saw it (UTC)", "fields": "JSON list of the fields that changed",
+                    "body_share": "Part of the body's words removed or added",
+                    "excerpt": "The change as notifications and the feed show it"},
+    },
+    "watches": {
+        "description": "Watched articles and where each one's check schedule stands (1h, 3h, 9h, 1d, 3d, 7d, "
+                       "then weekly, within the window).",
+        "sort": "next_check_at",
+        "columns": {"window": "Seconds from the first archiving during which checks are made",
+                    "step": "Checks since the schedule last started again (a change starts it again)"},
+    },
+    "frontpages": {
+        "description": "Each fetch of a followed home or section page (links: its story links; same_as: an "
+                       "earlier fetch with the same links, which holds them).",
+        "sort_desc": "fetched_at",
+        "facets": ["url"],
+    },
+    "frontpage_links": {"description": "The story links of front page fetches, in page order (position 1 first)."},
+    "frontpage_positions": {"description": "Every front page fetch with each story link's position: when and "
+                                           "where a story was on a front page.", "facets": ["front_page"]},
+    "notifications": {"description": "One JSON POST per change and target, with its attempts and outcome.",
+                      "facets": ["status", "target"]},
     # Bookkeeping, out of sight on the database page (`?_show_hidden=1` shows it).
     "export_state": {"description": "Where each `archiver export --since-last` stopped.", "hidden": True},
     "_sqlite_migrations": {"description": "Schema migrations applied to the archive.", "hidden": True},
@@ -78,6 +106,12 @@ QUERIES: dict[str, dict[str, Any]] = {
                "MIN(v.fetched_at) AS first_fetched, MAX(v.fetched_at) AS last_changed, a.url "
                "FROM articles a JOIN article_versions v ON v.article_id = a.id "
                "WHERE a.version > 1 GROUP BY a.id ORDER BY last_changed DESC LIMIT 500",
+    },
+    "gone_articles": {
+        "title": "Gone articles",
+        "description": "Articles whose page was found gone (and has not come back), most recently gone first.",
+        "sql": "SELECT id AS article_id, gone_at, gone_reason, site, title, url FROM articles "
+               "WHERE gone_at IS NOT NULL ORDER BY gone_at DESC LIMIT 500",
     },
     "crawl_failures": {
         "title": "Crawl failures",

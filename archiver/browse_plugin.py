@@ -1,5 +1,6 @@
 """Datasette plugin hooks for `archiver browse`: the reading room (home, search, article,
-compare versions), its CSS and cell rendering, and the guards around every response.
+compare versions, changes and their Atom feed), its CSS and cell rendering, and the guards
+around every response.
 
 Imported only when the UI runs; archiver.browse registers it. Every read goes through
 archiver.store.queries, on Datasette's read-only connections; every page is a Jinja
@@ -20,9 +21,9 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from archiver.diff import ADDED, REMOVED, VERSION_FIELDS, changed_fields, diff_paragraphs
-from archiver.export import csv_cell
-from archiver.store import queries
+from archiver.diff import ADDED, REMOVED, VERSION_FIELDS, change_summary, changed_fields, diff_paragraphs
+from archiver.export import csv_cell, write_atom
+from archiver.store import changes, queries
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -37,6 +38,8 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inlin
 # Snippet marks for matched words: characters no article has, replaced by <mark> after escaping.
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
 SEARCH_LIMIT = 50
+CHANGES_LIMIT = 100
+FEED_PATH = "/-/changes.atom"
 
 
 def _web_url(url: Any) -> bool:
@@ -135,6 +138,7 @@ def _home_report(db) -> dict[str, Any]:
     published = [d for s in sites for d in (s["first_published"], s["last_published"]) if d]
     return {
         "count": queries.count_articles(db),
+        "changes": changes.list_changes(db, limit=5),
         "sites": sites,
         "first_published": min(published, default=None),
         "last_published": max(published, default=None),
@@ -151,8 +155,45 @@ async def home(datasette, request):
         **report, "database": db.name, "title": datasette.metadata("title") or "archiver",
         "day_chart": day_chart(report["days"]), "health": health_rows(report["missing"]),
         "queries": (datasette.metadata("queries", database=db.name) or {}),
+        "feed_path": FEED_PATH,
     }
+    _shown_changes(datasette, db.name, report["changes"])
     return await _page(datasette, request, "archiver-home.html", context)
+
+
+def _compare_path(datasette, database: str, row: dict[str, Any]) -> str:
+    """Where a change is shown: the compare page of its two versions, else the article."""
+    article = datasette.urls.row(database, "articles", row["article_id"])
+    if row["kind"] == "changed" and row.get("from_version"):
+        return f"{article}/compare?" + urlencode({"from": row["from_version"], "to": row["version"]})
+    return article
+
+
+def _shown_changes(datasette, database: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Change records with what the pages show of them: a summary line and where to see the change."""
+    for row in rows:
+        row["summary"] = change_summary(row)
+        row["compare_path"] = _compare_path(datasette, database, row)
+    return rows
+
+
+async def changes_page(datasette, request):
+    db = _database(datasette)
+    rows = await _read(db, changes.list_changes, limit=CHANGES_LIMIT)
+    context = {"database": db.name, "changes": _shown_changes(datasette, db.name, rows), "limit": CHANGES_LIMIT,
+               "feed_path": FEED_PATH}
+    return await _page(datasette, request, "archiver-changes.html", context)
+
+
+async def changes_feed(datasette, request):
+    """The changes as Atom; each entry opens its compare (or article) page here."""
+    db = _database(datasette)
+    rows = await _read(db, changes.list_changes, limit=CHANGES_LIMIT)
+    out = io.StringIO()
+    write_atom(rows, out, feed_key=f"{request.host} {db.name}", title=f"{datasette.metadata('title') or 'archiver'}: "
+               "changes", self_url=datasette.absolute_url(request, FEED_PATH),
+               link=lambda row: datasette.absolute_url(request, _compare_path(datasette, db.name, row)))
+    return Response(out.getvalue(), content_type="application/atom+xml; charset=utf-8")
 
 
 def _filters(args) -> tuple[queries.ArticleFilters, list[str]]:
@@ -205,7 +246,9 @@ def _article_report(db, article_id: int) -> dict[str, Any] | None:
     if article is None or article["id"] != article_id:
         return None
     return {"article": article, "versions": queries.article_versions(db, article_id),
-            "responses": queries.article_responses(db, article_id)}
+            "responses": queries.article_responses(db, article_id),
+            "changes": changes.list_changes(db, article_id=article_id, limit=CHANGES_LIMIT),
+            "watch": changes.get_watch(db, article_id)}
 
 
 async def _article_or_404(datasette, request):
@@ -260,6 +303,7 @@ async def article(datasette, request):
                   if isinstance(link, dict) and _web_url(link.get("url"))],
         "web_url": _web_url, "provenance": sorted((shown.get("provenance") or {}).items()),
         "article_url": datasette.urls.row(db.name, "articles", article["id"]),
+        "changes": _shown_changes(datasette, db.name, report["changes"]), "watch": report["watch"],
     }
     return await _page(datasette, request, "archiver-article.html", context)
 
@@ -338,6 +382,8 @@ def register_routes():
     return [
         (r"^/$", home),
         (r"^/-/search$", search),
+        (r"^/-/changes$", changes_page),
+        (r"^/-/changes\.atom$", changes_feed),
         (article_path + "$", article),
         (article_path + "/compare$", compare),
         (article_path + r"/raw/(?P<response>\d+)$", raw_response),

@@ -212,6 +212,18 @@ def test_compare_page_marks_the_changed_words(ui, archive):
     assert status == 200 and "stored in one version only" in single
 
 
+def test_changes_page_links_each_change_to_its_compare_page(ui, archive):
+    status, html = page(ui + "/-/changes")
+    assert status == 200
+    zeppelin = archive["zeppelin"]
+    assert f'href="/news/articles/{zeppelin}/compare?from=1&amp;to=2">compare version 1 with 2</a>' in html
+    assert "title, body changed: +" in html
+    status, home = page(ui + "/")
+    assert "<h2>Latest changes</h2>" in home and f"/news/articles/{zeppelin}/compare?from=1&amp;to=2" in home
+    status, article = page(f"{ui}/news/articles/{zeppelin}")
+    assert "<h2>Changes</h2>" in article and "compare version 1 with 2" in article
+
+
 def test_canned_queries_link_to_the_stored_article(ui, archive):
     status, html = page(ui + "/news/changed_articles")
     zeppelin = archive["zeppelin"]
@@ -329,6 +341,7 @@ PAGES = {
     "article": "/news/articles/{zeppelin}",
     "article-version-1": "/news/articles/{zeppelin}?version=1",
     "compare": "/news/articles/{zeppelin}/compare",
+    "changes": "/-/changes",
     "search-filters": "/-/search?author=li+wei",
     "changed-query": "/news/changed_articles",
     "articles-table": "/news/articles",

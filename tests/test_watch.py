@@ -18,6 +18,7 @@ from tests.support.receiver import Receiver
 from tests.support.server import FixtureSite, Page
 
 T0 = datetime(2024, 3, 6, 8, 0, tzinfo=timezone.utc)
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 HARBOUR = "/news/harbour-dredging-delayed-by-storms.html"
 ZEPPELIN = "/news/zeppelin-hangar-reopens-as-museum.html"
@@ -201,6 +202,46 @@ def test_an_archived_article_that_answers_404_is_gone_not_failed(gone_archive, r
     assert csv_text.splitlines()[0].endswith("gone_at,gone_reason") and "HTTP 404 Not Found" in csv_text
     changes = json.loads(run_cli("changes", "--json", "--db", "news.db").stdout)
     assert [(c["kind"], c["reason"]) for c in changes] == [("gone", "HTTP 404 Not Found")]
+
+
+def test_the_web_ui_shows_gone_articles_and_their_changes(gone_archive, tmp_path):
+    from xml.etree import ElementTree
+
+    from tests.support.browser import CHROMIUM, Browser, running_browse
+
+    site, _ = gone_archive
+    db = sqlite3.connect(tmp_path / "news.db")
+    (gone_id,) = db.execute("SELECT id FROM articles WHERE url = ?", [site.url + ZEPPELIN]).fetchone()
+    with running_browse(tmp_path / "news.db") as base:
+        article = urlopen_text(f"{base}/news/articles/{gone_id}")
+        assert 'class="notice gone"' in article and "This article is gone since 7 March 2024, 08:00 UTC" in article
+        assert "HTTP 404 Not Found" in article and "Paragraph 1 of story 2" in article
+        changes = urlopen_text(base + "/-/changes")
+        assert "change-gone" in changes and f'href="/news/articles/{gone_id}"' in changes
+        assert 'type="application/atom+xml"' in urlopen_text(base + "/")
+        feed = ElementTree.fromstring(urlopen_text(base + "/-/changes.atom"))
+        atom = "{http://www.w3.org/2005/Atom}"
+        (entry,) = feed.findall(f"{atom}entry")
+        assert entry.find(f"{atom}title").text == "Gone: Story 2 of the watched gazette"
+        assert entry.find(f"{atom}link").get("href") == f"{base}/news/articles/{gone_id}"
+        gone_query = urlopen_text(base + "/news/gone_articles")
+        assert "HTTP 404 Not Found" in gone_query
+        if CHROMIUM is not None:  # the gone notice on a phone, as a reader meets it
+            with Browser() as browser:
+                browser.open(f"{base}/news/articles/{gone_id}", width=390)
+                ARTIFACTS.mkdir(exist_ok=True)
+                browser.screenshot(ARTIFACTS / "reading-room-gone-article-390.png")
+                assert browser.scroll_width() == (390, 390)
+                assert browser.js("document.querySelector('.notice.gone').textContent").startswith(
+                    "This article is gone since")
+
+
+def urlopen_text(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert response.status == 200
+        return response.read().decode("utf-8")
 
 
 def test_front_page_positions_over_three_fetches(gazette, run_cli, monkeypatch, tmp_path):
