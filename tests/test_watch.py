@@ -318,3 +318,23 @@ def test_bad_watch_keys_in_a_sources_file_are_clear(run_cli, tmp_path, entry, me
     (tmp_path / "s.toml").write_text(f'[[sources]]\nname = "x"\nurls = ["https://example.com/a"]\n{entry}\n')
     result = run_cli("crawl", "--sources", "s.toml", "--db", "a.db")
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_source_that_starts_watching_watches_what_it_archived_before(gazette, run_cli, monkeypatch, tmp_path):
+    site, _ = gazette
+    crawl = Clocked(run_cli, monkeypatch, site)
+    source = f'[[sources]]\nname = "gazette"\nurls = ["{site.url}{HARBOUR}"]\ninterval = "30d"\n'
+    (tmp_path / "sources.toml").write_text(source)
+    due = ("crawl", "--sources", "sources.toml", "--due", *FAST)
+    assert "1 archived" in crawl(timedelta(0), *due).stderr
+    assert crawl(timedelta(hours=2), *due).returncode == 0 and crawl.requested == []  # no watch yet
+    (tmp_path / "sources.toml").write_text(source + 'watch = "30d"\n')
+    result = crawl(timedelta(hours=3), *due)
+    assert "gazette: not due until 2024-04-05T08:00:00+00:00; 1 watch check due" in result.stderr
+    assert crawl.requested == [HARBOUR] and "1 watch check" in result.stderr
+    # A window shorter than the article's age ends its watch.
+    (tmp_path / "sources.toml").write_text(source + 'watch = "5h"\n')
+    crawl(timedelta(hours=7), *due)
+    assert crawl.requested == []
+    db = sqlite3.connect(tmp_path / "news.db")
+    assert db.execute("SELECT window, checks, next_check_at FROM watches").fetchone() == (18000.0, 1, None)

@@ -142,17 +142,14 @@ def _check_options(*, revisit_after, watch, notify, settings) -> None:
 
 def _due_checks(db, source: str | None, window: float | None, now) -> list[str]:
     """The URLs of a source's watched articles whose check is due (None: `crawl --watch`'s)."""
-    from datetime import timedelta
-
     from archiver.revisits import Watch, check_due
-    from archiver.store.changes import enroll_watches, watched
+    from archiver.store.changes import enroll_watches, watches_due
 
     if source is not None:
         if not window:
             return []
         enroll_watches(db, source=source, window=window)
-    span = timedelta(seconds=window) if window else None
-    return [row["url"] for row in watched(db, source) if check_due(Watch.from_record(row, span), now)]
+    return [row["url"] for row in watches_due(db, source, now) if check_due(Watch.from_record(row), now)]
 
 
 def _due_jobs(db_path: str, sources, *, due: bool, revisit_after, watch, notify: list[str], quiet: bool):

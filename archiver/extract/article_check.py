@@ -91,6 +91,9 @@ def soft_404(*, titles: list[str | None], headings: Callable[[], list[str]], bod
     | – — : ·) or of a headline; or, in a text of at most SOFT_404_TEXT_WORDS words, one of
     three words or more. Never for a page of more than SOFT_404_MAX_WORDS words.
     `headings` is called for short pages only."""
+    # Over 20 characters per word a soft 404 may have: too long, without counting its words.
+    if len(body or "") > 20 * SOFT_404_MAX_WORDS:
+        return None
     words = _words(body or "")
     if words > SOFT_404_MAX_WORDS:
         return None

@@ -75,16 +75,20 @@ def observe(db: sqlite_utils.Database, article_id: int, at: str, *, changed: boo
 
 def enroll_watches(db: sqlite_utils.Database, *, source: str, window: float) -> int:
     """Watch the articles a source's earlier runs stored, from their first archiving,
-    and give the source's watched articles its window; how many started being watched."""
+    and give the source's watched articles its window; how many started being watched.
+    Only schedules that are new or whose window changed are computed again."""
     with db.conn:
         before = db.execute("SELECT COUNT(*) FROM watches").fetchone()[0]
+        # next_check_at '' marks the rows whose next check is still to be computed.
         db.execute(
-            "INSERT OR IGNORE INTO watches (article_id, url, source, started_at, window, last_at, step, checks) "
-            "SELECT DISTINCT a.id, a.url, ?, a.first_seen_at, ?, COALESCE(a.fetched_at, a.first_seen_at), 0, 0 "
-            "FROM run_pages p JOIN runs r ON r.id = p.run_id JOIN articles a ON a.id = p.article_id "
-            "WHERE r.source = ?", [source, window, source])
-        db.execute("UPDATE watches SET window = ? WHERE source = ?", [window, source])
-        for row in list(db.query("SELECT * FROM watches WHERE source = ?", [source])):
+            "INSERT OR IGNORE INTO watches (article_id, url, source, started_at, window, last_at, step, checks, "
+            "next_check_at) SELECT DISTINCT a.id, a.url, ?, a.first_seen_at, ?, COALESCE(a.fetched_at, "
+            "a.first_seen_at), 0, 0, '' FROM run_pages p JOIN runs r ON r.id = p.run_id "
+            "JOIN articles a ON a.id = p.article_id WHERE r.source = ? "
+            "AND NOT EXISTS (SELECT 1 FROM watches w WHERE w.article_id = a.id)", [source, window, source])
+        db.execute("UPDATE watches SET window = ?, next_check_at = '' WHERE source = ? AND window != ?",
+                   [window, source, window])
+        for row in list(db.query("SELECT * FROM watches WHERE source = ? AND next_check_at = ''", [source])):
             due = next_check(Watch.from_record(row))
             db.execute("UPDATE watches SET next_check_at = ? WHERE article_id = ?",
                        [clock.stamp(due) if due else None, row["article_id"]])
@@ -175,10 +179,12 @@ def run_notifications(db: sqlite_utils.Database, run_id: int) -> list[dict[str, 
                          "GROUP BY target, status ORDER BY target, status", [run_id]))
 
 
-def watched(db: sqlite_utils.Database, source: str | None) -> list[dict[str, Any]]:
-    """The watches of a source (None: those of `crawl --watch`), soonest due first."""
-    return list(db.query("SELECT * FROM watches WHERE source IS ? ORDER BY next_check_at IS NULL, next_check_at, "
-                         "article_id", [source]))
+def watches_due(db: sqlite_utils.Database, source: str | None, now: datetime) -> list[dict[str, Any]]:
+    """The watches of a source (None: those of `crawl --watch`) whose next check is due by
+    `now`, soonest first (next_check_at is indexed: a cron tick reads only these)."""
+    return list(db.query("SELECT * FROM watches WHERE source IS ? AND next_check_at IS NOT NULL "
+                         "AND next_check_at != '' AND next_check_at <= ? ORDER BY next_check_at, article_id",
+                         [source, clock.stamp(now)]))
 
 
 def get_watch(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
