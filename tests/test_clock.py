@@ -50,7 +50,7 @@ def test_every_time_a_command_keeps_comes_from_the_clock(site, monkeypatch, run_
     # The revisit policy reads the same clock: not due a day minus a minute later, due a day later.
     requested = len(site.requests)
     monkeypatch.setenv(clock.ENV, "2024-03-07T07:59:00Z")
-    assert "1 unchanged" in run_cli("crawl", url, "--db", "a.db", *FAST).stderr
+    assert "1 not due" in run_cli("crawl", url, "--db", "a.db", *FAST).stderr
     assert site.paths_requested()[requested:] == []
     monkeypatch.setenv(clock.ENV, "2024-03-07T08:00:00Z")
     assert "1 unchanged" in run_cli("crawl", url, "--db", "a.db", *FAST).stderr

@@ -98,7 +98,7 @@ def test_a_watched_site_over_a_simulated_month(gazette, run_cli, monkeypatch, tm
     # T0: the source's first run archives the four stories; each is watched from now.
     first = crawl(timedelta(0), *due)
     assert first.returncode == 0, first.stderr
-    assert "4 archived, 0 updated, 0 unchanged, 1 skipped, 0 failed" in first.stderr
+    assert "4 archived, 0 updated, 0 unchanged, 0 not due, 1 skipped, 0 failed" in first.stderr
     assert crawl.requested[0] == "/" and sorted(crawl.requested[1:]) == sorted(STORIES)
     db = sqlite3.connect(tmp_path / "news.db")
     assert {r[0] for r in db.execute("SELECT next_check_at FROM watches")} == {"2024-03-06T09:00:00+00:00"}
@@ -120,7 +120,7 @@ def test_a_watched_site_over_a_simulated_month(gazette, run_cli, monkeypatch, tm
     result = crawl(timedelta(hours=1), *due)
     assert result.returncode == 0, result.stderr
     assert sorted(crawl.requested) == sorted([*STORIES, "/"])  # "/" is where budget's redirect went
-    assert "0 archived, 1 updated, 0 unchanged, 0 skipped, 0 failed, 3 gone; 4 watch checks" in result.stderr
+    assert "0 archived, 1 updated, 0 unchanged, 0 not due, 0 skipped, 0 failed, 3 gone, 4 watch checks" in result.stderr
     assert sorted(changes_of(db)) == [
         ("changed", url[HARBOUR], '["body"]', 14, 0, None),
         ("gone", url[BUDGET], "[]", None, None, f"sent to the home page ({site.url}/)"),
@@ -139,7 +139,7 @@ def test_a_watched_site_over_a_simulated_month(gazette, run_cli, monkeypatch, tm
     site.pages[HARBOUR] = story(1, body=[edited[0], edited[1].replace("April once", "April, once"), *edited[2:]])
     result = crawl(timedelta(hours=2), *due)
     assert sorted(crawl.requested) == sorted(STORIES)
-    assert "0 archived, 0 updated, 3 unchanged, 0 skipped, 0 failed, 1 gone; 4 watch checks" in result.stderr
+    assert "0 archived, 0 updated, 3 unchanged, 0 not due, 0 skipped, 0 failed, 1 gone, 4 watch checks" in result.stderr
     reason = db.execute("SELECT reason FROM run_pages WHERE url = ? ORDER BY id DESC", [url[HARBOUR]]).fetchone()[0]
     assert reason.startswith("change below min_change (0 words in body; min_change 2 words)")
     assert db.execute("SELECT version FROM articles WHERE url = ?", [url[HARBOUR]]).fetchone() == (2,)
@@ -186,7 +186,7 @@ def gone_archive(gazette, run_cli, monkeypatch, tmp_path):
 def test_an_archived_article_that_answers_404_is_gone_not_failed(gone_archive, run_cli, tmp_path):
     site, result = gone_archive
     assert result.returncode == 0, result.stderr
-    assert "0 archived, 0 updated, 1 unchanged, 0 skipped, 0 failed, 1 gone; 0 watch checks" in result.stderr
+    assert "0 archived, 0 updated, 1 unchanged, 0 not due, 0 skipped, 0 failed, 1 gone, 0 watch checks" in result.stderr
     assert f"gone: {site.url}{ZEPPELIN}: HTTP 404 Not Found" in result.stderr
     shown = run_cli("show", site.url + ZEPPELIN, "--db", "news.db").stdout
     assert "Gone since: 2024-03-07T08:00:00+00:00" in shown and "Gone because: HTTP 404 Not Found" in shown
@@ -293,7 +293,7 @@ def test_an_ad_hoc_watch_is_checked_by_crawl_due(gazette, run_cli, monkeypatch, 
     assert early.returncode == 0 and "no watch checks due" in early.stderr and crawl.requested == []
     result = crawl(timedelta(hours=1), "crawl", "--due", *FAST)
     assert result.returncode == 0 and crawl.requested == [HARBOUR]
-    assert "1 unchanged, 0 skipped, 0 failed, 0 gone; 1 watch check" in result.stderr
+    assert "1 unchanged, 0 not due, 0 skipped, 0 failed, 0 gone, 1 watch check" in result.stderr
     # The next interval (3 hours) would end after the 2-hour window: the watch is over.
     assert "Watched: 1 checks, window over" in run_cli("show", site.url + HARBOUR, "--db", "news.db").stdout
     assert crawl(timedelta(days=1), "crawl", "--due", *FAST).returncode == 0 and crawl.requested == []

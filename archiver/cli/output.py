@@ -80,7 +80,8 @@ def run_counts(run: dict, *, label_first: bool = False) -> str:
     """"3 archived, 0 updated, …" (or "archived 3, …" for the lines of `archiver runs`)."""
     counts = RUN_COUNTS + (WATCH_COUNTS if run.get("gone") or run.get("checks") else ())
     parts = ((label, run.get(key) or 0) for key, label in counts)
-    return ", ".join(f"{label} {n}" if label_first else f"{n} {label}" for label, n in parts)
+    return ", ".join(f"{label} {n}" if label_first else f"{n} {label[:-1] if n == 1 and label == 'watch checks' else label}"
+                     for label, n in parts)
 
 
 def report_run(db_path: str, run_id: int | None, *, quiet: bool = False, error: str | None = None) -> int:
