@@ -204,6 +204,45 @@ def test_an_archived_article_that_answers_404_is_gone_not_failed(gone_archive, r
     assert [(c["kind"], c["reason"]) for c in changes] == [("gone", "HTTP 404 Not Found")]
 
 
+def test_changes_lists_changes_and_removals_newest_first(gone_archive, run_cli, monkeypatch, tmp_path):
+    from xml.etree import ElementTree
+
+    site, _ = gone_archive
+    crawl = Clocked(run_cli, monkeypatch, site)
+    edited = paragraphs(1)
+    edited[0] = "A correction: the dredging was delayed by two weeks, not three. " + edited[0]
+    site.pages[HARBOUR] = story(1, body=edited)
+    assert "1 updated" in crawl(timedelta(days=2), "crawl", site.url + HARBOUR, *FAST).stderr
+
+    def changes(*args):
+        result = run_cli("changes", *args, "--db", "news.db")
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    db = sqlite3.connect(tmp_path / "news.db")
+    ids = dict(db.execute("SELECT url, id FROM articles"))
+    lines = changes().splitlines()
+    assert lines[0] == f"2024-03-08T08:00:00+00:00  changed [{ids[site.url + HARBOUR]} v1->v2] Story 1 of the watched gazette"
+    assert lines[1] == "    body changed: +11 -0 words, 2% of the body"
+    assert lines[3] == f"2024-03-07T08:00:00+00:00  gone    [{ids[site.url + ZEPPELIN]}] Story 2 of the watched gazette"
+    assert lines[4] == "    HTTP 404 Not Found"
+    assert [c["kind"] for c in json.loads(changes("--json"))] == ["changed", "gone"]
+    assert [json.loads(line)["kind"] for line in changes("--since", "2024-03-08", "--nl").splitlines()] == ["changed"]
+    assert changes("--site", "elsewhere.example") == ""
+    assert [c["kind"] for c in json.loads(changes("--site", "127.0.0.1", "--json"))] == ["changed", "gone"]
+    header, *rows = changes("--csv").splitlines()
+    assert header.startswith("change_id,at,kind,article_id,site,title,fields") and len(rows) == 2
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ElementTree.fromstring(changes("--atom"))
+    assert [e.find(f"{atom}title").text for e in feed.findall(f"{atom}entry")] == [
+        "Changed: Story 1 of the watched gazette", "Gone: Story 2 of the watched gazette"]
+    both = run_cli("changes", "--atom", "--json", "--db", "news.db")
+    assert both.returncode == 2 and "choose one of --atom" in both.stderr
+
+    shown = run_cli("diff", site.url + HARBOUR, "--db", "news.db").stdout
+    assert "body changed: +11 -0 words, 2% of the body" in shown and "{+A correction:" in shown
+
+
 def test_the_web_ui_shows_gone_articles_and_their_changes(gone_archive, tmp_path):
     from xml.etree import ElementTree
 
