@@ -169,6 +169,10 @@ def test_a_watched_site_over_a_simulated_month(gazette, run_cli, monkeypatch, tm
     assert "{+The harbour master said dredging would resume" in first_change["diff"]
     assert db.execute("SELECT status, attempts FROM notifications WHERE change_id = ?",
                       [recorded[0]]).fetchone() == ("sent", 2)
+    (run_id,) = db.execute("SELECT run_id FROM notifications WHERE change_id = ?", [recorded[0]]).fetchone()
+    assert f"  notifications to {receiver.url}/hook: 4 sent" in run_cli("runs", str(run_id), "--db", "news.db").stdout
+    shown = json.loads(run_cli("runs", str(run_id), "--json", "--db", "news.db").stdout)
+    assert shown["notifications"] == [{"target": f"{receiver.url}/hook", "status": "sent", "n": 4}]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import click
 from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, json_option, listed_urls,
                                   next_run_due, not_due_message, open_db, scrapy_settings, seed_options,
                                   selected_sources, settings_option, verbosity_options, warc_option)
-from archiver.cli.output import report_run, run_counts
+from archiver.cli.output import notification_lines, report_run, run_counts
 
 
 def _no_redis(ctx, param, value):
@@ -220,6 +220,7 @@ def runs(run_id, db_path, limit, outcome, as_json):
         archiver runs --limit 5
         archiver runs 12 --outcome failed     # each failure of run 12 with its reason
     """
+    from archiver.store.changes import run_notifications
     from archiver.store.queries import get_run, list_runs, run_pages
 
     db = open_db(db_path)
@@ -229,13 +230,16 @@ def runs(run_id, db_path, limit, outcome, as_json):
             raise click.ClickException(f"no run {run_id} in {db_path}")
         pages = run_pages(db, run_id, outcome)
         if as_json:
-            click.echo(json.dumps({"run": run, "pages": pages}, ensure_ascii=False, indent=2))
+            click.echo(json.dumps({"run": run, "pages": pages, "notifications": run_notifications(db, run_id)},
+                                  ensure_ascii=False, indent=2))
             return
         click.echo(_run_line(run))
         for page in pages:
             status = f" [{page['status']}]" if page["status"] else ""
             reason = f": {page['reason']}" if page["reason"] else ""
             click.echo(f"  {page['outcome']:<9} {page['url']}{status}{reason}")
+        for line in notification_lines(db, run_id):
+            click.echo(line)
         return
     rows = list_runs(db, limit=limit)
     if as_json:

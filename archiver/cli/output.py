@@ -84,13 +84,19 @@ def run_counts(run: dict, *, label_first: bool = False) -> str:
                      for label, n in parts)
 
 
+def notification_lines(db, run_id: int) -> list[str]:
+    """"  notifications to URL: 3 sent" per target and status of a run's notifications."""
+    from archiver.store.changes import run_notifications
+
+    return [f"  notifications to {row['target']}: {row['n']} {row['status']}" for row in run_notifications(db, run_id)]
+
+
 def report_run(db_path: str, run_id: int | None, *, quiet: bool = False, error: str | None = None) -> int:
     """Print a run's summary on stderr; the exit status it deserves.
 
     Quiet (cron): nothing at all when the run finished and nothing failed, else
     the summary and the failures.
     """
-    from archiver.store.changes import run_notifications
     from archiver.store.queries import get_run, run_pages
 
     if run_id is None:
@@ -107,8 +113,8 @@ def report_run(db_path: str, run_id: int | None, *, quiet: bool = False, error: 
         for page in run_pages(db, run_id, outcome):
             click.echo(f"  {outcome}: {page['url']}: {page['reason']}", err=True)
     if not quiet:
-        for row in run_notifications(db, run_id):
-            click.echo(f"  notifications to {row['target']}: {row['n']} {row['status']}", err=True)
+        for line in notification_lines(db, run_id):
+            click.echo(line, err=True)
     if error:
         click.echo(f"Error: {error}", err=True)
     return 0 if ok else 1
