@@ -352,6 +352,16 @@ def test_bad_watch_options_are_usage_errors(run_cli, args, message):
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (("crawl", "--due", "https://example.com/news/a-story-here.html"), "--due runs what is due: give no URLs"),
+    (("crawl", "--due", "--follow"), "--due runs what is due: give no URLs or mode"),
+    (("enqueue", "--due", "--redis", "redis://127.0.0.1:9/0"), "--due goes with --sources"),
+])
+def test_due_without_a_sources_file_takes_nothing_else(run_cli, args, message):
+    result = run_cli(*args, "--db", "a.db")
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(("entry", "message"), [
     ('watch = "a month"', "not a duration: 'a month'"),
     ("min_change = -3", "min_change: -3 is below 0"),

@@ -154,6 +154,8 @@ def enqueue(urls, input_file, redis_url, run_id, job_name, mode, depth, max_page
     from archiver.distributed.keys import check_name, new_run_id
     from archiver.seeds import unsupported_url_reason
 
+    if due and not sources_file:  # watch checks are made by `archiver crawl --due`
+        raise click.UsageError("--due goes with --sources")
     listed, rejected = listed_urls(urls, input_file)
     jobs: list[tuple[str, registry.JobSpec, list[dict]]] = []
     sources = selected_sources(sources_file, listed + [r.url for r in rejected], mode, only, due)
