@@ -328,6 +328,7 @@ def test_front_page_positions_over_three_fetches(gazette, run_cli, monkeypatch, 
 
 def test_an_ad_hoc_watch_is_checked_by_crawl_due(gazette, run_cli, monkeypatch, tmp_path):
     site, _ = gazette
+    site.pages[HARBOUR].headers["ETag"] = '"harbour-1"'
     crawl = Clocked(run_cli, monkeypatch, site)
     assert "1 archived" in crawl(timedelta(0), "crawl", site.url + HARBOUR, "--watch", "2h", *FAST).stderr
     assert "Watched: 0 checks, next check 2024-03-06T09:00:00+00:00" in run_cli(
@@ -336,6 +337,9 @@ def test_an_ad_hoc_watch_is_checked_by_crawl_due(gazette, run_cli, monkeypatch, 
     assert early.returncode == 0 and "no watch checks due" in early.stderr and crawl.requested == []
     result = crawl(timedelta(hours=1), "crawl", "--due", *FAST)
     assert result.returncode == 0 and crawl.requested == [HARBOUR]
+    # The check is a conditional request; the 304 is "unchanged".
+    assert site.requests[-1][2].get("If-None-Match") == '"harbour-1"'
+    assert "not modified (HTTP 304)" in run_cli("runs", "2", "--db", "news.db").stdout
     assert "1 unchanged, 0 not due, 0 skipped, 0 failed, 0 gone, 1 watch check" in result.stderr
     # The next interval (3 hours) would end after the 2-hour window: the watch is over.
     assert "Watched: 1 checks, window over" in run_cli("show", site.url + HARBOUR, "--db", "news.db").stdout
