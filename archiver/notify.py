@@ -5,7 +5,8 @@ The writer queues a notification with every change record of a run that has targ
 (`--notify URL`, a source's `notify`); `archiver crawl` delivers what is queued once its
 runs are done, under the crawl lock, so no two processes send the same one. A
 notification is sent until a target answers 2xx: ATTEMPTS tries per crawl with short
-pauses, then again with the next crawl, and given up ("failed") after MAX_ATTEMPTS.
+pauses, then again with the next crawl, and given up ("failed") after MAX_ATTEMPTS. A
+target that answered none of one notification's tries gets no more tries in that crawl.
 """
 
 from __future__ import annotations
@@ -74,9 +75,15 @@ class Delivered:
 
 def deliver_pending(db: sqlite_utils.Database, *, sleep: Callable[[float], None] = time.sleep,
                     log: Callable[[str], None] = lambda message: None) -> Delivered:
-    """Send every queued notification; record each one's outcome."""
+    """Send every queued notification; record each one's outcome. A target that answered
+    none of a notification's attempts is not tried again in this call: its other
+    notifications stay pending for the next crawl (a dead hook never holds up cron)."""
     done = Delivered()
+    down: set[str] = set()
     for row in changes.pending_notifications(db):
+        if row["target"] in down:
+            done.pending += 1
+            continue
         body = json.dumps(payload(row), ensure_ascii=False).encode("utf-8")
         attempts, sent, status, error = row["attempts"], False, None, None
         for attempt in range(ATTEMPTS):
@@ -96,5 +103,6 @@ def deliver_pending(db: sqlite_utils.Database, *, sleep: Callable[[float], None]
             log(f"notification {row['id']} to {row['target']} given up after {attempts} attempts: {error}")
         else:
             done.pending += 1
+            down.add(row["target"])
             log(f"notification {row['id']} to {row['target']} not delivered ({error}); the next crawl tries again")
     return done

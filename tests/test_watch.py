@@ -208,6 +208,31 @@ def test_an_archived_article_that_answers_404_is_gone_not_failed(gone_archive, r
     assert [(c["kind"], c["reason"]) for c in changes] == [("gone", "HTTP 404 Not Found")]
 
 
+def test_a_dead_webhook_holds_up_no_crawl_and_gets_what_it_missed(run_cli, monkeypatch, tmp_path):
+    pages = {HARBOUR: story(1), ZEPPELIN: story(2)}
+    with FixtureSite(pages) as site, Receiver(fail_first=10**6) as receiver:
+        crawl = Clocked(run_cli, monkeypatch, site)
+        urls = [site.url + HARBOUR, site.url + ZEPPELIN]
+        hook = ("--notify", receiver.url + "/hook")
+        assert "2 archived" in crawl(timedelta(0), "crawl", *urls, *hook, *FAST).stderr
+        site.pages.clear()
+        result = crawl(timedelta(days=1), "crawl", *urls, *hook, *FAST)
+        assert result.returncode == 0 and "2 gone" in result.stderr
+        # The first notification's three attempts failed: the second is left for the next crawl.
+        assert len(receiver.requests) == 3
+        assert "the next crawl tries again" in result.stderr
+        db = sqlite3.connect(tmp_path / "news.db")
+        query = "SELECT status, attempts FROM notifications ORDER BY id"
+        assert db.execute(query).fetchall() == [("pending", 3), ("pending", 0)]
+        receiver.fail_first = 0
+        # A cron tick with nothing due still delivers what is pending.
+        later = crawl(timedelta(days=1, minutes=5), "crawl", "--due", *FAST)
+        assert later.returncode == 0 and crawl.requested == []
+        assert sorted(b["article"]["url"] for b in receiver.delivered()) == sorted(urls)
+        assert len(receiver.requests) == 5
+        assert db.execute(query).fetchall() == [("sent", 4), ("sent", 1)]
+
+
 def test_changes_lists_changes_and_removals_newest_first(gone_archive, run_cli, monkeypatch, tmp_path):
     from xml.etree import ElementTree
 

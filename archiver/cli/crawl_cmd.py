@@ -96,6 +96,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
                 jobs = _due_jobs(db_path, sources or [], due=due, revisit_after=revisit_after, watch=watch,
                                  notify=list(notify), quiet=quiet)
                 if not jobs:
+                    _deliver(db_path, quiet=quiet)  # what an earlier crawl could not deliver
                     sys.exit(0)
             else:
                 args = {"urls" if (mode or "urls") == "urls" else _SEED_ARG[mode]: listed,
