@@ -60,3 +60,10 @@ def test_every_time_a_command_keeps_comes_from_the_clock(site, monkeypatch, run_
     result = run_cli("export", "--db", "a.db")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "exports" / "articles-20240307T080000Z.jsonl").exists()
+
+
+def test_a_distributed_run_id_reads_the_clock(monkeypatch):
+    from archiver.distributed.keys import new_run_id
+
+    monkeypatch.setenv(clock.ENV, "2024-03-06T08:15:00Z")
+    assert new_run_id().startswith("20240306-081500-")

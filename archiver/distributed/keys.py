@@ -13,14 +13,16 @@ import re
 import secrets
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+
+from archiver import clock
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 
 def new_run_id(now: datetime | None = None) -> str:
     """A sortable, unique run id: UTC time plus a few random hex digits."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     return now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
