@@ -420,3 +420,19 @@ def test_a_source_that_starts_watching_watches_what_it_archived_before(gazette, 
     assert crawl.requested == []
     db = sqlite3.connect(tmp_path / "news.db")
     assert db.execute("SELECT window, checks, next_check_at FROM watches").fetchone() == (18000.0, 1, None)
+
+
+def test_an_archive_from_before_watching_is_upgraded_when_read(run_cli, tmp_path):
+    import sqlite_utils
+
+    from archiver.store.schema import migrations
+
+    db = sqlite_utils.Database(tmp_path / "news.db")
+    migrations.apply(db, stop_before="m004_change_records")
+    db.conn.close()
+    for args in (("list", "--gone"), ("changes",), ("frontpage", "https://example.com/")):
+        result = run_cli(*args, "--db", "news.db")
+        assert "Traceback" not in result.stderr and "no such" not in result.stderr, result.stderr
+    assert run_cli("changes", "--db", "news.db").returncode == 0
+    assert "m008_notifications" in {r[0] for r in sqlite3.connect(tmp_path / "news.db").execute(
+        "SELECT name FROM _sqlite_migrations")}

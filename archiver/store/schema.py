@@ -407,6 +407,16 @@ def _migrate(db: sqlite_utils.Database) -> None:
     conn.execute("COMMIT")
 
 
+def _upgrade(path: Path) -> None:
+    """Apply the migrations an archive made by an older archiver lacks, so readers find
+    every table and column; one that cannot be written to says how to upgrade it."""
+    try:
+        connect(path, readonly=False).conn.close()
+    except ArchiveError as exc:
+        raise ArchiveError(f"{path} was made by an older archiver and cannot be upgraded here ({exc}); "
+                           "open it once where it can be written (any `archiver crawl` does)") from exc
+
+
 def connect(path: str | Path, *, readonly: bool = False, check: bool = False) -> sqlite_utils.Database:
     """Open the archive; a writable open creates it and applies migrations.
 
@@ -433,6 +443,10 @@ def connect(path: str | Path, *, readonly: bool = False, check: bool = False) ->
         if readonly:
             if not db["articles"].exists():
                 raise ArchiveError(f"{path} is not an archiver database")
+            if migrations.pending(db):  # made by an older archiver: bring it up to date first
+                conn.close()
+                _upgrade(path)
+                return connect(path, readonly=True)
             return db
         _check_is_archive(db, path)
         # WAL lets searches and exports read while a crawl writes.
