@@ -420,6 +420,8 @@ def test_a_source_that_starts_watching_watches_what_it_archived_before(gazette, 
     assert crawl.requested == []
     db = sqlite3.connect(tmp_path / "news.db")
     assert db.execute("SELECT window, checks, next_check_at FROM watches").fetchone() == (18000.0, 1, None)
+    # A cron tick reads only the pages of runs after the last one it enrolled.
+    assert db.execute("SELECT source, run_id FROM watch_enrolment").fetchall() == [("gazette", 2)]
 
 
 def test_an_archive_from_before_watching_is_upgraded_when_read(run_cli, tmp_path):

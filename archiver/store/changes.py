@@ -79,13 +79,21 @@ def enroll_watches(db: sqlite_utils.Database, *, source: str, window: float) -> 
     Only schedules that are new or whose window changed are computed again."""
     with db.conn:
         before = db.execute("SELECT COUNT(*) FROM watches").fetchone()[0]
-        # next_check_at '' marks the rows whose next check is still to be computed.
+        enrolled = db.execute("SELECT run_id FROM watch_enrolment WHERE source = ?", [source]).fetchone()
+        # next_check_at '' marks the rows whose next check is still to be computed. Only
+        # the pages of runs after the last enrolment are read (runs of this source that
+        # watched have enrolled their articles as they stored them).
         db.execute(
             "INSERT OR IGNORE INTO watches (article_id, url, source, started_at, window, last_at, step, checks, "
             "next_check_at) SELECT DISTINCT a.id, a.url, ?, a.first_seen_at, ?, COALESCE(a.fetched_at, "
-            "a.first_seen_at), 0, 0, '' FROM run_pages p JOIN runs r ON r.id = p.run_id "
-            "JOIN articles a ON a.id = p.article_id WHERE r.source = ? "
-            "AND NOT EXISTS (SELECT 1 FROM watches w WHERE w.article_id = a.id)", [source, window, source])
+            "a.first_seen_at), 0, 0, '' FROM runs r JOIN run_pages p ON p.run_id = r.id "
+            "JOIN articles a ON a.id = p.article_id WHERE r.source = ? AND r.id > ? "
+            "AND NOT EXISTS (SELECT 1 FROM watches w WHERE w.article_id = a.id)",
+            [source, window, source, enrolled[0] if enrolled else 0])
+        # Up to the first run still open (none should be: this runs under the crawl lock).
+        db.execute("INSERT OR REPLACE INTO watch_enrolment (source, run_id) SELECT ?, MAX(id) FROM runs "
+                   "WHERE source = ? AND id < COALESCE((SELECT MIN(id) FROM runs WHERE source = ? AND ended_at IS NULL), "
+                   "9e18) HAVING MAX(id) IS NOT NULL", [source, source, source])
         db.execute("UPDATE watches SET window = ?, next_check_at = '' WHERE source = ? AND window != ?",
                    [window, source, window])
         for row in list(db.query("SELECT * FROM watches WHERE source = ? AND next_check_at = ''", [source])):

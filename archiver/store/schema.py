@@ -326,6 +326,13 @@ def m011_notifications(db: sqlite_utils.Database) -> None:
     db["notifications"].create_index(["status"])
 
 
+@migrations()
+def m009_watch_enrolment(db: sqlite_utils.Database) -> None:
+    # Per watching source, the last run whose articles were enrolled in `watches`: a
+    # cron tick then reads only the pages of later runs, not the source's whole history.
+    db["watch_enrolment"].create({"source": str, "run_id": int}, pk="source")
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 
