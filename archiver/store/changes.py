@@ -96,10 +96,10 @@ def enroll_watches(db: sqlite_utils.Database, *, source: str, window: float) -> 
                    "9e18) HAVING MAX(id) IS NOT NULL", [source, source, source])
         db.execute("UPDATE watches SET window = ?, next_check_at = '' WHERE source = ? AND window != ?",
                    [window, source, window])
-        for row in list(db.query("SELECT * FROM watches WHERE source = ? AND next_check_at = ''", [source])):
-            due = next_check(Watch.from_record(row))
-            db.execute("UPDATE watches SET next_check_at = ? WHERE article_id = ?",
-                       [clock.stamp(due) if due else None, row["article_id"]])
+        rows = list(db.query("SELECT * FROM watches WHERE source = ? AND next_check_at = ''", [source]))
+        db.conn.executemany("UPDATE watches SET next_check_at = ? WHERE article_id = ?",
+                            ((clock.stamp(due) if due else None, row["article_id"])
+                             for row in rows for due in [next_check(Watch.from_record(row))]))
         return db.execute("SELECT COUNT(*) FROM watches").fetchone()[0] - before
 
 
