@@ -371,6 +371,18 @@ def test_an_ad_hoc_watch_is_checked_by_crawl_due(gazette, run_cli, monkeypatch, 
     assert crawl(timedelta(days=1), "crawl", "--due", *FAST).returncode == 0 and crawl.requested == []
 
 
+def test_watch_given_for_an_article_archived_before_watches_it(gazette, run_cli, monkeypatch, tmp_path):
+    site, _ = gazette
+    crawl = Clocked(run_cli, monkeypatch, site)
+    assert "1 archived" in crawl(timedelta(0), "crawl", site.url + HARBOUR, *FAST).stderr
+    # Not due for a revisit, so not fetched; watched from now on all the same.
+    result = crawl(timedelta(hours=2), "crawl", site.url + HARBOUR, "--watch", "30d", *FAST)
+    assert "1 not due" in result.stderr and crawl.requested == []
+    assert "Watched: 0 checks, next check 2024-03-06T11:00:00+00:00" in run_cli(
+        "show", site.url + HARBOUR, "--db", "news.db").stdout
+    assert crawl(timedelta(hours=3), "crawl", "--due", *FAST).returncode == 0 and crawl.requested == [HARBOUR]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("--watch", "soon"), "not a duration: 'soon'"),
     (("--notify", "ftp://hooks.example/x"), "notify: 'ftp://hooks.example/x' is not an http(s) URL"),

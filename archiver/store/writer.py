@@ -219,6 +219,8 @@ class ArchiveWriter:
                             item.outcome = FAILED
                     elif item.status == 304:
                         article_id = self._touch_unchanged(item.url, item.check)
+                    elif item.outcome == NOT_DUE and self.policy.watch:
+                        article_id = self._watch_not_due(item.url)
                     self._record_page(item.url, item.outcome, item.reason, item.status, article_id, None, item.check)
                 for url, fetched_at, links in front_pages:
                     changes.store_front_page(self.db, url=url, fetched_at=fetched_at, links=links, run_id=self.run_id)
@@ -254,6 +256,16 @@ class ArchiveWriter:
         self.db["articles"].update(article_id, {"last_seen_at": now})
         back = self._came_back(article_id, now, 304)
         self._watched(article_id, now, changed=back is not None, check=check)
+        return article_id
+
+    def _watch_not_due(self, url: str) -> int | None:
+        """A URL named to a watching run and archived, not due for a revisit: watched from
+        now on, if it was not (its schedule, if it had one, is left as it is)."""
+        article_id = changes.article_for_url(self.db, url)
+        row = self.db.execute("SELECT a.url, a.first_seen_at FROM articles a WHERE a.id = ? AND NOT EXISTS "
+                              "(SELECT 1 FROM watches w WHERE w.article_id = a.id)", [article_id]).fetchone()
+        if row is not None:
+            self._watched(article_id, utcnow(), changed=True, check=False, url=row[0], first_seen=row[1])
         return article_id
 
     def _mark_gone(self, item: PageOutcome) -> int | None:
