@@ -22,7 +22,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import IO
 
-from archiver import __version__
+from archiver import __version__, clock
 
 WARC_VERSION = "WARC/1.0"
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
@@ -54,7 +54,7 @@ def warc_date(when: datetime | str | None = None) -> str:
             when = datetime.fromisoformat(when.replace("Z", "+00:00"))
         except ValueError:
             when = None
-    when = when or datetime.now(timezone.utc)
+    when = when or clock.now()
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
