@@ -327,7 +327,7 @@ def m011_notifications(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m011_watch_enrolment(db: sqlite_utils.Database) -> None:
+def m012_watch_enrolment(db: sqlite_utils.Database) -> None:
     # Per watching source, the last run whose articles were enrolled in `watches`: a
     # cron tick then reads only the pages of later runs, not the source's whole history.
     db["watch_enrolment"].create({"source": str, "run_id": int}, pk="source")
