@@ -248,11 +248,13 @@ def test_changes_lists_changes_and_removals_newest_first(gone_archive, run_cli, 
         assert result.returncode == 0, result.stderr
         return result.stdout
 
+    # published_at changes too: at T0 the page's time (08:15 -05:00) was later than the
+    # fetch, so version 1 kept the bare day.
     db = sqlite3.connect(tmp_path / "news.db")
     ids = dict(db.execute("SELECT url, id FROM articles"))
     lines = changes().splitlines()
     assert lines[0] == f"2024-03-08T08:00:00+00:00  changed [{ids[site.url + HARBOUR]} v1->v2] Story 1 of the watched gazette"
-    assert lines[1] == "    body changed: +11 -0 words, 2% of the body"
+    assert lines[1] == "    published_at, body changed: +11 -0 words, 2% of the body"
     assert lines[3] == f"2024-03-07T08:00:00+00:00  gone    [{ids[site.url + ZEPPELIN]}] Story 2 of the watched gazette"
     assert lines[4] == "    HTTP 404 Not Found"
     assert [c["kind"] for c in json.loads(changes("--json"))] == ["changed", "gone"]
@@ -269,7 +271,7 @@ def test_changes_lists_changes_and_removals_newest_first(gone_archive, run_cli, 
     assert both.returncode == 2 and "choose one of --atom" in both.stderr
 
     shown = run_cli("diff", site.url + HARBOUR, "--db", "news.db").stdout
-    assert "body changed: +11 -0 words, 2% of the body" in shown and "{+A correction:" in shown
+    assert "published_at, body changed: +11 -0 words, 2% of the body" in shown and "{+A correction:" in shown
 
 
 def test_the_web_ui_shows_gone_articles_and_their_changes(gone_archive, tmp_path):
