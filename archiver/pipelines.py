@@ -11,8 +11,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from archiver.items import ArticleItem, FailedFetch, NotDue, Unchanged
-from archiver.record import RECORD_FIELDS
+from archiver.items import ArticleItem, FailedFetch, NotDue, PassedOver, Unchanged
+from archiver.record import RECORD_FIELDS, not_stored_reason
 from archiver.store.schema import ArchiveError
 from archiver.store.writer import FAILED, NOT_DUE, SKIPPED, UNCHANGED, ArchiveWriter, Fetched
 
@@ -28,11 +28,7 @@ class ValidatePipeline:
     def process_item(self, item):
         if not isinstance(item, ArticleItem) or item.skip_reason:
             return item
-        fields = item.fields
-        if not fields.get("is_article"):
-            item.skip_reason = f"not an article: {fields.get('not_article_reason') or 'no article content'}"
-        elif not (fields.get("body") or "").strip():
-            item.skip_reason = "not an article: no body text found"
+        item.skip_reason = not_stored_reason(item.fields)
         return item
 
 
@@ -87,7 +83,10 @@ class StorePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
-        self.writer = ArchiveWriter(self.db_path, keep_raw=self.keep_raw)
+        # An import (the Wayback's captures) is no fetch of archiver's own: the fetch
+        # states revisits are planned from stay as they are.
+        self.writer = ArchiveWriter(self.db_path, keep_raw=self.keep_raw,
+                                    remember_fetches=getattr(spider, "remember_fetches", True))
         run_id = self.writer.start_run(
             spider=spider.name,
             mode=getattr(spider, "mode", spider.name),
@@ -132,8 +131,11 @@ class StorePipeline:
     def process_item(self, item):
         if self.error:
             raise DropItem(f"not archived: {self.error}")
+        if isinstance(item, PassedOver):
+            self.writer.tally(item.tally)
+            raise DropItem("passed over: imported before")
         if isinstance(item, FailedFetch):
-            self.writer.add_outcome(item.url, FAILED, item.reason, item.status)
+            self.writer.add_outcome(item.url, FAILED, item.reason, item.status, import_key=item.import_key)
             self._maybe_flush()
             raise DropItem(f"failed: {item.url}: {item.reason}")
         if isinstance(item, Unchanged):
@@ -149,7 +151,8 @@ class StorePipeline:
             raise DropItem(f"not due: {item.url}: {item.reason}")
         adapter = ItemAdapter(item)
         if adapter.get("skip_reason"):
-            self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status)
+            self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status,
+                                    import_key=item.import_key)
             self._maybe_flush()
             raise DropItem(f"skipped: {item.requested_url}: {item.skip_reason}")
         self.writer.add_article(
@@ -162,6 +165,7 @@ class StorePipeline:
                 raw=item.raw,
                 raw_zlib=item.raw_zlib,
                 capture=item.capture,
+                import_key=item.import_key,
             )
         )
         self._maybe_flush()

@@ -78,6 +78,8 @@ SPEC: tuple[Field, ...] = (
     Field("content_hash", "text", "Hash of normalized title and body; a change makes a new version", versioned=True),
     Field("provenance", "json", "Where each field came from: site, json-ld, meta, dom, heuristic, … (JSON)",
           exported=False),
+    Field("extractor", "text", "Which extraction produced the fields: archiver's version, its rules' version and "
+          "the site rules used", versioned=True, exported=False),
     Field("version", "int", "Number of the current version (1 = never changed)", origin="archive", exported=False),
     Field("first_seen_at", "text", "When the article was first archived (UTC)", origin="archive"),
     Field("last_seen_at", "text", "When a crawl last saw it (UTC)", origin="archive"),
@@ -108,6 +110,14 @@ DESCRIPTIONS = {f.name: f.description for f in SPEC if f.stored and f.descriptio
 TEXT_FIELDS = tuple(f.name for f in SPEC if f.origin == "extract" and f.kind in ("text", "list"))
 
 
+# What re-extraction compares: the fields extraction states, less its bookkeeping
+# (provenance, extractor) and what finalize() derives from them.
+COMPARED_FIELDS = tuple(f for f in EXTRACTED_COLUMNS
+                        if f not in ("url", "site", "provenance", "extractor", "word_count", "content_hash"))
+# Compared as the content hash sees them: whitespace, case and Unicode form never count.
+_FOLDED_FIELDS = ("title", "body")
+
+
 def new_record() -> dict:
     """An extracted record with every field empty."""
     return {f.name: f.empty() for f in SPEC if f.origin == "extract"}
@@ -124,11 +134,12 @@ def word_count(text: str | None) -> int:
 def content_hash(title: str | None, body: str | None) -> str:
     """Hash of the normalized title and body: whitespace, case and Unicode form
     changes do not change it, so they never make a new version."""
-    folded = "\n".join(
-        _WS.sub(" ", unicodedata.normalize("NFKC", part or "")).strip().casefold()
-        for part in (title, body)
-    )
+    folded = "\n".join(_folded(part) for part in (title, body))
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def _folded(text: str | None) -> str:
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().casefold()
 
 
 def finalize(record: dict, *, fallback_url: str | None = None) -> dict:
@@ -148,3 +159,29 @@ def finalize(record: dict, *, fallback_url: str | None = None) -> dict:
     record["word_count"] = word_count(record.get("body"))
     record["content_hash"] = content_hash(record.get("title"), record.get("body"))
     return record
+
+
+def not_stored_reason(record: dict) -> str | None:
+    """Why an extracted page is not stored as an article (None: it is one)."""
+    if not record.get("is_article"):
+        return f"not an article: {record.get('not_article_reason') or 'no article content'}"
+    if not (record.get("body") or "").strip():
+        return "not an article: no body text found"
+    return None
+
+
+def differences(old: dict, new: dict) -> tuple[str, ...]:
+    """The COMPARED_FIELDS whose values differ between two records of one article, in SPEC order."""
+    return tuple(f for f in COMPARED_FIELDS if _comparable(f, old.get(f)) != _comparable(f, new.get(f)))
+
+
+def makes_version(changed: tuple[str, ...]) -> bool:
+    """Whether these differences make a new version (a versioned field changed)."""
+    return any(BY_NAME[f].versioned for f in changed)
+
+
+def _comparable(name: str, value):
+    if name in _FOLDED_FIELDS:
+        return _folded(value)
+    # An empty list and a missing value say the same: nothing found.
+    return None if value in (None, "", [], {}) else value

@@ -66,6 +66,9 @@ ALLOWED = {
     "archiver.record": ("archiver.normalize",),
     "archiver.sources": ("archiver.record",),
     "archiver.items": (),
+    # Imports and re-extraction: captures read, extracted in the crawl's pool, written by its writer.
+    "archiver.imports": ("archiver.extract", "archiver.normalize", "archiver.record", "archiver.store",
+                         "archiver.workers"),
 }
 # Who may import a module at all (besides its own package).
 IMPORTED_ONLY_BY = {

@@ -545,3 +545,61 @@ def archived_fetch_states(db: sqlite_utils.Database, urls: list[str] | None = No
     for start in range(0, len(urls), 500):
         chunk = urls[start:start + 500]
         yield from db.query(f"{sql} AND url IN ({', '.join('?' * len(chunk))})", [*_ARCHIVED_OUTCOMES, *chunk])
+
+
+def capture_imported(db: sqlite_utils.Database, key: str) -> bool:
+    """Whether a run already took this capture (WARC record, Wayback capture) in:
+    stored it, found it unchanged or not an article. Failed ones are tried again."""
+    return db.execute(
+        "SELECT 1 FROM run_pages WHERE capture = ? AND outcome != 'failed' LIMIT 1", [key]
+    ).fetchone() is not None
+
+
+def _reextract_condition(filters: ArticleFilters | None, ids: tuple[int, ...],
+                         fetched_since: str | None) -> tuple[str, list[Any]]:
+    where, params = (filters or ArticleFilters()).where("a")
+    clauses = [where] if where else []
+    if ids:
+        clauses.append(f"a.id IN ({', '.join('?' * len(ids))})")
+        params.extend(ids)
+    if fetched_since:
+        clauses.append("(SELECT MAX(r.fetched_at) FROM responses r WHERE r.article_id = a.id) >= ?")
+        params.append(fetched_since)
+    return " AND ".join(clauses) or "1", params
+
+
+def count_reextract(db: sqlite_utils.Database, filters: ArticleFilters | None = None, ids: tuple[int, ...] = (),
+                    fetched_since: str | None = None, after_id: int = 0) -> int:
+    where, params = _reextract_condition(filters, ids, fetched_since)
+    return db.execute(f"SELECT COUNT(*) FROM articles a WHERE a.id > ? AND {where}", [after_id, *params]).fetchone()[0]
+
+
+def reextract_articles(db: sqlite_utils.Database, filters: ArticleFilters | None = None, ids: tuple[int, ...] = (),
+                       fetched_since: str | None = None, after_id: int = 0,
+                       page: int = 100) -> Iterator[dict[str, Any]]:
+    """Articles to extract again, in id order after `after_id`, each with `response`:
+    the stored response of its current version, decompressed, or None when that
+    version has none (crawled with ARCHIVER_KEEP_RAW=0, or re-extracted from none)."""
+    where, params = _reextract_condition(filters, ids, fetched_since)
+    while True:
+        rows = list(db.query(f"SELECT a.* FROM articles a WHERE a.id > ? AND {where} ORDER BY a.id LIMIT ?",
+                             [after_id, *params, page]))
+        for row in rows:
+            responses = list(db.query(
+                f"SELECT {_RESPONSE_COLUMNS}, body, compression FROM responses r WHERE r.article_id = ? "
+                "AND r.fetched_at >= (SELECT v.fetched_at FROM article_versions v WHERE v.article_id = r.article_id "
+                "AND v.version = ?) ORDER BY r.fetched_at DESC, r.id DESC LIMIT 1", [row["id"], row["version"]]))
+            row["response"] = _decoded_response(responses[0]) if responses else None
+            yield to_record(row, with_provenance=True) | {"response": row["response"]}
+        if len(rows) < page:
+            return
+        after_id = rows[-1]["id"]
+
+
+def unfinished_run(db: sqlite_utils.Database, mode: str, args: Any) -> dict[str, Any] | None:
+    """The newest run of `mode` with these arguments that never finished (killed or
+    interrupted): the one a resumable command takes up again."""
+    rows = list(db.query(
+        "SELECT * FROM runs WHERE mode = ? AND args = ? AND status IN ('running', 'interrupted', 'killed') "
+        "ORDER BY id DESC LIMIT 1", [mode, json.dumps(args)]))
+    return rows[0] if rows else None

@@ -208,6 +208,27 @@ def m006_agencies(db: sqlite_utils.Database) -> None:
     db["article_versions"].add_column("agencies", str)
 
 
+@migrations()
+def m007_extractor(db: sqlite_utils.Database) -> None:
+    # Which extraction produced each article and version (record.py's `extractor`);
+    # NULL for what was stored before it was recorded.
+    db["articles"].add_column("extractor", str)
+    db["article_versions"].add_column("extractor", str)
+
+
+@migrations()
+def m008_history_runs(db: sqlite_utils.Database) -> None:
+    # Imports and re-extraction are runs too. `cursor`: where a re-extraction got
+    # to, so a killed one resumes; `outside_filters`, `imported_before`: records an
+    # import passed over (counted, not listed); a page's `capture` names the WARC
+    # record or Wayback capture it came from, so importing it again is skipped.
+    db["runs"].add_column("cursor", str)
+    db["runs"].add_column("outside_filters", int, not_null_default=0)
+    db["runs"].add_column("imported_before", int, not_null_default=0)
+    db["run_pages"].add_column("capture", str)
+    db["run_pages"].create_index(["capture"])
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 
