@@ -205,23 +205,25 @@ def byline_candidates(page: Page) -> list[str]:
     stories further down the page are not this story's authors.
     """
     tree = page.tree
+    # Each kind is looked for only when the ones before it named nobody.
+    kinds = (
+        lambda: _AUTHOR_NAME_PROP(tree),
+        lambda: _AUTHOR_PROP(tree),
+        lambda: tree.xpath('//a[contains(concat(" ", @rel, " "), " author ")]'),
+        lambda: _attribute_bylines(page),
+        lambda: _AUTHOR_PAGE_LINKS(tree)[: MAX_CANDIDATES * 2],
+        lambda: _by_lines(tree),
+    )
     try:
-        kinds = (
-            _AUTHOR_NAME_PROP(tree),
-            _AUTHOR_PROP(tree),
-            [a for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " author ")]')],
-            _attribute_bylines(page),
-            _AUTHOR_PAGE_LINKS(tree)[: MAX_CANDIDATES * 2],
-            _by_lines(tree),
-        )
+        for kind in kinds:
+            named = [(el, text) for el in kind() if not _elsewhere(el)
+                     for text in [_byline_text(el)] if text and split_authors(text)
+                     and not _in_running_text(el, text)]
+            if named:
+                block = _byline_block(named[0][0])
+                return [text for el, text in named if el is named[0][0] or _inside(el, block)][:MAX_CANDIDATES]
     except Exception:
         return []
-    for elements in kinds:
-        named = [(el, text) for el in elements if not _elsewhere(el)
-                 for text in [_byline_text(el)] if text and split_authors(text) and not _in_running_text(el, text)]
-        if named:
-            block = _byline_block(named[0][0])
-            return [text for el, text in named if el is named[0][0] or _inside(el, block)][:MAX_CANDIDATES]
     return _headline_tail_byline(tree)
 
 
