@@ -1,4 +1,8 @@
-"""Writes articles and run history in short batched transactions."""
+"""Writes articles and run history in short batched transactions.
+
+The per-page statements are plain SQL prepared from the record's spec:
+sqlite-utils' insert() inspects the table on every call, which cost a crawl
+more than SQLite's own work."""
 
 from __future__ import annotations
 
@@ -21,6 +25,43 @@ ARCHIVED, UPDATED, UNCHANGED, SKIPPED, FAILED = "archived", "updated", "unchange
 NOT_DUE = "not_due"
 OUTCOMES = (ARCHIVED, UPDATED, UNCHANGED, NOT_DUE, SKIPPED, FAILED)
 
+# The articles columns a write sets: what extraction found, then the archive's own.
+_ARTICLE_COLUMNS = (*EXTRACTED_COLUMNS, "version", "first_seen_at", "last_seen_at", "fetched_at")
+_UPDATED_COLUMNS = (*EXTRACTED_COLUMNS, "version", "last_seen_at", "fetched_at")
+_VERSION_COLUMNS = ("article_id", "version", "fetched_at", *VERSIONED_FIELDS)
+_RESPONSE_COLUMNS = ("article_id", "version", "url", "final_url", "fetched_at", "status", "headers", "fetched_url",
+                     "protocol", "header_list", "body", "compression", "size")
+_RUN_PAGE_COLUMNS = ("run_id", "url", "outcome", "reason", "status", "article_id", "at")
+_FETCH_COLUMNS = ("url", "status", "outcome", "reason", "fetched_at")
+_FETCH_RESPONSE_COLUMNS = (*_FETCH_COLUMNS, "final_url", "article_id", "etag", "last_modified")
+# With WARC capture on: where the payload is held in full (a later identical payload is a revisit).
+_FETCH_WARC_COLUMNS = (*_FETCH_RESPONSE_COLUMNS, "payload_digest", "warc_record_id", "warc_target_uri", "warc_date")
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: str) -> str:
+    """Insert a row, or set these columns of the row with the same key (sqlite-utils' upsert)."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    return f"{_insert(table, columns)} ON CONFLICT({key}) DO UPDATE SET {updates}"
+
+
+_SQL = {
+    "article": _insert("articles", _ARTICLE_COLUMNS),
+    "article_update": f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _UPDATED_COLUMNS)} WHERE id = ?",
+    "seen": "UPDATE articles SET last_seen_at = ?, fetched_at = ? WHERE id = ?",
+    "version": _insert("article_versions", _VERSION_COLUMNS),
+    "response": _insert("responses", _RESPONSE_COLUMNS),
+    "run_page": _insert("run_pages", _RUN_PAGE_COLUMNS),
+    "fetch": _upsert("fetches", _FETCH_COLUMNS, "url"),
+    "fetch_response": _upsert("fetches", _FETCH_RESPONSE_COLUMNS, "url"),
+    "fetch_warc": _upsert("fetches", _FETCH_WARC_COLUMNS, "url"),
+    "author": _insert("article_authors", ("article_id", "position", "name")),
+    "tag": _insert("article_tags", ("article_id", "position", "tag")),
+    "link": _insert("article_links", ("article_id", "position", "url", "text")),
+}
 
 
 def write_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:
@@ -170,14 +211,16 @@ class ArchiveWriter:
             return
         articles, outcomes = self._articles, self._outcomes
         self._articles, self._outcomes = [], []
+        run_pages: list[tuple] = []
         try:
             with self._transaction():
                 for page in articles:
                     article_id, outcome = self._store_article(page)
-                    self._record_page(page.requested_url, outcome, None, page.status, article_id, page)
+                    self._record_page(run_pages, page.requested_url, outcome, None, page.status, article_id, page)
                 for item in outcomes:
                     article_id = self._touch_unchanged(item.url) if item.status == 304 else None
-                    self._record_page(item.url, item.outcome, item.reason, item.status, article_id, None)
+                    self._record_page(run_pages, item.url, item.outcome, item.reason, item.status, article_id, None)
+                self.db.conn.executemany(_SQL["run_page"], run_pages)
                 if self.run_id is not None:
                     self.db["runs"].update(self.run_id, self._counts())
         except sqlite3.Error as exc:
@@ -205,94 +248,73 @@ class ArchiveWriter:
         """A 304 for a URL we archived: the article was seen again, unchanged."""
         row = self.db.execute("SELECT article_id FROM fetches WHERE url = ?", [url]).fetchone()
         if row and row[0]:
-            self.db["articles"].update(row[0], {"last_seen_at": utcnow()})
+            self.db.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", [utcnow(), row[0]])
             return row[0]
         return None
 
-    def _record_page(self, url, outcome, reason, status, article_id, page: Fetched | None) -> None:
+    def _record_page(self, run_pages: list, url, outcome, reason, status, article_id, page: Fetched | None) -> None:
         now = page.fetched_at if page else utcnow()
         if self.run_id is not None:
-            self.db["run_pages"].insert(
-                {"run_id": self.run_id, "url": url, "outcome": outcome, "reason": reason,
-                 "status": status, "article_id": article_id, "at": now}
-            )
+            run_pages.append((self.run_id, url, outcome, reason, status, article_id, now))
         if (status is None and outcome == FAILED) or outcome == NOT_DUE:
             return  # never fetched (refused URL, DNS, connection, not due): nothing to remember
-        fetch = {"url": url, "status": status, "outcome": outcome, "reason": reason, "fetched_at": now}
+        fetch = (url, status, outcome, reason, now)
         if page is not None:
             # Only a full response replaces what we know of the URL: its article
             # and the validators for conditional revisits.
             headers = {k.lower(): v for k, v in page.headers.items()}
-            fetch.update(final_url=page.record.get("url"), article_id=article_id,
-                         etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+            fetch = (*fetch, page.record.get("url"), article_id, headers.get("etag"), headers.get("last-modified"))
             original = (page.capture.get("warc") or {}).get("original")
             if original:
-                fetch.update(payload_digest=original["payload_digest"], warc_record_id=original["record_id"],
-                             warc_target_uri=original["uri"], warc_date=original["date"])
-        if outcome == UNCHANGED and page is None and status != 304:
+                self.db.execute(_SQL["fetch_warc"], (*fetch, original["payload_digest"], original["record_id"],
+                                                     original["uri"], original["date"]))
+            else:
+                self.db.execute(_SQL["fetch_response"], fetch)
             return
-        self.db["fetches"].upsert(fetch, pk="url")
+        if outcome == UNCHANGED and status != 304:
+            return
+        self.db.execute(_SQL["fetch"], fetch)
 
     def _store_article(self, page: Fetched) -> tuple[int, str]:
         record = page.record
         row = {col: record.get(col) for col in EXTRACTED_COLUMNS}
         for col in JSON_COLUMNS:
             row[col] = json.dumps(row[col] if row[col] is not None else BY_NAME[col].empty(), ensure_ascii=False)
-        existing = next(
-            self.db.execute("SELECT id, content_hash, version FROM articles WHERE url = ?", [row["url"]]), None
-        )
+        existing = self.db.execute("SELECT id, content_hash, version FROM articles WHERE url = ?", [row["url"]]).fetchone()
+        execute = self.db.conn.execute
         if existing is None:
             row.update(version=1, first_seen_at=page.fetched_at, last_seen_at=page.fetched_at, fetched_at=page.fetched_at)
-            article_id = self.db["articles"].insert(row).last_pk
+            article_id = execute(_SQL["article"], [row[c] for c in _ARTICLE_COLUMNS]).lastrowid
             version, outcome = 1, ARCHIVED
         else:
             article_id, old_hash, version = existing
             if old_hash == row["content_hash"]:
-                self.db["articles"].update(article_id, {"last_seen_at": page.fetched_at, "fetched_at": page.fetched_at})
+                execute(_SQL["seen"], [page.fetched_at, page.fetched_at, article_id])
                 return article_id, UNCHANGED
             version += 1
             row.update(version=version, last_seen_at=page.fetched_at, fetched_at=page.fetched_at)
-            self.db["articles"].update(article_id, row)
+            execute(_SQL["article_update"], [*(row[c] for c in _UPDATED_COLUMNS), article_id])
             outcome = UPDATED
         self._write_children(article_id, record)
-        self.db["article_versions"].insert(
-            {"article_id": article_id, "version": version, "fetched_at": page.fetched_at,
-             **{col: row[col] for col in VERSIONED_FIELDS}}
-        )
+        row.update(article_id=article_id)
+        execute(_SQL["version"], [row[c] for c in _VERSION_COLUMNS])
         if self.keep_raw and (page.raw or page.raw_zlib):
-            self.db["responses"].insert(
-                {
-                    "article_id": article_id,
-                    "version": version,
-                    "url": page.requested_url,
-                    "final_url": record.get("url"),
-                    "fetched_at": page.fetched_at,
-                    "status": page.status,
-                    "headers": json.dumps(page.headers, ensure_ascii=False),
-                    "fetched_url": page.capture.get("url"),
-                    "protocol": page.capture.get("protocol"),
-                    "header_list": json.dumps(page.capture["headers"], ensure_ascii=False)
-                    if page.capture.get("headers") else None,
-                    "body": page.raw_zlib or zlib.compress(page.raw, 6),
-                    "compression": "zlib",
-                    "size": len(page.raw),
-                }
-            )
+            execute(_SQL["response"], (article_id, version, page.requested_url, record.get("url"), page.fetched_at,
+                                       page.status, json.dumps(page.headers, ensure_ascii=False),
+                                       page.capture.get("url"), page.capture.get("protocol"),
+                                       json.dumps(page.capture["headers"], ensure_ascii=False)
+                                       if page.capture.get("headers") else None,
+                                       page.raw_zlib or zlib.compress(page.raw, 6), "zlib", len(page.raw)))
         return article_id, outcome
 
     def _write_children(self, article_id: int, record: dict[str, Any]) -> None:
+        conn = self.db.conn
         for table in ("article_authors", "article_tags", "article_links"):
-            self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
-        self.db["article_authors"].insert_all(
-            {"article_id": article_id, "position": i, "name": name} for i, name in enumerate(record.get("authors") or [])
-        )
-        self.db["article_tags"].insert_all(
-            {"article_id": article_id, "position": i, "tag": tag} for i, tag in enumerate(record.get("tags") or [])
-        )
-        self.db["article_links"].insert_all(
-            {"article_id": article_id, "position": i, "url": link.get("url"), "text": link.get("text")}
-            for i, link in enumerate(record.get("related_links") or [])
-        )
+            conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+        conn.executemany(_SQL["author"], ((article_id, i, name) for i, name in enumerate(record.get("authors") or [])))
+        conn.executemany(_SQL["tag"], ((article_id, i, tag) for i, tag in enumerate(record.get("tags") or [])))
+        conn.executemany(_SQL["link"], ((article_id, i, link.get("url"), link.get("text"))
+                                        for i, link in enumerate(record.get("related_links") or [])))
 
     def close(self) -> None:
         self.db.conn.close()
