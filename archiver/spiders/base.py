@@ -187,7 +187,7 @@ class ArchiverSpider(scrapy.Spider):
             yield item
             return
         try:
-            item.fields, item.raw_zlib = await self.pool.extract(
+            item.fields, item.raw_packed = await self.pool.extract(
                 body=response.body,
                 url=response.url,
                 content_type=content_type or None,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.record import BY_NAME, EXTRACTED_COLUMNS, JSON_COLUMNS, VERSIONED_FIELDS
+from archiver.store import raw as raw_pages
 from archiver.store.schema import ArchiveError, connect, damaged, is_damage
 
 # Outcomes a page can have in a run; the summary counts them. "not_due": archived,
@@ -121,7 +121,8 @@ class Fetched:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes = b""
-    raw_zlib: bytes = b""  # `raw` already compressed (zlib), when the caller has it
+    raw_packed: bytes = b""  # `raw` already compressed, when the caller has it
+    packed_as: str = raw_pages.FORMAT  # how raw_packed is compressed (a store.raw format)
     # What the downloader received (archiver.capture): url, protocol, headers (a list of
     # [name, value] in the order received) and, with WARC capture on, "warc": {"original":
     # the record holding this payload in full}.
@@ -298,13 +299,15 @@ class ArchiveWriter:
         self._write_children(article_id, record)
         row.update(article_id=article_id)
         execute(_SQL["version"], [row[c] for c in _VERSION_COLUMNS])
-        if self.keep_raw and (page.raw or page.raw_zlib):
+        if self.keep_raw and (page.raw or page.raw_packed):
+            body, compression = ((page.raw_packed, page.packed_as) if page.raw_packed
+                                 else (raw_pages.pack(page.raw), raw_pages.FORMAT))
             execute(_SQL["response"], (article_id, version, page.requested_url, record.get("url"), page.fetched_at,
                                        page.status, json.dumps(page.headers, ensure_ascii=False),
                                        page.capture.get("url"), page.capture.get("protocol"),
                                        json.dumps(page.capture["headers"], ensure_ascii=False)
                                        if page.capture.get("headers") else None,
-                                       page.raw_zlib or zlib.compress(page.raw, 6), "zlib", len(page.raw)))
+                                       body, compression, len(page.raw)))
         return article_id, outcome
 
     def _write_children(self, article_id: int, record: dict[str, Any]) -> None:
