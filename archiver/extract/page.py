@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 import lxml.html
@@ -36,7 +36,7 @@ EXCLUDED_BLOCK = vocab.FURNITURE_CLASS_WORDS
 EXCLUDED_PREFIXES = vocab.FURNITURE_CLASS_PREFIXES
 _MARKER_SPLIT = re.compile(r"[\s_-]+")
 # figcaption: its links credit the picture's source, they offer no story.
-_FURNITURE = etree.XPath("//nav|//header|//footer|//form|//button|//select|//noscript|//figcaption")
+_FURNITURE_TAGS = ("nav", "header", "footer", "form", "button", "select", "noscript", "figcaption")
 
 
 class Furniture(NamedTuple):
@@ -120,6 +120,11 @@ class Page:
             result = cache[value] = test(value)
             return result
 
+    def with_token(self, attr: str, *tokens: str) -> list:
+        """Elements, in document order, whose `attr` lists one of the tokens
+        (itemprop="url name", rel="author nofollow")."""
+        return [value.getparent() for value, _ in self.find(_token_test(tokens), frozenset({attr}))]
+
     def named(self, pattern: re.Pattern, skip_tags: frozenset = frozenset()):
         """Elements (document order, each once in a row) with a naming attribute the pattern finds."""
         last = None
@@ -157,7 +162,7 @@ class Page:
             if el.tag not in ("html", "body", "a"):
                 (related if kind == "related" else furniture).append(el)
         related_set = set(related)
-        roots = list(_FURNITURE(self.tree))
+        roots = list(self.tree.iter(*_FURNITURE_TAGS))
         roots.extend(el for el in furniture if el.tag not in ("article", "main") and el not in related_set)
         # a block holding the headline holds the article: a layout wrapper whose class
         # happens to say "header" or "sidebar", not furniture
@@ -169,6 +174,13 @@ class Page:
         for root in roots:
             excluded.update(root.iter("a", "p"))
         return Furniture(excluded, list(dict.fromkeys(related)), roots)
+
+
+@lru_cache(maxsize=None)
+def _token_test(tokens: tuple[str, ...]):
+    # One test function per token list, so its verdicts are cached per page.
+    wanted = [f" {t} " for t in tokens]
+    return lambda value: any(t in f" {value} " for t in wanted)
 
 
 def marker_verdict(value: str) -> str:
