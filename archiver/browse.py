@@ -36,9 +36,10 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {"version": "1 for the first version, then one more for each change"},
     },
     "responses": {
-        "description": "The raw HTTP response of each version, zlib-compressed (download it, it is never "
-                       "shown as a page). `archiver export --format warc` turns these into a WARC file.",
-        "columns": {"body": "zlib-compressed response body", "size": "Uncompressed size in bytes"},
+        "description": "The raw HTTP response of each version, compressed as `compression` says (download it, "
+                       "it is never shown as a page). `archiver export --format warc` turns these into a WARC file.",
+        "columns": {"body": "Compressed response body (see compression)", "size": "Uncompressed size in bytes",
+                    "compression": "zstd, or zlib for rows written before archiver used zstd"},
     },
     "fetches": {
         "description": "Every URL fetched, with its latest outcome and its validators for revisits.",

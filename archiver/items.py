@@ -25,7 +25,7 @@ class ArticleItem:
     headers: dict[str, str] = field(default_factory=dict)
     # repr=False: the page's bytes never end up in a log line that shows the item.
     raw: bytes = field(default=b"", repr=False)
-    raw_zlib: bytes = field(default=b"", repr=False)  # the raw page, compressed where it was extracted
+    raw_packed: bytes = field(default=b"", repr=False)  # the raw page, compressed where it was extracted
     skip_reason: str | None = None
     found: dict[str, Any] = field(default_factory=dict)  # FOUND_META of the request
     capture: dict[str, Any] = field(default_factory=dict, repr=False)  # CAPTURE_META of the response

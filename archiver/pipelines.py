@@ -163,7 +163,7 @@ class StorePipeline:
                 status=item.status,
                 headers=item.headers,
                 raw=item.raw,
-                raw_zlib=item.raw_zlib,
+                raw_packed=item.raw_packed,
                 capture=item.capture,
                 import_key=item.import_key,
             )

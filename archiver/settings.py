@@ -28,7 +28,7 @@ ARCHIVER_FETCH_STATES = "archiver.middlewares.ArchiveFetchStates"
 # the crawl process). A page whose extraction takes longer is recorded as failed.
 ARCHIVER_EXTRACT_WORKERS = "auto"
 ARCHIVER_EXTRACT_TIMEOUT = 60
-# Keep the raw response (zlib-compressed) so pages can be re-extracted later.
+# Keep the raw response (compressed) so pages can be re-extracted later.
 ARCHIVER_KEEP_RAW = True
 # `archiver crawl` runs SQLite's quick_check before it writes, so a damaged
 # archive is refused instead of written into (it reads the whole file: about a

@@ -122,7 +122,7 @@ class Runner:
         (it is neither written nor passed by the cursor)."""
         page = job.page
         try:
-            page.record, page.raw_zlib = future.result()
+            page.record, page.raw_packed = future.result()
         except ExtractionFailed as exc:
             if self.stopped:
                 return False  # the workers got the same signal; this page is redone next time

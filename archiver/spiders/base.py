@@ -194,10 +194,10 @@ class ArchiverSpider(scrapy.Spider):
             item.skip_reason = f"not HTML ({mime or 'unknown type'})"
             return item
         try:
-            item.fields, item.raw_zlib = await self.pool.extract(body=response.body, url=url,
-                                                                 content_type=content_type or None,
-                                                                 fetched_at=fetched_at, evidence=evidence,
-                                                                 site=self.site)
+            item.fields, item.raw_packed = await self.pool.extract(body=response.body, url=url,
+                                                                   content_type=content_type or None,
+                                                                   fetched_at=fetched_at, evidence=evidence,
+                                                                   site=self.site)
         except ExtractionFailed as exc:
             return FailedFetch(url=item.requested_url, reason=str(exc), status=response.status,
                                import_key=item.import_key)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,6 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from archiver.record import CHECKED_FIELDS, JSON_COLUMNS, RECORD_FIELDS, VERSIONED_FIELDS
+from archiver.store import raw
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -306,7 +306,7 @@ def iter_responses(
 
 def _decoded_response(row: dict[str, Any]) -> dict[str, Any]:
     body = row.pop("body") or b""
-    row["body"] = zlib.decompress(body) if row.pop("compression") == "zlib" else body
+    row["body"] = raw.unpack(body, row.pop("compression"))
     for name, empty in (("headers", {}), ("header_list", [])):
         try:
             row[name] = json.loads(row.get(name) or "null") or empty

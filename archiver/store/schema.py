@@ -89,7 +89,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
     db["article_versions"].create_index(["article_id", "version"], unique=True)
 
-    # Raw responses, zlib-compressed, so articles can be re-extracted later.
+    # Raw responses, compressed (the compression column: zstd, or zlib in older rows), so articles can be re-extracted later.
     db["responses"].create(
         {
             "id": int,

@@ -1,11 +1,14 @@
-"""Writes articles and run history in short batched transactions."""
+"""Writes articles and run history in short batched transactions.
+
+The per-page statements are plain SQL prepared from the record's spec:
+sqlite-utils' insert() inspects the table on every call, which cost a crawl
+more than SQLite's own work."""
 
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
-import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.record import BY_NAME, EXTRACTED_COLUMNS, JSON_COLUMNS, VERSIONED_FIELDS, differences, makes_version
+from archiver.store import raw as raw_pages
 from archiver.store.queries import to_record
 from archiver.store.schema import ArchiveError, connect, damaged, is_damage
 
@@ -24,6 +28,44 @@ OUTCOMES = (ARCHIVED, UPDATED, UNCHANGED, NOT_DUE, SKIPPED, FAILED)
 # What a run counts without listing: links not due for a revisit, and the records
 # an import passed over (outside its filters, or imported by an earlier run).
 TALLIES = ("not_due", "outside_filters", "imported_before")
+
+
+# The articles columns a write sets: what extraction found, then the archive's own.
+_ARTICLE_COLUMNS = (*EXTRACTED_COLUMNS, "version", "first_seen_at", "last_seen_at", "fetched_at")
+_VERSION_COLUMNS = ("article_id", "version", "fetched_at", *VERSIONED_FIELDS)
+_RESPONSE_COLUMNS = ("article_id", "version", "url", "final_url", "fetched_at", "status", "headers", "fetched_url",
+                     "protocol", "header_list", "body", "compression", "size")
+_RUN_PAGE_COLUMNS = ("run_id", "url", "outcome", "reason", "status", "article_id", "at", "capture")
+_FETCH_COLUMNS = ("url", "status", "outcome", "reason", "fetched_at")
+_FETCH_RESPONSE_COLUMNS = (*_FETCH_COLUMNS, "final_url", "article_id", "etag", "last_modified")
+# With WARC capture on: where the payload is held in full (a later identical payload is a revisit).
+_FETCH_WARC_COLUMNS = (*_FETCH_RESPONSE_COLUMNS, "payload_digest", "warc_record_id", "warc_target_uri", "warc_date")
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: str) -> str:
+    """Insert a row, or set these columns of the row with the same key (sqlite-utils' upsert)."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    return f"{_insert(table, columns)} ON CONFLICT({key}) DO UPDATE SET {updates}"
+
+
+_SQL = {
+    "article": _insert("articles", _ARTICLE_COLUMNS),
+    "article_update": f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _ARTICLE_COLUMNS)} WHERE id = ?",
+    "seen": "UPDATE articles SET first_seen_at = ?, last_seen_at = ?, fetched_at = ? WHERE id = ?",
+    "version": _insert("article_versions", _VERSION_COLUMNS),
+    "response": _insert("responses", _RESPONSE_COLUMNS),
+    "run_page": _insert("run_pages", _RUN_PAGE_COLUMNS),
+    "fetch": _upsert("fetches", _FETCH_COLUMNS, "url"),
+    "fetch_response": _upsert("fetches", _FETCH_RESPONSE_COLUMNS, "url"),
+    "fetch_warc": _upsert("fetches", _FETCH_WARC_COLUMNS, "url"),
+    "author": _insert("article_authors", ("article_id", "position", "name")),
+    "tag": _insert("article_tags", ("article_id", "position", "tag")),
+    "link": _insert("article_links", ("article_id", "position", "url", "text")),
+}
 
 
 def write_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:
@@ -83,7 +125,8 @@ class Fetched:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes = b""
-    raw_zlib: bytes = b""  # `raw` already compressed (zlib), when the caller has it
+    raw_packed: bytes = b""  # `raw` already compressed, when the caller has it
+    packed_as: str = raw_pages.FORMAT  # how raw_packed is compressed (a store.raw format)
     # What the downloader received (archiver.capture): url, protocol, headers (a list of
     # [name, value] in the order received) and, with WARC capture on, "warc": {"original":
     # the record holding this payload in full}.
@@ -208,19 +251,21 @@ class ArchiveWriter:
             return
         articles, outcomes = self._articles, self._outcomes
         self._articles, self._outcomes = [], []
+        run_pages: list[tuple] = []
         try:
             with self._transaction():
                 for page in articles:
                     article_id, outcome, reason = self._store_article(page)
-                    self._record_page(page.requested_url, outcome, reason, page.status, article_id, page,
-                                      import_key=page.import_key)
+                    self._record_page(run_pages, page.requested_url, outcome, reason, page.status, article_id,
+                                      page, import_key=page.import_key)
                 for item in outcomes:
                     if item.seen_at:
                         article_id = self._touch_seen(item.url, item.seen_at)
                     else:
                         article_id = self._touch_unchanged(item.url) if item.status == 304 else None
-                    self._record_page(item.url, item.outcome, item.reason, item.status, article_id, None,
-                                      import_key=item.import_key)
+                    self._record_page(run_pages, item.url, item.outcome, item.reason, item.status, article_id,
+                                      None, import_key=item.import_key)
+                self.db.conn.executemany(_SQL["run_page"], run_pages)
                 if self.run_id is not None:
                     cursor = {"cursor": self._cursor} if self._cursor is not None else {}
                     self.db["runs"].update(self.run_id, {**self._counts(), **cursor})
@@ -249,7 +294,7 @@ class ArchiveWriter:
         """A 304 for a URL we archived: the article was seen again, unchanged."""
         row = self.db.execute("SELECT article_id FROM fetches WHERE url = ?", [url]).fetchone()
         if row and row[0]:
-            self.db["articles"].update(row[0], {"last_seen_at": utcnow()})
+            self.db.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", [utcnow(), row[0]])
             return row[0]
         return None
 
@@ -262,32 +307,31 @@ class ArchiveWriter:
             self.db["articles"].update(row[0], {"last_seen_at": at})
         return row[0]
 
-    def _record_page(self, url, outcome, reason, status, article_id, page: Fetched | None, *,
+    def _record_page(self, run_pages: list, url, outcome, reason, status, article_id, page: Fetched | None, *,
                      import_key: str | None = None) -> None:
         now = page.fetched_at if page else utcnow()
         if self.run_id is not None:
-            self.db["run_pages"].insert(
-                {"run_id": self.run_id, "url": url, "outcome": outcome, "reason": reason,
-                 "status": status, "article_id": article_id, "at": now, "capture": import_key}
-            )
+            run_pages.append((self.run_id, url, outcome, reason, status, article_id, now, import_key))
         if not self.remember_fetches:
             return
         if (status is None and outcome == FAILED) or outcome == NOT_DUE:
             return  # never fetched (refused URL, DNS, connection, not due): nothing to remember
-        fetch = {"url": url, "status": status, "outcome": outcome, "reason": reason, "fetched_at": now}
+        fetch = (url, status, outcome, reason, now)
         if page is not None:
             # Only a full response replaces what we know of the URL: its article
             # and the validators for conditional revisits.
             headers = {k.lower(): v for k, v in page.headers.items()}
-            fetch.update(final_url=page.record.get("url"), article_id=article_id,
-                         etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+            fetch = (*fetch, page.record.get("url"), article_id, headers.get("etag"), headers.get("last-modified"))
             original = (page.capture.get("warc") or {}).get("original")
             if original:
-                fetch.update(payload_digest=original["payload_digest"], warc_record_id=original["record_id"],
-                             warc_target_uri=original["uri"], warc_date=original["date"])
-        if outcome == UNCHANGED and page is None and status != 304:
+                self.db.execute(_SQL["fetch_warc"], (*fetch, original["payload_digest"], original["record_id"],
+                                                     original["uri"], original["date"]))
+            else:
+                self.db.execute(_SQL["fetch_response"], fetch)
             return
-        self.db["fetches"].upsert(fetch, pk="url")
+        if outcome == UNCHANGED and status != 304:
+            return
+        self.db.execute(_SQL["fetch"], fetch)
 
     def _store_article(self, page: Fetched) -> tuple[int, str, str | None]:
         """Store a page as its article's first version, a new version, an earlier
@@ -311,7 +355,7 @@ class ArchiveWriter:
         ).fetchone()
         if existing is None:
             row.update(version=1, first_seen_at=at, last_seen_at=at, fetched_at=at)
-            article_id = self.db["articles"].insert(row).last_pk
+            article_id = self.db.conn.execute(_SQL["article"], [row[c] for c in _ARTICLE_COLUMNS]).lastrowid
             self._write_children(article_id, page.record)
             self._add_version(article_id, 1, row, page)
             return article_id, ARCHIVED, None
@@ -326,10 +370,10 @@ class ArchiveWriter:
         if later is None and at >= (last_seen or ""):
             # The newest sighting: the current version, or a new one.
             if current_hash == row["content_hash"]:
-                self.db["articles"].update(article_id, {**seen, "fetched_at": at})
+                self.db.conn.execute(_SQL["seen"], [seen["first_seen_at"], seen["last_seen_at"], at, article_id])
                 return article_id, UNCHANGED, None
             row.update(version=current + 1, fetched_at=at, **seen)
-            self.db["articles"].update(article_id, row)
+            self.db.conn.execute(_SQL["article_update"], [*(row[c] for c in _ARTICLE_COLUMNS), article_id])
             self._write_children(article_id, page.record)
             self._add_version(article_id, current + 1, row, page)
             return article_id, UPDATED, None
@@ -380,29 +424,17 @@ class ArchiveWriter:
         return row
 
     def _add_version(self, article_id: int, version: int, row: dict[str, Any], page: Fetched) -> None:
-        self.db["article_versions"].insert(
-            {"article_id": article_id, "version": version, "fetched_at": page.fetched_at,
-             **{col: row[col] for col in VERSIONED_FIELDS}}
-        )
-        if self.keep_raw and page.reextract_of is None and (page.raw or page.raw_zlib):
-            self.db["responses"].insert(
-                {
-                    "article_id": article_id,
-                    "version": version,
-                    "url": page.requested_url,
-                    "final_url": page.record.get("url"),
-                    "fetched_at": page.fetched_at,
-                    "status": page.status,
-                    "headers": json.dumps(page.headers, ensure_ascii=False),
-                    "fetched_url": page.capture.get("url"),
-                    "protocol": page.capture.get("protocol"),
-                    "header_list": json.dumps(page.capture["headers"], ensure_ascii=False)
-                    if page.capture.get("headers") else None,
-                    "body": page.raw_zlib or zlib.compress(page.raw, 6),
-                    "compression": "zlib",
-                    "size": len(page.raw),
-                }
-            )
+        execute = self.db.conn.execute
+        execute(_SQL["version"], [article_id, version, page.fetched_at, *(row[c] for c in VERSIONED_FIELDS)])
+        if self.keep_raw and page.reextract_of is None and (page.raw or page.raw_packed):
+            body, compression = ((page.raw_packed, page.packed_as) if page.raw_packed
+                                 else (raw_pages.pack(page.raw), raw_pages.FORMAT))
+            execute(_SQL["response"], (article_id, version, page.requested_url, page.record.get("url"),
+                                       page.fetched_at, page.status, json.dumps(page.headers, ensure_ascii=False),
+                                       page.capture.get("url"), page.capture.get("protocol"),
+                                       json.dumps(page.capture["headers"], ensure_ascii=False)
+                                       if page.capture.get("headers") else None,
+                                       body, compression, len(page.raw)))
 
     def _renumber_from(self, article_id: int, number: int) -> None:
         """Make room for a version numbered `number`: later versions (and their
@@ -424,18 +456,13 @@ class ArchiveWriter:
         )
 
     def _write_children(self, article_id: int, record: dict[str, Any]) -> None:
+        conn = self.db.conn
         for table in ("article_authors", "article_tags", "article_links"):
-            self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
-        self.db["article_authors"].insert_all(
-            {"article_id": article_id, "position": i, "name": name} for i, name in enumerate(record.get("authors") or [])
-        )
-        self.db["article_tags"].insert_all(
-            {"article_id": article_id, "position": i, "tag": tag} for i, tag in enumerate(record.get("tags") or [])
-        )
-        self.db["article_links"].insert_all(
-            {"article_id": article_id, "position": i, "url": link.get("url"), "text": link.get("text")}
-            for i, link in enumerate(record.get("related_links") or [])
-        )
+            conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+        conn.executemany(_SQL["author"], ((article_id, i, name) for i, name in enumerate(record.get("authors") or [])))
+        conn.executemany(_SQL["tag"], ((article_id, i, tag) for i, tag in enumerate(record.get("tags") or [])))
+        conn.executemany(_SQL["link"], ((article_id, i, link.get("url"), link.get("text"))
+                                        for i, link in enumerate(record.get("related_links") or [])))
 
     def close(self) -> None:
         self.db.conn.close()
