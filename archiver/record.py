@@ -76,6 +76,8 @@ SPEC: tuple[Field, ...] = (
     Field("word_count", "int", "Words in the body"),
     Field("related_links", "links", "Related stories linked from the article (JSON list of {url, text})"),
     Field("content_hash", "text", "Hash of normalized title and body; a change makes a new version", versioned=True),
+    Field("cluster_id", "int", "Id of the original of the article's syndication cluster (copies of one story "
+          "across sites and URLs); its own id when no copy is archived", origin="archive"),
     Field("provenance", "json", "Where each field came from: site, json-ld, meta, dom, heuristic, … (JSON)",
           exported=False),
     Field("version", "int", "Number of the current version (1 = never changed)", origin="archive", exported=False),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.record import BY_NAME, EXTRACTED_COLUMNS, JSON_COLUMNS, VERSIONED_FIELDS
+from archiver.store import clusters
 from archiver.store.schema import ArchiveError, connect, damaged, is_damage
 
 # Outcomes a page can have in a run; the summary counts them. "not_due": archived,
@@ -255,6 +256,7 @@ class ArchiveWriter:
             self.db["articles"].update(article_id, row)
             outcome = UPDATED
         self._write_children(article_id, record)
+        clusters.file_article(self.db, article_id, record)
         self.db["article_versions"].insert(
             {"article_id": article_id, "version": version, "fetched_at": page.fetched_at,
              **{col: row[col] for col in VERSIONED_FIELDS}}
