@@ -93,6 +93,7 @@ def _state_key(fmt: str, filters) -> str:
     for name in ("sites", "authors", "tags"):
         parts += [f"{name}={v}" for v in sorted(getattr(filters, name))]
     parts += [f"{name}={getattr(filters, name)}" for name in ("since", "until") if getattr(filters, name)]
+    parts += ["dedupe"] if filters.dedupe else []
     return " ".join(parts)
 
 
