@@ -85,7 +85,7 @@ def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
 # --- Parquet: typed columns for notebooks (pandas, polars, DuckDB) --------------
 
 PARQUET_EXTRA = "news-archiver[parquet]"
-PARQUET_ROWS = 2000  # records per row group: the most held in memory at once
+PARQUET_ROWS = 1000  # records per row group: the most held in memory at once
 
 
 class MissingExtra(Exception):
