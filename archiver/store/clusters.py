@@ -2,7 +2,7 @@
 (article_signatures, signature_bands), and its cluster (articles.cluster_id, the id of
 the cluster's original; its own id when it has no copies).
 
-Filing an article costs the same however large the archive grows: its 32 buckets are
+Filing an article costs the same however large the archive grows: its 42 buckets are
 looked up in an index, a bounded number of candidates per bucket, and only the chosen
 cluster's original is compared with it. Only when a new copy is older than the original
 (or the original changes) are the cluster's members updated.
