@@ -98,6 +98,18 @@ def test_duckdb_and_polars_read_it_as_it_is(crawled, run_cli, tmp_path):
     assert frame.height == 5
 
 
+def test_pandas_reads_it_as_it_is(crawled, run_cli, tmp_path):
+    pd = pytest.importorskip("pandas")
+    db, base = crawled
+    ok(run_cli("export", "--db", str(db), "--format", "parquet", "-o", "p.parquet", "-q"))
+    frame = pd.read_parquet(tmp_path / "p.parquet")
+    assert str(frame["published_at"].dtype) == "datetime64[us, UTC]"
+    assert frame["word_count"].dtype.kind == "i"
+    zeppelin = frame[frame["url"] == f"{base}/news/zeppelin.html"].iloc[0]
+    assert list(zeppelin["authors"]) == ["Ann O'Brien"]
+    assert zeppelin["published_at"] == pd.Timestamp("2024-04-02T10:00:00+02:00")
+
+
 def test_without_pyarrow_the_error_names_the_extra(tmp_path):
     write_archive(tmp_path / "n.db", [record(1)])
     # The same command line, in a Python where pyarrow cannot be imported.
