@@ -52,6 +52,10 @@ TABLES: dict[str, dict[str, Any]] = {
         "facets": ["outcome", "reason"],
     },
     # Bookkeeping, out of sight on the database page (`?_show_hidden=1` shows it).
+    "article_signatures": {"description": "Each article's MinHash signature and wire credit, for its "
+                                          "syndication cluster (articles.cluster_id).", "hidden": True},
+    "signature_bands": {"description": "The band buckets of each signature: how copies are found.",
+                        "hidden": True},
     "export_state": {"description": "Where each `archiver export --since-last` stopped.", "hidden": True},
     "_sqlite_migrations": {"description": "Schema migrations applied to the archive.", "hidden": True},
 }

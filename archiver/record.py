@@ -35,6 +35,7 @@ class Field:
     selectable: bool = False  # a site's CSS selector may set it (sources' [selectors])
     checked: bool = False  # `archiver stats` counts the articles without it
     label: str | None = None  # the line `archiver show` prints it on
+    moment: bool = False  # a point in time, ISO 8601 text (Parquet exports a timestamp with time zone)
 
     @property
     def is_json(self) -> bool:
@@ -64,9 +65,10 @@ SPEC: tuple[Field, ...] = (
     Field("agencies", "list", "Organisations credited: wire services, outlets (JSON list)", versioned=True,
           diffed=True, checked=True, label="Agencies"),
     Field("published_at", "text", "Publication time, ISO 8601 with the page's UTC offset (a bare day when only "
-          "the day is known)", versioned=True, diffed=True, selectable=True, checked=True, label="Published"),
+          "the day is known)", versioned=True, diffed=True, selectable=True, checked=True, label="Published",
+          moment=True),
     Field("modified_at", "text", "Last modification time the page states", versioned=True, diffed=True,
-          selectable=True, checked=True, label="Modified"),
+          selectable=True, checked=True, label="Modified", moment=True),
     Field("language", "text", "Language code of the page", checked=True),
     Field("section", "text", "Section or category", checked=True),
     Field("tags", "list", "Tags and keywords (JSON list; also in article_tags)", checked=True),
@@ -76,13 +78,15 @@ SPEC: tuple[Field, ...] = (
     Field("word_count", "int", "Words in the body"),
     Field("related_links", "links", "Related stories linked from the article (JSON list of {url, text})"),
     Field("content_hash", "text", "Hash of normalized title and body; a change makes a new version", versioned=True),
+    Field("cluster_id", "int", "Id of the original of the article's syndication cluster (copies of one story "
+          "across sites and URLs); its own id when no copy is archived", origin="archive"),
     Field("provenance", "json", "Where each field came from: site, json-ld, meta, dom, heuristic, … (JSON)",
           exported=False),
     Field("extractor", "text", "Which extraction produced the fields: archiver's version, its rules' version and "
           "the site rules used", versioned=True, exported=False),
     Field("version", "int", "Number of the current version (1 = never changed)", origin="archive", exported=False),
-    Field("first_seen_at", "text", "When the article was first archived (UTC)", origin="archive"),
-    Field("last_seen_at", "text", "When a crawl last saw it (UTC)", origin="archive"),
+    Field("first_seen_at", "text", "When the article was first archived (UTC)", origin="archive", moment=True),
+    Field("last_seen_at", "text", "When a crawl last saw it (UTC)", origin="archive", moment=True),
     Field("fetched_at", "text", "When the stored version was fetched (UTC)", origin="archive", exported=False,
           label="Fetched"),
     # What extraction tells the crawl about the page; never stored.
@@ -104,6 +108,7 @@ VERSIONED_FIELDS = tuple(f.name for f in SPEC if f.versioned)
 DIFFED_FIELDS = tuple(f.name for f in SPEC if f.diffed)
 SELECTOR_FIELDS = tuple(f.name for f in SPEC if f.selectable)
 CHECKED_FIELDS = tuple(f.name for f in SPEC if f.checked)
+MOMENT_FIELDS = tuple(f.name for f in SPEC if f.moment)
 LABELS = tuple((f.label, f.name) for f in SPEC if f.label)
 DESCRIPTIONS = {f.name: f.description for f in SPEC if f.stored and f.description}
 # Extracted text, cleaned of invisible characters in finalize().

@@ -89,6 +89,15 @@ def open_db(db_path: str, *, readonly: bool = True, check: bool = False):
     return connect(db_path, readonly=readonly, check=check)
 
 
+def article_or_fail(db_path: str, ref: str):
+    """The archive and the article `ref` names (id or URL); `Error: no article …` if none."""
+    db = open_db(db_path)
+    article = find_article(db, ref)
+    if article is None:
+        raise click.ClickException(f"no article {ref!r} in {db_path}")
+    return db, article
+
+
 class DateTimeParam(click.ParamType):
     """A day (2024-03-06) or an ISO 8601 date-time (2024-03-06T08:00)."""
 
@@ -104,12 +113,13 @@ class DateTimeParam(click.ParamType):
 
 
 def filter_options(func):
-    """--site --author --tag --since --until, handed to the command as `filters`."""
+    """--site --author --tag --since --until --dedupe, handed to the command as `filters`."""
     from archiver.store.queries import ArticleFilters
 
     @functools.wraps(func)
-    def wrapper(*args, site, author, tag, since, until, **kwargs):
-        filters = ArticleFilters(sites=tuple(site), authors=tuple(author), tags=tuple(tag), since=since, until=until)
+    def wrapper(*args, site, author, tag, since, until, dedupe, **kwargs):
+        filters = ArticleFilters(sites=tuple(site), authors=tuple(author), tags=tuple(tag), since=since, until=until,
+                                 dedupe=dedupe)
         return func(*args, filters=filters, **kwargs)
 
     options = [
@@ -118,6 +128,9 @@ def filter_options(func):
         click.option("--tag", multiple=True, help="Only articles with this tag (repeatable)."),
         click.option("--since", type=DateTimeParam(), help="Only articles published on or after this date."),
         click.option("--until", type=DateTimeParam(), help="Only articles published on or before this date."),
+        click.option("--dedupe", is_flag=True,
+                     help="One article per syndication cluster (copies of one story): its original, or, "
+                          "where the other filters leave the original out, the first archived copy they match."),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)

@@ -6,7 +6,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -79,24 +79,31 @@ def search(
     index and snippets are made only for the rows returned: ten times faster
     than ORDER BY bm25(...) on a large archive.
     """
-    where, params = (filters or ArticleFilters()).where("a")
-    sql = f"""
-        SELECT a.id, a.title, a.published_at, a.site, a.url,
-               snippet(articles_fts, 1, ?, ?, '…', 16) AS snippet,
-               articles_fts.rank AS rank
-        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        WHERE articles_fts MATCH ? AND articles_fts.rank MATCH 'bm25(5.0, 1.0)'
-              {"AND " + where if where else ""}
-        ORDER BY articles_fts.rank LIMIT ?
-    """
+    filters = filters or ArticleFilters()
+    # With --dedupe, the copy kept for a cluster must match the query too.
+    matching = "b.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+
+    def run(text: str) -> list[dict[str, Any]]:
+        where, params = filters.where("a", member=(matching, [text]))
+        sql = f"""
+            SELECT a.id, a.title, a.published_at, a.site, a.url,
+                   snippet(articles_fts, 1, ?, ?, '…', 16) AS snippet,
+                   articles_fts.rank AS rank
+            FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+            WHERE articles_fts MATCH ? AND articles_fts.rank MATCH 'bm25(5.0, 1.0)'
+                  {"AND " + where if where else ""}
+            ORDER BY articles_fts.rank LIMIT ?
+        """
+        return list(db.query(sql, [*marks, text, *params, limit]))
+
     try:
-        return list(db.query(sql, [*marks, query, *params, limit]))
+        return run(query)
     except sqlite3.OperationalError as exc:
         fallback = _quoted(query)
         if not fallback:
             raise QueryError(_fts_message(query, exc)) from exc
         try:
-            return list(db.query(sql, [*marks, fallback, *params, limit]))
+            return run(fallback)
         except sqlite3.OperationalError as exc2:
             raise QueryError(_fts_message(query, exc2)) from exc2
 
@@ -136,11 +143,19 @@ class ArticleFilters:
     tags: tuple[str, ...] = ()
     since: str | None = None  # publication date/time, inclusive, compared as the page wrote it
     until: str | None = None  # a bare day includes that whole day
+    dedupe: bool = False  # one article per syndication cluster (see one_per_cluster)
 
-    def where(self, alias: str = "a") -> tuple[str, list[Any]]:
-        """A SQL condition over articles aliased `alias`, and its parameters."""
+    def where(self, alias: str = "a", *, member: tuple[str, list[Any]] = ("", [])) -> tuple[str, list[Any]]:
+        """A SQL condition over articles aliased `alias`, and its parameters. With dedupe,
+        `member` is a further condition (over alias "b") that another article of the
+        cluster must meet to be the one kept instead (search: matching the query)."""
         clauses: list[str] = []
         params: list[Any] = []
+        if self.dedupe:
+            inner, inner_params = replace(self, dedupe=False).where("b")
+            extra = " AND ".join(c for c in (inner, member[0]) if c)
+            clauses.append(one_per_cluster(alias, extra))
+            params += [*inner_params, *member[1]]
         if self.sites:
             clauses.append(f"{alias}.site COLLATE NOCASE IN ({', '.join('?' * len(self.sites))})")
             params += self.sites
@@ -165,6 +180,15 @@ class ArticleFilters:
                 clauses.append(f"{alias}.published_at <= ?")
             params.append(self.until)
         return " AND ".join(clauses), params
+
+
+def one_per_cluster(alias: str, condition: str = "") -> str:
+    """Keep one article of each syndication cluster among those meeting `condition`
+    (over alias "b"): the cluster's original, else its first archived copy."""
+    other = f"b.cluster_id = {alias}.cluster_id AND b.id != {alias}.id"
+    before = f"(b.id = b.cluster_id OR ({alias}.id != {alias}.cluster_id AND b.id < {alias}.id))"
+    return (f"NOT EXISTS (SELECT 1 FROM articles b WHERE {other} AND {before}"
+            + (f" AND {condition})" if condition else ")"))
 
 
 @dataclass(frozen=True)

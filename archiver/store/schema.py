@@ -229,6 +229,23 @@ def m008_history_runs(db: sqlite_utils.Database) -> None:
     db["run_pages"].create_index(["capture"])
 
 
+@migrations()
+def m009_syndication_clusters(db: sqlite_utils.Database) -> None:
+    # Syndication clusters (store/clusters.py): each article's cluster (the id of its
+    # original), its MinHash signature and wire credit, and its band buckets, looked up
+    # by an index (WITHOUT ROWID: the key is the index, stored once). Articles archived
+    # before are filed now, in the order they were archived.
+    db["articles"].add_column("cluster_id", int)
+    db["articles"].create_index(["cluster_id"])
+    db.execute("CREATE TABLE article_signatures (article_id INTEGER PRIMARY KEY REFERENCES articles(id), "
+               "signature BLOB NOT NULL, shingles INTEGER NOT NULL, credit TEXT)")
+    db.execute("CREATE TABLE signature_bands (bucket INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+               "PRIMARY KEY (bucket, article_id)) WITHOUT ROWID")
+    from archiver.store.clusters import file_all
+
+    file_all(db)
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 
@@ -336,6 +353,9 @@ def connect(path: str | Path, *, readonly: bool = False, check: bool = False) ->
         if readonly:
             if not db["articles"].exists():
                 raise ArchiveError(f"{path} is not an archiver database")
+            if migrations.pending(db):
+                conn.close()
+                return _upgraded(path)
             return db
         _check_is_archive(db, path)
         # WAL lets searches and exports read while a crawl writes.
@@ -356,3 +376,14 @@ def connect(path: str | Path, *, readonly: bool = False, check: bool = False) ->
 def _has_sqlite_header(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(16) == b"SQLite format 3\x00"
+
+
+def _upgraded(path: Path) -> sqlite_utils.Database:
+    """An archive made by an earlier archiver, upgraded once (the reads expect today's
+    columns), then opened read-only."""
+    try:
+        connect(path).conn.close()
+    except ArchiveError as exc:
+        raise ArchiveError(f"{path} was made by an earlier archiver and must be upgraded, which needs "
+                           f"write access: {exc}") from exc
+    return connect(path, readonly=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.record import BY_NAME, EXTRACTED_COLUMNS, JSON_COLUMNS, VERSIONED_FIELDS, differences, makes_version
+from archiver.store import clusters
 from archiver.store import raw as raw_pages
 from archiver.store.queries import to_record
 from archiver.store.schema import ArchiveError, connect, damaged, is_damage
@@ -357,6 +358,7 @@ class ArchiveWriter:
             row.update(version=1, first_seen_at=at, last_seen_at=at, fetched_at=at)
             article_id = self.db.conn.execute(_SQL["article"], [row[c] for c in _ARTICLE_COLUMNS]).lastrowid
             self._write_children(article_id, page.record)
+            clusters.file_article(self.db, article_id, page.record)
             self._add_version(article_id, 1, row, page)
             return article_id, ARCHIVED, None
         article_id, current, current_hash, first_seen, last_seen = existing
@@ -375,6 +377,7 @@ class ArchiveWriter:
             row.update(version=current + 1, fetched_at=at, **seen)
             self.db.conn.execute(_SQL["article_update"], [*(row[c] for c in _ARTICLE_COLUMNS), article_id])
             self._write_children(article_id, page.record)
+            clusters.file_article(self.db, article_id, page.record)
             self._add_version(article_id, current + 1, row, page)
             return article_id, UPDATED, None
         if in_force is not None and in_force[1] == row["content_hash"]:
@@ -409,6 +412,7 @@ class ArchiveWriter:
             return article_id, UNCHANGED, None
         row.update(url=stored["url"], site=stored["site"])
         self._write_children(article_id, page.record)
+        clusters.file_article(self.db, article_id, page.record)
         if not makes_version(changed):
             self.db["articles"].update(article_id, row)
             return article_id, UPDATED, "refreshed without a new version: " + ", ".join(changed)
