@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from archiver.diff import ADDED, REMOVED, VERSION_FIELDS, change_summary, changed_fields, diff_paragraphs
 from archiver.export import csv_cell, write_atom
-from archiver.store import changes, queries
+from archiver.store import changes, clusters, queries
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -248,7 +248,8 @@ def _article_report(db, article_id: int) -> dict[str, Any] | None:
     return {"article": article, "versions": queries.article_versions(db, article_id),
             "responses": queries.article_responses(db, article_id),
             "changes": changes.list_changes(db, article_id=article_id, limit=CHANGES_LIMIT),
-            "watch": changes.get_watch(db, article_id)}
+            "watch": changes.get_watch(db, article_id),
+            "copies": [m for m in clusters.cluster_members(db, article_id) if m["id"] != article_id]}
 
 
 async def _article_or_404(datasette, request):
@@ -297,6 +298,7 @@ async def article(datasette, request):
     context = {
         "database": db.name, "article": shown, "latest": article, "versions": versions,
         "responses": report["responses"], "paragraphs": paragraphs(shown.get("body")),
+        "copies": report["copies"],
         "people": _people(datasette, db.name, shown),
         "timeline": [(v, numbers[i - 1] if i else None) for i, v in reversed(list(enumerate(versions)))],
         "links": [link for link in shown.get("related_links") or []

@@ -18,11 +18,11 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
 from archiver import clock
-from archiver.items import FailedFetch, NotDue
+from archiver.items import IMPORT_KEY_META, FailedFetch, NotDue, PassedOver
 from archiver.revisits import (ARTICLE_META, CHECK_META, NOT_DUE, REVISIT_META, FetchState, FetchStates, check,
                                rechecks, revisit)
 from archiver.seeds import address_class, inward_reason, is_ip
-from archiver.store.queries import fetch_state
+from archiver.store.queries import capture_imported, fetch_state
 from archiver.store.schema import ArchiveError, connect
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,22 @@ class RevisitMiddleware(BaseSpiderMiddleware):
         if rechecks(request.meta):
             # The archive holds the article: a 304 is "unchanged", a 404 or 410 "gone".
             request.meta["handle_httpstatus_list"] = [304, 404, 410]
+        return request
+
+
+class KnownCapturesMiddleware(BaseSpiderMiddleware):
+    """Passes over the requests of captures (meta IMPORT_KEY_META) that a run already
+    took in, so an import run again fetches only what it lacks (failures again)."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.states = ArchiveFetchStates(crawler.settings.get("ARCHIVER_DB"))
+        crawler.signals.connect(self.states.close, signal=signals.spider_closed)
+
+    def get_processed_request(self, request: Request, response):
+        key = request.meta.get(IMPORT_KEY_META)
+        if key and self.states.db is not None and capture_imported(self.states.db, key):
+            return PassedOver()
         return request
 
 

@@ -13,8 +13,8 @@ from twisted.internet import task
 
 from archiver.diff import MinChange
 from archiver.extract.article_check import gone_reason
-from archiver.items import ArticleItem, FailedFetch, Gone, NotDue, Unchanged
-from archiver.record import RECORD_FIELDS
+from archiver.items import ArticleItem, FailedFetch, Gone, NotDue, PassedOver, Unchanged
+from archiver.record import RECORD_FIELDS, not_stored_reason
 from archiver.sources import parse_duration
 from archiver.store.schema import ArchiveError
 from archiver.store.writer import FAILED, GONE, NOT_DUE, SKIPPED, UNCHANGED, ArchiveWriter, Fetched, RunPolicy
@@ -32,15 +32,11 @@ class ValidatePipeline:
     def process_item(self, item):
         if not isinstance(item, ArticleItem) or item.skip_reason:
             return item
-        fields = item.fields
         if item.recheck:
-            reason = gone_reason(fields, requested_url=item.requested_url)
+            reason = gone_reason(item.fields, requested_url=item.requested_url)
             if reason:
                 return Gone(url=item.requested_url, reason=reason, status=item.status, check=item.check)
-        if not fields.get("is_article"):
-            item.skip_reason = f"not an article: {fields.get('not_article_reason') or 'no article content'}"
-        elif not (fields.get("body") or "").strip():
-            item.skip_reason = "not an article: no body text found"
+        item.skip_reason = not_stored_reason(item.fields)
         return item
 
 
@@ -98,7 +94,10 @@ class StorePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
-        self.writer = ArchiveWriter(self.db_path, keep_raw=self.keep_raw)
+        # An import (the Wayback's captures) is no fetch of archiver's own: the fetch
+        # states revisits are planned from stay as they are.
+        self.writer = ArchiveWriter(self.db_path, keep_raw=self.keep_raw,
+                                    remember_fetches=getattr(spider, "remember_fetches", True))
         run_id = self.writer.start_run(
             spider=spider.name,
             mode=getattr(spider, "mode", spider.name),
@@ -154,9 +153,14 @@ class StorePipeline:
     def process_item(self, item):
         if self.error:
             raise DropItem(f"not archived: {self.error}")
+        if isinstance(item, PassedOver):
+            self.writer.tally(item.tally)
+            raise DropItem("passed over: imported before")
         if isinstance(item, (FailedFetch, Gone)):
-            outcome = FAILED if isinstance(item, FailedFetch) else GONE
-            self.writer.add_outcome(item.url, outcome, item.reason, item.status, check=item.check)
+            failed = isinstance(item, FailedFetch)
+            outcome = FAILED if failed else GONE
+            self.writer.add_outcome(item.url, outcome, item.reason, item.status, check=item.check,
+                                    import_key=item.import_key if failed else None)
             self._maybe_flush()
             raise DropItem(f"{outcome}: {item.url}: {item.reason}")
         if isinstance(item, Unchanged):
@@ -175,7 +179,8 @@ class StorePipeline:
             links = item.fields.get("page_links")
             if item.followed and links:
                 self.writer.add_front_page(item.requested_url, item.fetched_at, links)
-            self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status, check=item.check)
+            self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status, check=item.check,
+                                    import_key=item.import_key)
             self._maybe_flush()
             raise DropItem(f"skipped: {item.requested_url}: {item.skip_reason}")
         self.writer.add_article(
@@ -186,9 +191,10 @@ class StorePipeline:
                 status=item.status,
                 headers=item.headers,
                 raw=item.raw,
-                raw_zlib=item.raw_zlib,
+                raw_packed=item.raw_packed,
                 capture=item.capture,
                 check=item.check,
+                import_key=item.import_key,
             )
         )
         self._maybe_flush()

@@ -53,7 +53,9 @@ ALLOWED = {
     "archiver.normalize": ("archiver.clock",),
     "archiver.extract": ("archiver.normalize", "archiver.record", "archiver.clock"),
     # The writer measures changes (diff) and moves watch schedules on (revisits): pure both.
-    "archiver.store": ("archiver.record", "archiver.clock", "archiver.diff", "archiver.revisits"),
+    "archiver.store": ("archiver.record", "archiver.syndication", "archiver.clock", "archiver.diff",
+                       "archiver.revisits"),
+    "archiver.syndication": ("archiver.normalize",),
     "archiver.export": ("archiver", "archiver.record", "archiver.warc", "archiver.clock", "archiver.diff"),
     "archiver.warc": ("archiver.clock",),
     "archiver.wacz": ("archiver.warc", "archiver.export"),
@@ -69,6 +71,9 @@ ALLOWED = {
     "archiver.record": ("archiver.normalize",),
     "archiver.sources": ("archiver.record", "archiver.diff"),
     "archiver.items": (),
+    # Imports and re-extraction: captures read, extracted in the crawl's pool, written by its writer.
+    "archiver.imports": ("archiver.extract", "archiver.normalize", "archiver.record", "archiver.store",
+                         "archiver.workers", "archiver.clock"),
 }
 # Who may import a module at all (besides its own package).
 IMPORTED_ONLY_BY = {
@@ -100,7 +105,7 @@ def test_imports_point_down(module):
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if within(m, "archiver.extract", "archiver.normalize",
                                                                         "archiver.seeds", "archiver.revisits",
                                                                         "archiver.record", "archiver.warc",
-                                                                        "archiver.clock")))
+                                                                        "archiver.syndication", "archiver.clock")))
 def test_the_pure_core_imports_neither_scrapy_nor_sqlite(module):
     assert not external_imports_of(module) & {"scrapy", "twisted", "sqlite3", "sqlite_utils", "redis"}
 

@@ -10,7 +10,7 @@ import click
 from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, json_option, listed_urls,
                                   next_run_due, not_due_message, open_db, scrapy_settings, seed_options,
                                   selected_sources, settings_option, verbosity_options, warc_option)
-from archiver.cli.output import notification_lines, report_run, run_counts
+from archiver.cli.output import end_killed_runs, notification_lines, report_run, run_counts
 
 
 def _no_redis(ctx, param, value):
@@ -74,7 +74,6 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
     """
     from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs
     from archiver.lock import CrawlLock, Locked
-    from archiver.store.writer import end_abandoned_runs
 
     listed, rejected = listed_urls(urls, input_file)
     _check_options(revisit_after=revisit_after, watch=watch, notify=notify, settings=settings)
@@ -88,10 +87,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
     open_db(db_path, readonly=False, check=crawl_settings.getbool("ARCHIVER_QUICK_CHECK")).conn.close()
     try:
         with CrawlLock(db_path):
-            for run in end_abandoned_runs(db_path):
-                if not quiet:
-                    click.echo(f"run {run['id']} (pid {run['pid']}) was killed before it ended; "
-                               "recorded as killed", err=True)
+            end_killed_runs(db_path, quiet=quiet)
             if sources_file or due:
                 jobs = _due_jobs(db_path, sources or [], due=due, revisit_after=revisit_after, watch=watch,
                                  notify=list(notify), quiet=quiet)

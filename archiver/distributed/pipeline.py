@@ -53,9 +53,10 @@ class ItemQueue:
     def add_article(self, page: Fetched) -> None:
         self._push(messages.encode_article(self.origin, page, keep_raw=self.keep_raw), url=page.requested_url)
 
-    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None,
-                    *, check: bool = False) -> None:
-        # Workers make no watch checks (enqueue gives them none): `check` stays False.
+    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None, *,
+                    check: bool = False, import_key: str | None = None) -> None:
+        # Workers make no watch checks (enqueue gives them none): `check` stays False;
+        # `import_key` names an imported capture, and imports never run on workers.
         self._push(messages.encode(self.origin, "outcome", url=url, outcome=outcome, reason=reason, status=status),
                    url=url)
 

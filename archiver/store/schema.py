@@ -89,7 +89,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
     db["article_versions"].create_index(["article_id", "version"], unique=True)
 
-    # Raw responses, zlib-compressed, so articles can be re-extracted later.
+    # Raw responses, compressed (the compression column: zstd, or zlib in older rows), so articles can be re-extracted later.
     db["responses"].create(
         {
             "id": int,
@@ -209,7 +209,45 @@ def m006_agencies(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m007_change_records(db: sqlite_utils.Database) -> None:
+def m007_extractor(db: sqlite_utils.Database) -> None:
+    # Which extraction produced each article and version (record.py's `extractor`);
+    # NULL for what was stored before it was recorded.
+    db["articles"].add_column("extractor", str)
+    db["article_versions"].add_column("extractor", str)
+
+
+@migrations()
+def m008_history_runs(db: sqlite_utils.Database) -> None:
+    # Imports and re-extraction are runs too. `cursor`: where a re-extraction got
+    # to, so a killed one resumes; `outside_filters`, `imported_before`: records an
+    # import passed over (counted, not listed); a page's `capture` names the WARC
+    # record or Wayback capture it came from, so importing it again is skipped.
+    db["runs"].add_column("cursor", str)
+    db["runs"].add_column("outside_filters", int, not_null_default=0)
+    db["runs"].add_column("imported_before", int, not_null_default=0)
+    db["run_pages"].add_column("capture", str)
+    db["run_pages"].create_index(["capture"])
+
+
+@migrations()
+def m009_syndication_clusters(db: sqlite_utils.Database) -> None:
+    # Syndication clusters (store/clusters.py): each article's cluster (the id of its
+    # original), its MinHash signature and wire credit, and its band buckets, looked up
+    # by an index (WITHOUT ROWID: the key is the index, stored once). Articles archived
+    # before are filed now, in the order they were archived.
+    db["articles"].add_column("cluster_id", int)
+    db["articles"].create_index(["cluster_id"])
+    db.execute("CREATE TABLE article_signatures (article_id INTEGER PRIMARY KEY REFERENCES articles(id), "
+               "signature BLOB NOT NULL, shingles INTEGER NOT NULL, credit TEXT)")
+    db.execute("CREATE TABLE signature_bands (bucket INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+               "PRIMARY KEY (bucket, article_id)) WITHOUT ROWID")
+    from archiver.store.clusters import file_all
+
+    file_all(db)
+
+
+@migrations()
+def m010_change_records(db: sqlite_utils.Database) -> None:
     # Each new version's change (which fields, how many words), and each removal
     # and return of an article, newest last; `archiver changes` lists them.
     db["changes"].create(
@@ -244,7 +282,7 @@ def m007_change_records(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m008_gone(db: sqlite_utils.Database) -> None:
+def m011_gone(db: sqlite_utils.Database) -> None:
     # An article whose page answers 404/410, sends readers to the home or a section
     # page, or says "page not found": gone since the first check that saw it so,
     # until the page comes back. Its versions stay.
@@ -255,7 +293,7 @@ def m008_gone(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m009_watches(db: sqlite_utils.Database) -> None:
+def m012_watches(db: sqlite_utils.Database) -> None:
     # Watched articles and where each one's decaying check schedule stands
     # (archiver.revisits.Watch); checks are counted per run and marked per page.
     db["watches"].create(
@@ -279,7 +317,7 @@ def m009_watches(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m010_front_pages(db: sqlite_utils.Database) -> None:
+def m013_front_pages(db: sqlite_utils.Database) -> None:
     # Each fetch of a followed home or section page, with its story links in page
     # order; a fetch whose links are those of an earlier one points at it (same_as)
     # instead of storing them again. frontpage_positions flattens that for SQL.
@@ -302,7 +340,7 @@ def m010_front_pages(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m011_notifications(db: sqlite_utils.Database) -> None:
+def m014_notifications(db: sqlite_utils.Database) -> None:
     # One JSON POST per change and target (`--notify`, a source's `notify`): pending
     # until a 2xx answer, with its attempts; the run is the one that saw the change.
     db["notifications"].create(
@@ -327,7 +365,7 @@ def m011_notifications(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m012_watch_enrolment(db: sqlite_utils.Database) -> None:
+def m015_watch_enrolment(db: sqlite_utils.Database) -> None:
     # Per watching source, the last run whose articles were enrolled in `watches`: a
     # cron tick then reads only the pages of later runs, not the source's whole history.
     db["watch_enrolment"].create({"source": str, "run_id": int}, pk="source")
@@ -414,16 +452,6 @@ def _migrate(db: sqlite_utils.Database) -> None:
     conn.execute("COMMIT")
 
 
-def _upgrade(path: Path) -> None:
-    """Apply the migrations an archive made by an older archiver lacks, so readers find
-    every table and column; one that cannot be written to says how to upgrade it."""
-    try:
-        connect(path, readonly=False).conn.close()
-    except ArchiveError as exc:
-        raise ArchiveError(f"{path} was made by an older archiver and cannot be upgraded here ({exc}); "
-                           "open it once where it can be written (any `archiver crawl` does)") from exc
-
-
 def connect(path: str | Path, *, readonly: bool = False, check: bool = False) -> sqlite_utils.Database:
     """Open the archive; a writable open creates it and applies migrations.
 
@@ -452,8 +480,7 @@ def connect(path: str | Path, *, readonly: bool = False, check: bool = False) ->
                 raise ArchiveError(f"{path} is not an archiver database")
             if migrations.pending(db):  # made by an older archiver: bring it up to date first
                 conn.close()
-                _upgrade(path)
-                return connect(path, readonly=True)
+                return _upgraded(path)
             return db
         _check_is_archive(db, path)
         # WAL lets searches and exports read while a crawl writes.
@@ -474,3 +501,14 @@ def connect(path: str | Path, *, readonly: bool = False, check: bool = False) ->
 def _has_sqlite_header(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(16) == b"SQLite format 3\x00"
+
+
+def _upgraded(path: Path) -> sqlite_utils.Database:
+    """An archive made by an earlier archiver, upgraded once (the reads expect today's
+    columns), then opened read-only."""
+    try:
+        connect(path).conn.close()
+    except ArchiveError as exc:
+        raise ArchiveError(f"{path} was made by an earlier archiver and must be upgraded, which needs "
+                           f"write access: {exc}") from exc
+    return connect(path, readonly=True)

@@ -35,10 +35,11 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """An HTTP server on 127.0.0.1, port 0, in a background thread, while the `with` block runs."""
+    """An HTTP server on a loopback address (127.0.0.1 unless told), port 0, in a
+    background thread, while the `with` block runs."""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler]):
-        self.server = _QuietServer(("127.0.0.1", 0), handler)
+    def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1"):
+        self.server = _QuietServer((host, 0), handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -57,9 +58,10 @@ class LoopbackServer:
 
 
 class FixtureSite(LoopbackServer):
-    """Serves `pages` (path -> Page, or a callable that writes its own response)."""
+    """Serves `pages` (path -> Page, or a callable that writes its own response), on a
+    loopback address (127.0.0.2 and up are other sites to archiver: another host name)."""
 
-    def __init__(self, pages: dict[str, Page | Handler] | None = None):
+    def __init__(self, pages: dict[str, Page | Handler] | None = None, host: str = "127.0.0.1"):
         self.pages: dict[str, Page | Handler] = dict(pages or {})
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.times: list[float] = []  # time.monotonic() of each request, in the order of `requests`
@@ -93,7 +95,7 @@ class FixtureSite(LoopbackServer):
             def log_message(self, *args):
                 pass
 
-        super().__init__(_Handler)
+        super().__init__(_Handler, host)
 
     def times_requested(self, prefix: str) -> list[float]:
         """When each request for a path starting with `prefix` arrived (monotonic seconds)."""
