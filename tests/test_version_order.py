@@ -85,3 +85,41 @@ def test_a_capture_between_the_current_version_and_its_last_sighting(tmp_path):
     write(tmp_path / "a.db", page(5, "b"))
     assert timeline(tmp_path / "a.db") == [(1, "01", "a"), (2, "05", "b"), (3, "09", "a")]
     assert version_numbers(connect(tmp_path / "a.db", readonly=True), 1) == [1, 2, 3]
+
+
+def changes_of(path) -> list[tuple[str, int | None, int | None]]:
+    db = connect(path, readonly=True)
+    return [tuple(r) for r in db.execute("SELECT kind, from_version, version FROM changes ORDER BY id")]
+
+
+def test_change_records_name_the_versions_they_compare_after_renumbering(tmp_path):
+    write(tmp_path / "a.db", page(5, "second"), page(9, "third"))
+    assert changes_of(tmp_path / "a.db") == [("changed", 1, 2)]
+    # An older capture is history slotted in, not a change seen: no record of its own,
+    # and the record of the change from "second" to "third" follows the renumbering.
+    write(tmp_path / "a.db", page(1, "first"))
+    assert timeline(tmp_path / "a.db") == [(1, "01", "first"), (2, "05", "second"), (3, "09", "third")]
+    assert changes_of(tmp_path / "a.db") == [("changed", 2, 3)]
+
+
+def test_an_import_leaves_watch_schedules_and_gone_state_alone(tmp_path):
+    from archiver.store.writer import GONE, RunPolicy
+
+    crawl = ArchiveWriter(tmp_path / "a.db")
+    crawl.start_run(spider="test", mode="urls", policy=RunPolicy(watch=30 * 86400))
+    crawl.add_article(page(5, "crawled"))
+    crawl.flush()
+    crawl.add_outcome(URL, GONE, "HTTP 404", 404)
+    crawl.finish_run("finished")
+    crawl.close()
+    db = connect(tmp_path / "a.db", readonly=True)
+    watch = db.execute("SELECT * FROM watches").fetchall()
+    gone = db.execute("SELECT gone_at, gone_reason FROM articles").fetchone()
+    assert len(watch) == 1 and gone[1] == "HTTP 404"
+    db.conn.close()
+    # Captures older and newer than the crawl's: history, not a look at the page now.
+    write(tmp_path / "a.db", page(1, "older"), page(28, "newer"))
+    db = connect(tmp_path / "a.db", readonly=True)
+    assert db.execute("SELECT * FROM watches").fetchall() == watch
+    assert db.execute("SELECT gone_at, gone_reason FROM articles").fetchone() == gone
+    assert [k for (k,) in db.execute("SELECT kind FROM changes ORDER BY id")] == ["gone", "changed"]
