@@ -38,7 +38,7 @@ def test_types_survive_the_round_trip(crawled, run_cli, tmp_path):
     table = pq.read_table(tmp_path / "a.parquet")
     assert table.schema.names == list(RECORD_FIELDS)
     types = dict(zip(table.schema.names, table.schema.types))
-    for name in ("published_at", "modified_at", "first_seen_at", "last_seen_at"):
+    for name in ("published_at", "modified_at", "first_seen_at", "last_seen_at", "gone_at"):
         assert types[name] == pa.timestamp("us", tz="UTC"), name
     assert types["id"] == types["word_count"] == types["cluster_id"] == pa.int64()
     assert types["authors"] == types["tags"] == pa.list_(pa.string())
