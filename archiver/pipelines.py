@@ -11,6 +11,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from archiver.extract.access import WALLS
+from archiver.extract.language import base_language
 from archiver.items import ArticleItem, FailedFetch, NotDue, Unchanged
 from archiver.record import RECORD_FIELDS
 from archiver.store.schema import ArchiveError
@@ -23,16 +25,33 @@ ARCHIVE_ERROR = "archive_error"
 
 
 class ValidatePipeline:
-    """Marks pages that must not be stored as articles, with the reason."""
+    """Marks pages that must not be stored as articles, with the reason: not an
+    article, a wall instead of the article, or a language the crawl skips
+    (ARCHIVER_LANGUAGES, `crawl --lang`)."""
+
+    def __init__(self, languages=()):
+        self.languages = frozenset(base_language(code) for code in languages)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getlist("ARCHIVER_LANGUAGES"))
 
     def process_item(self, item):
         if not isinstance(item, ArticleItem) or item.skip_reason:
             return item
         fields = item.fields
-        if not fields.get("is_article"):
+        access = fields.get("access")
+        if access in WALLS:
+            item.skip_reason = f"{access}: {fields.get('access_evidence') or 'not the article'}"
+        elif not fields.get("is_article"):
             item.skip_reason = f"not an article: {fields.get('not_article_reason') or 'no article content'}"
+            if access not in (None, "free"):
+                item.skip_reason += f" ({access}: {fields.get('access_evidence')})"
         elif not (fields.get("body") or "").strip():
             item.skip_reason = "not an article: no body text found"
+        elif self.languages and base_language(fields.get("language")) not in self.languages:
+            kept = ", ".join(sorted(self.languages))
+            item.skip_reason = f"language {fields.get('language') or 'unknown'} (the crawl keeps {kept})"
         return item
 
 
@@ -149,7 +168,8 @@ class StorePipeline:
             raise DropItem(f"not due: {item.url}: {item.reason}")
         adapter = ItemAdapter(item)
         if adapter.get("skip_reason"):
-            self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status)
+            self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status,
+                                    access=item.fields.get("access"))
             self._maybe_flush()
             raise DropItem(f"skipped: {item.requested_url}: {item.skip_reason}")
         self.writer.add_article(

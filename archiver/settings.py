@@ -163,4 +163,6 @@ DOWNLOADER_MIDDLEWARES = {
     # Nearest the network (Scrapy's own end at 900): sees each response as received,
     # before decompression and redirects, and each request as sent.
     "archiver.capture.CaptureMiddleware": 950,
+    # After Scrapy's CookiesMiddleware (700): a source's cookies.txt, for its own sites only.
+    "archiver.middlewares.SourceCookiesMiddleware": 710,
 }

@@ -8,7 +8,7 @@ import sys
 import click
 
 from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, due_sources, json_option,
-                                  listed_urls, open_db, scrapy_settings, seed_options, selected_sources,
+                                  lang_option, listed_urls, open_db, scrapy_settings, seed_options, selected_sources,
                                   settings_option, verbosity_options, warc_option)
 from archiver.cli.output import report_run, run_counts
 
@@ -25,6 +25,8 @@ def _no_redis(ctx, param, value):
               help="Fetch archived articles again only after this (e.g. 30m, 6h, 1d; 0 = always). "
                    "Default: the source's `revisit`, else ARCHIVER_REVISIT_AFTER (1d).")
 @warc_option
+@lang_option("Archive only articles in these languages (detected from the text; e.g. de,fr); the others "
+             "are skipped, with their language as the reason.")
 @db_option
 @settings_option
 @verbosity_options
@@ -33,7 +35,7 @@ def _no_redis(ctx, param, value):
 @click.option("--redis", hidden=True, expose_value=False, callback=_no_redis)
 @archive_errors
 def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, only, due, revisit_after,
-          warc_dir, db_path, settings, verbose, quiet):
+          warc_dir, languages, db_path, settings, verbose, quiet):
     """Fetch news pages and archive the articles.
 
     URLs are article pages unless --follow, --feed or --sitemap says what they
@@ -57,6 +59,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
         archiver crawl --sitemap https://example.com/
         archiver crawl --sources sources.toml --due      # from cron, every 5 minutes
         archiver crawl -i urls.txt --warc warcs/ -s ARCHIVER_WARC_MAX_SIZE=100M
+        archiver crawl --feed https://example.com/rss.xml --lang de,fr
     """
     from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs, source_job
     from archiver.lock import CrawlLock, Locked
@@ -74,6 +77,8 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
         settings["ARCHIVER_WARC_DIR"] = warc_dir
     check_warc_settings(settings)
     crawl_settings = scrapy_settings(db_path, settings, verbose=verbose, quiet=quiet)
+    if languages:
+        crawl_settings.set("ARCHIVER_LANGUAGES", list(languages), priority="cmdline")
 
     # Fail on an unusable archive (not one, damaged, not a file) before any page is fetched.
     open_db(db_path, readonly=False, check=crawl_settings.getbool("ARCHIVER_QUICK_CHECK")).conn.close()

@@ -93,6 +93,7 @@ class PageOutcome:
     outcome: str
     reason: str | None = None
     status: int | None = None
+    access: str | None = None  # of a page read and not stored (a wall, another language)
 
 
 class ArchiveWriter:
@@ -153,8 +154,9 @@ class ArchiveWriter:
     def add_article(self, page: Fetched) -> None:
         self._articles.append(page)
 
-    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None) -> None:
-        self._outcomes.append(PageOutcome(url, outcome, reason, status))
+    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None,
+                    access: str | None = None) -> None:
+        self._outcomes.append(PageOutcome(url, outcome, reason, status, access))
 
     def count_not_due(self, n: int = 1) -> None:
         """Pages found already archived and not due: counted in the run, not fetched."""
@@ -177,7 +179,7 @@ class ArchiveWriter:
                     self._record_page(page.requested_url, outcome, None, page.status, article_id, page)
                 for item in outcomes:
                     article_id = self._touch_unchanged(item.url) if item.status == 304 else None
-                    self._record_page(item.url, item.outcome, item.reason, item.status, article_id, None)
+                    self._record_page(item.url, item.outcome, item.reason, item.status, article_id, None, item.access)
                 if self.run_id is not None:
                     self.db["runs"].update(self.run_id, self._counts())
         except sqlite3.Error as exc:
@@ -209,7 +211,8 @@ class ArchiveWriter:
             return row[0]
         return None
 
-    def _record_page(self, url, outcome, reason, status, article_id, page: Fetched | None) -> None:
+    def _record_page(self, url, outcome, reason, status, article_id, page: Fetched | None,
+                     access: str | None = None) -> None:
         now = page.fetched_at if page else utcnow()
         if self.run_id is not None:
             self.db["run_pages"].insert(
@@ -219,6 +222,9 @@ class ArchiveWriter:
         if (status is None and outcome == FAILED) or outcome == NOT_DUE:
             return  # never fetched (refused URL, DNS, connection, not due): nothing to remember
         fetch = {"url": url, "status": status, "outcome": outcome, "reason": reason, "fetched_at": now}
+        access = page.record.get("access") if page is not None else access
+        if access:  # a 304 keeps what the last full response showed
+            fetch["access"] = access
         if page is not None:
             # Only a full response replaces what we know of the URL: its article
             # and the validators for conditional revisits.
