@@ -130,9 +130,9 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
     declared = fields.values.pop("language", None)
     language, language_source = choose_language(text, declared)
     if declared:
-        fields.provenance["declared_language"] = fields.provenance.pop("language")
-    if language:
-        fields.provenance["language"] = language_source
+        fields.provenance["declared_language"] = fields.provenance["language"]
+    if language_source == "detected":  # from the text: a heuristic; else where the declaration came from
+        fields.provenance["language"] = "heuristic"
     access, access_evidence = _guarded(lambda: access_status(page, text, ld), ("free", None))
     record = new_record()
     record.update(fields.values)
