@@ -221,3 +221,23 @@ def test_language_detection_and_its_fallback():
     assert choose_language(" ".join(GERMAN), "de-AT") == ("de-AT", "detected")
     assert choose_language(" ".join(GERMAN), "en-GB") == ("de", "detected")
     assert choose_language("Kurz.", "de-AT") == ("de-AT", "declared")
+
+
+def test_a_registration_wall_is_told_from_a_paywall():
+    html = paywalled(False).replace("Subscribe to continue reading. Already a subscriber?",
+                                    "Register for free to continue reading this story.")
+    html = html.replace('class="paywall-overlay"', 'class="regwall"')
+    record = extract_article(html.encode(), "http://a.example/news/story.html")
+    assert record["access"] == "registration"
+    assert "registration markup 'regwall'" in record["access_evidence"]
+
+
+@pytest.mark.parametrize("banner", [
+    '<div class="cookie-consent"><p>We and our partners use cookies. Accept all cookies?</p></div>',
+    '<nav><a class="subscriber-only" href="/plus">Subscriber-only stories</a></nav>',
+    '<p class="paywall-note">Subscribe to read more stories like this.</p>',
+])
+def test_a_full_article_with_a_banner_or_wall_markup_is_free(banner):
+    html = paywalled(True).replace("<main>", f"<main>{banner}")
+    record = extract_article(html.encode(), "http://a.example/news/story.html")
+    assert (record["access"], record["access_evidence"]) == ("free", None)
