@@ -53,9 +53,10 @@ class ItemQueue:
     def add_article(self, page: Fetched) -> None:
         self._push(messages.encode_article(self.origin, page, keep_raw=self.keep_raw), url=page.requested_url)
 
-    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None) -> None:
-        self._push(messages.encode(self.origin, "outcome", url=url, outcome=outcome, reason=reason, status=status),
-                   url=url)
+    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None,
+                    access: str | None = None) -> None:
+        self._push(messages.encode(self.origin, "outcome", url=url, outcome=outcome, reason=reason, status=status,
+                                   access=access), url=url)
 
     def count_not_due(self, n: int = 1) -> None:
         self._push(messages.encode(self.origin, "not_due", count=n))
