@@ -34,6 +34,12 @@ ARCHIVER_KEEP_RAW = True
 # archive is refused instead of written into (it reads the whole file: about a
 # second per GB when cached; 0 skips it).
 ARCHIVER_QUICK_CHECK = True
+# Archive only articles in these languages (`crawl --lang de,fr`); empty: all.
+ARCHIVER_LANGUAGES: list[str] = []
+# A source's cookies.txt and the seed URLs whose sites may receive its cookies
+# (set per source from the sources file's `cookies`).
+ARCHIVER_COOKIES_FILE = None
+ARCHIVER_COOKIES_SITES: list[str] = []
 
 # --- WARC at fetch time (README: "Capture as archivists do") -----------------
 # A folder: every exchange of the crawl is written there as WARC (request, response or
