@@ -36,9 +36,10 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {"version": "1 for the first version, then one more for each change"},
     },
     "responses": {
-        "description": "The raw HTTP response of each version, zlib-compressed (download it, it is never "
-                       "shown as a page). `archiver export --format warc` turns these into a WARC file.",
-        "columns": {"body": "zlib-compressed response body", "size": "Uncompressed size in bytes"},
+        "description": "The raw HTTP response of each version, compressed as `compression` says (download it, "
+                       "it is never shown as a page). `archiver export --format warc` turns these into a WARC file.",
+        "columns": {"body": "Compressed response body (see compression)", "size": "Uncompressed size in bytes",
+                    "compression": "zstd, or zlib for rows written before archiver used zstd"},
     },
     "fetches": {
         "description": "Every URL fetched, with its latest outcome and its validators for revisits.",
@@ -51,6 +52,10 @@ TABLES: dict[str, dict[str, Any]] = {
         "facets": ["outcome", "reason"],
     },
     # Bookkeeping, out of sight on the database page (`?_show_hidden=1` shows it).
+    "article_signatures": {"description": "Each article's MinHash signature and wire credit, for its "
+                                          "syndication cluster (articles.cluster_id).", "hidden": True},
+    "signature_bands": {"description": "The band buckets of each signature: how copies are found.",
+                        "hidden": True},
     "export_state": {"description": "Where each `archiver export --since-last` stopped.", "hidden": True},
     "_sqlite_migrations": {"description": "Schema migrations applied to the archive.", "hidden": True},
 }

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from archiver.diff import ADDED, REMOVED, VERSION_FIELDS, changed_fields, diff_paragraphs
 from archiver.export import csv_cell
-from archiver.store import queries
+from archiver.store import clusters, queries
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -205,7 +205,8 @@ def _article_report(db, article_id: int) -> dict[str, Any] | None:
     if article is None or article["id"] != article_id:
         return None
     return {"article": article, "versions": queries.article_versions(db, article_id),
-            "responses": queries.article_responses(db, article_id)}
+            "responses": queries.article_responses(db, article_id),
+            "copies": [m for m in clusters.cluster_members(db, article_id) if m["id"] != article_id]}
 
 
 async def _article_or_404(datasette, request):
@@ -254,6 +255,7 @@ async def article(datasette, request):
     context = {
         "database": db.name, "article": shown, "latest": article, "versions": versions,
         "responses": report["responses"], "paragraphs": paragraphs(shown.get("body")),
+        "copies": report["copies"],
         "people": _people(datasette, db.name, shown),
         "timeline": [(v, numbers[i - 1] if i else None) for i, v in reversed(list(enumerate(versions)))],
         "links": [link for link in shown.get("related_links") or []

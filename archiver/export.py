@@ -1,4 +1,4 @@
-"""Export the archive: JSON Lines, JSON, CSV, a Markdown folder, or WARC of the raw responses
+"""Export the archive: JSON Lines, JSON, CSV, Parquet, a Markdown folder, or WARC of the raw responses
 (WACZ, a package around that WARC, is in archiver.wacz).
 
 Every writer takes an iterator (records or responses) and writes as it goes, so memory
@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from archiver import warc
-from archiver.record import RECORD_FIELDS
+from archiver.record import BY_NAME, MOMENT_FIELDS, RECORD_FIELDS
 
 EXPORT_DIR = Path("exports")
-FORMATS = ("jsonl", "json", "csv", "markdown", "warc", "wacz")
+FORMATS = ("jsonl", "json", "csv", "parquet", "markdown", "warc", "wacz")
 # Markdown is a folder of files, named without an extension.
-EXTENSIONS = {"jsonl": ".jsonl", "json": ".json", "csv": ".csv", "markdown": "", "warc": ".warc.gz", "wacz": ".wacz"}
+EXTENSIONS = {"jsonl": ".jsonl", "json": ".json", "csv": ".csv", "parquet": ".parquet", "markdown": "",
+              "warc": ".warc.gz", "wacz": ".wacz"}
 # Formats of the raw responses rather than the article records.
 RESPONSE_FORMATS = ("warc", "wacz")
 # A spreadsheet runs a cell starting with these as a formula.
@@ -78,6 +79,89 @@ def write_csv(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
     for record in records:
         writer.writerow([csv_cell(record[name]) for name in RECORD_FIELDS])
         count += 1
+    return count
+
+
+# --- Parquet: typed columns for notebooks (pandas, polars, DuckDB) --------------
+
+PARQUET_EXTRA = "news-archiver[parquet]"
+PARQUET_ROWS = 1000  # records per row group: the most held in memory at once
+
+
+class MissingExtra(Exception):
+    """An optional dependency a format needs is not installed."""
+
+
+def parquet_module():
+    """pyarrow.parquet, or MissingExtra naming the extra that installs it."""
+    try:
+        import pyarrow.parquet
+    except ImportError as exc:
+        raise MissingExtra(f"the parquet format needs pyarrow, which is not installed: "
+                           f"pip install '{PARQUET_EXTRA}'") from exc
+    return pyarrow.parquet
+
+
+def parquet_schema():
+    """The export record as Arrow types: times as timestamps in UTC (time zone aware),
+    numbers as int64, authors and tags as lists of strings, related links as a list
+    of {url, text}; every column nullable."""
+    import pyarrow as pa
+
+    def arrow_type(name: str):
+        field = BY_NAME[name]
+        if field.moment:
+            return pa.timestamp("us", tz="UTC")
+        return {"int": pa.int64(), "flag": pa.bool_(), "list": pa.list_(pa.string()),
+                "links": pa.list_(pa.struct([("url", pa.string()), ("text", pa.string())]))}.get(field.kind,
+                                                                                             pa.string())
+
+    return pa.schema([(name, arrow_type(name)) for name in RECORD_FIELDS])
+
+
+def parse_moment(text: Any) -> datetime | None:
+    """An ISO 8601 time as an aware datetime: a bare day is its midnight in UTC, a time
+    without an offset is taken as UTC; None where the text is no time."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _parquet_row(record: dict[str, Any]) -> dict[str, Any]:
+    row = {name: record.get(name) for name in RECORD_FIELDS}
+    for name in MOMENT_FIELDS:
+        if name in row:
+            row[name] = parse_moment(row[name])
+    for name in ("authors", "tags"):
+        if row.get(name) is not None and not isinstance(row[name], list):
+            row[name] = None
+    links = row.get("related_links")
+    row["related_links"] = [{"url": link.get("url"), "text": link.get("text")} for link in links
+                            if isinstance(link, dict)] if isinstance(links, list) else None
+    return row
+
+
+def write_parquet(records: Iterable[dict[str, Any]], out: IO[bytes] | str | Path, *,
+                  rows: int = PARQUET_ROWS) -> int:
+    """Records as one Parquet file, a row group of `rows` records at a time (flat memory)."""
+    pq = parquet_module()
+    import pyarrow as pa
+
+    schema = parquet_schema()
+    count, batch = 0, []
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        for record in records:
+            batch.append(_parquet_row(record))
+            if len(batch) == rows:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count, batch = count + len(batch), []
+        if batch or not count:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
     return count
 
 

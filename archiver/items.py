@@ -25,10 +25,11 @@ class ArticleItem:
     headers: dict[str, str] = field(default_factory=dict)
     # repr=False: the page's bytes never end up in a log line that shows the item.
     raw: bytes = field(default=b"", repr=False)
-    raw_zlib: bytes = field(default=b"", repr=False)  # the raw page, compressed where it was extracted
+    raw_packed: bytes = field(default=b"", repr=False)  # the raw page, compressed where it was extracted
     skip_reason: str | None = None
     found: dict[str, Any] = field(default_factory=dict)  # FOUND_META of the request
     capture: dict[str, Any] = field(default_factory=dict, repr=False)  # CAPTURE_META of the response
+    import_key: str | None = None  # an imported page: the capture it came from (see FailedFetch)
 
 
 @dataclass
@@ -38,6 +39,20 @@ class FailedFetch:
     url: str = ""
     reason: str = ""
     status: int | None = None
+    # An imported capture (a Wayback capture): its identity, so that a later run
+    # passes over what this one took in and tries its failures again.
+    import_key: str | None = None
+
+
+# Request meta of an imported capture's request: the capture's identity.
+IMPORT_KEY_META = "archiver_import_key"
+
+
+@dataclass
+class PassedOver:
+    """A capture an earlier import took in: counted in the run (`tally`), not fetched."""
+
+    tally: str = "imported_before"
 
 
 @dataclass

@@ -19,12 +19,12 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
-from archiver.items import FailedFetch, NotDue
+from archiver.items import IMPORT_KEY_META, FailedFetch, NotDue, PassedOver
 from archiver.normalize.urls import same_site
 from archiver.revisits import ARTICLE_META, CONDITIONAL, NOT_DUE, REVISIT_META, FetchState, FetchStates, revisit
 from archiver.seeds import address_class, inward_reason, is_ip
 from archiver.sources import COOKIES_META, load_cookies
-from archiver.store.queries import fetch_state
+from archiver.store.queries import capture_imported, fetch_state
 from archiver.store.schema import ArchiveError, connect
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,22 @@ class RevisitMiddleware(BaseSpiderMiddleware):
             request.headers[name] = value
         if decision.action == CONDITIONAL:
             request.meta["handle_httpstatus_list"] = [304]
+        return request
+
+
+class KnownCapturesMiddleware(BaseSpiderMiddleware):
+    """Passes over the requests of captures (meta IMPORT_KEY_META) that a run already
+    took in, so an import run again fetches only what it lacks (failures again)."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.states = ArchiveFetchStates(crawler.settings.get("ARCHIVER_DB"))
+        crawler.signals.connect(self.states.close, signal=signals.spider_closed)
+
+    def get_processed_request(self, request: Request, response):
+        key = request.meta.get(IMPORT_KEY_META)
+        if key and self.states.db is not None and capture_imported(self.states.db, key):
+            return PassedOver()
         return request
 
 

@@ -13,8 +13,8 @@ from twisted.internet import task
 
 from archiver.extract.access import WALLS
 from archiver.extract.language import base_language
-from archiver.items import ArticleItem, FailedFetch, NotDue, Unchanged
-from archiver.record import RECORD_FIELDS
+from archiver.items import ArticleItem, FailedFetch, NotDue, PassedOver, Unchanged
+from archiver.record import RECORD_FIELDS, not_stored_reason
 from archiver.store.schema import ArchiveError
 from archiver.store.writer import FAILED, NOT_DUE, SKIPPED, UNCHANGED, ArchiveWriter, Fetched
 
@@ -43,12 +43,10 @@ class ValidatePipeline:
         access = fields.get("access")
         if access in WALLS:
             item.skip_reason = f"{access}: {fields.get('access_evidence') or 'not the article'}"
-        elif not fields.get("is_article"):
-            item.skip_reason = f"not an article: {fields.get('not_article_reason') or 'no article content'}"
-            if access not in (None, "free"):
-                item.skip_reason += f" ({access}: {fields.get('access_evidence')})"
-        elif not (fields.get("body") or "").strip():
-            item.skip_reason = "not an article: no body text found"
+        elif reason := not_stored_reason(fields):
+            if not fields.get("is_article") and access not in (None, "free"):
+                reason += f" ({access}: {fields.get('access_evidence')})"
+            item.skip_reason = reason
         elif self.languages and base_language(fields.get("language")) not in self.languages:
             kept = ", ".join(sorted(self.languages))
             item.skip_reason = f"language {fields.get('language') or 'unknown'} (the crawl keeps {kept})"
@@ -106,7 +104,10 @@ class StorePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
-        self.writer = ArchiveWriter(self.db_path, keep_raw=self.keep_raw)
+        # An import (the Wayback's captures) is no fetch of archiver's own: the fetch
+        # states revisits are planned from stay as they are.
+        self.writer = ArchiveWriter(self.db_path, keep_raw=self.keep_raw,
+                                    remember_fetches=getattr(spider, "remember_fetches", True))
         run_id = self.writer.start_run(
             spider=spider.name,
             mode=getattr(spider, "mode", spider.name),
@@ -151,8 +152,11 @@ class StorePipeline:
     def process_item(self, item):
         if self.error:
             raise DropItem(f"not archived: {self.error}")
+        if isinstance(item, PassedOver):
+            self.writer.tally(item.tally)
+            raise DropItem("passed over: imported before")
         if isinstance(item, FailedFetch):
-            self.writer.add_outcome(item.url, FAILED, item.reason, item.status)
+            self.writer.add_outcome(item.url, FAILED, item.reason, item.status, import_key=item.import_key)
             self._maybe_flush()
             raise DropItem(f"failed: {item.url}: {item.reason}")
         if isinstance(item, Unchanged):
@@ -169,7 +173,7 @@ class StorePipeline:
         adapter = ItemAdapter(item)
         if adapter.get("skip_reason"):
             self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status,
-                                    access=item.fields.get("access"))
+                                    import_key=item.import_key, access=item.fields.get("access"))
             self._maybe_flush()
             raise DropItem(f"skipped: {item.requested_url}: {item.skip_reason}")
         self.writer.add_article(
@@ -180,8 +184,9 @@ class StorePipeline:
                 status=item.status,
                 headers=item.headers,
                 raw=item.raw,
-                raw_zlib=item.raw_zlib,
+                raw_packed=item.raw_packed,
                 capture=item.capture,
+                import_key=item.import_key,
             )
         )
         self._maybe_flush()

@@ -35,6 +35,7 @@ class Field:
     selectable: bool = False  # a site's CSS selector may set it (sources' [selectors])
     checked: bool = False  # `archiver stats` counts the articles without it
     label: str | None = None  # the line `archiver show` prints it on
+    moment: bool = False  # a point in time, ISO 8601 text (Parquet exports a timestamp with time zone)
 
     @property
     def is_json(self) -> bool:
@@ -64,9 +65,10 @@ SPEC: tuple[Field, ...] = (
     Field("agencies", "list", "Organisations credited: wire services, outlets (JSON list)", versioned=True,
           diffed=True, checked=True, label="Agencies"),
     Field("published_at", "text", "Publication time, ISO 8601 with the page's UTC offset (a bare day when only "
-          "the day is known)", versioned=True, diffed=True, selectable=True, checked=True, label="Published"),
+          "the day is known)", versioned=True, diffed=True, selectable=True, checked=True, label="Published",
+          moment=True),
     Field("modified_at", "text", "Last modification time the page states", versioned=True, diffed=True,
-          selectable=True, checked=True, label="Modified"),
+          selectable=True, checked=True, label="Modified", moment=True),
     Field("language", "text", "Language of the text, detected from the body (the declared one where the text "
           "is too short to tell)", checked=True, label="Language"),
     Field("declared_language", "text", "Language the page declares (JSON-LD inLanguage, the lang attribute, meta)"),
@@ -82,11 +84,15 @@ SPEC: tuple[Field, ...] = (
     Field("word_count", "int", "Words in the body"),
     Field("related_links", "links", "Related stories linked from the article (JSON list of {url, text})"),
     Field("content_hash", "text", "Hash of normalized title and body; a change makes a new version", versioned=True),
+    Field("cluster_id", "int", "Id of the original of the article's syndication cluster (copies of one story "
+          "across sites and URLs); its own id when no copy is archived", origin="archive"),
     Field("provenance", "json", "Where each field came from: site, json-ld, meta, dom, heuristic, … (JSON)",
           exported=False),
+    Field("extractor", "text", "Which extraction produced the fields: archiver's version, its rules' version and "
+          "the site rules used", versioned=True, exported=False),
     Field("version", "int", "Number of the current version (1 = never changed)", origin="archive", exported=False),
-    Field("first_seen_at", "text", "When the article was first archived (UTC)", origin="archive"),
-    Field("last_seen_at", "text", "When a crawl last saw it (UTC)", origin="archive"),
+    Field("first_seen_at", "text", "When the article was first archived (UTC)", origin="archive", moment=True),
+    Field("last_seen_at", "text", "When a crawl last saw it (UTC)", origin="archive", moment=True),
     Field("fetched_at", "text", "When the stored version was fetched (UTC)", origin="archive", exported=False,
           label="Fetched"),
     # What extraction tells the crawl about the page; never stored.
@@ -108,10 +114,19 @@ VERSIONED_FIELDS = tuple(f.name for f in SPEC if f.versioned)
 DIFFED_FIELDS = tuple(f.name for f in SPEC if f.diffed)
 SELECTOR_FIELDS = tuple(f.name for f in SPEC if f.selectable)
 CHECKED_FIELDS = tuple(f.name for f in SPEC if f.checked)
+MOMENT_FIELDS = tuple(f.name for f in SPEC if f.moment)
 LABELS = tuple((f.label, f.name) for f in SPEC if f.label)
 DESCRIPTIONS = {f.name: f.description for f in SPEC if f.stored and f.description}
 # Extracted text, cleaned of invisible characters in finalize().
 TEXT_FIELDS = tuple(f.name for f in SPEC if f.origin == "extract" and f.kind in ("text", "list"))
+
+
+# What re-extraction compares: the fields extraction states, less its bookkeeping
+# (provenance, extractor) and what finalize() derives from them.
+COMPARED_FIELDS = tuple(f for f in EXTRACTED_COLUMNS
+                        if f not in ("url", "site", "provenance", "extractor", "word_count", "content_hash"))
+# Compared as the content hash sees them: whitespace, case and Unicode form never count.
+_FOLDED_FIELDS = ("title", "body")
 
 
 def new_record() -> dict:
@@ -130,11 +145,12 @@ def word_count(text: str | None) -> int:
 def content_hash(title: str | None, body: str | None) -> str:
     """Hash of the normalized title and body: whitespace, case and Unicode form
     changes do not change it, so they never make a new version."""
-    folded = "\n".join(
-        _WS.sub(" ", unicodedata.normalize("NFKC", part or "")).strip().casefold()
-        for part in (title, body)
-    )
+    folded = "\n".join(_folded(part) for part in (title, body))
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def _folded(text: str | None) -> str:
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().casefold()
 
 
 def finalize(record: dict, *, fallback_url: str | None = None) -> dict:
@@ -154,3 +170,29 @@ def finalize(record: dict, *, fallback_url: str | None = None) -> dict:
     record["word_count"] = word_count(record.get("body"))
     record["content_hash"] = content_hash(record.get("title"), record.get("body"))
     return record
+
+
+def not_stored_reason(record: dict) -> str | None:
+    """Why an extracted page is not stored as an article (None: it is one)."""
+    if not record.get("is_article"):
+        return f"not an article: {record.get('not_article_reason') or 'no article content'}"
+    if not (record.get("body") or "").strip():
+        return "not an article: no body text found"
+    return None
+
+
+def differences(old: dict, new: dict) -> tuple[str, ...]:
+    """The COMPARED_FIELDS whose values differ between two records of one article, in SPEC order."""
+    return tuple(f for f in COMPARED_FIELDS if _comparable(f, old.get(f)) != _comparable(f, new.get(f)))
+
+
+def makes_version(changed: tuple[str, ...]) -> bool:
+    """Whether these differences make a new version (a versioned field changed)."""
+    return any(BY_NAME[f].versioned for f in changed)
+
+
+def _comparable(name: str, value):
+    if name in _FOLDED_FIELDS:
+        return _folded(value)
+    # An empty list and a missing value say the same: nothing found.
+    return None if value in (None, "", [], {}) else value

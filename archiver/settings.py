@@ -28,7 +28,7 @@ ARCHIVER_FETCH_STATES = "archiver.middlewares.ArchiveFetchStates"
 # the crawl process). A page whose extraction takes longer is recorded as failed.
 ARCHIVER_EXTRACT_WORKERS = "auto"
 ARCHIVER_EXTRACT_TIMEOUT = 60
-# Keep the raw response (zlib-compressed) so pages can be re-extracted later.
+# Keep the raw response (compressed) so pages can be re-extracted later.
 ARCHIVER_KEEP_RAW = True
 # `archiver crawl` runs SQLite's quick_check before it writes, so a damaged
 # archive is refused instead of written into (it reads the whole file: about a
@@ -40,6 +40,10 @@ ARCHIVER_LANGUAGES: list[str] = []
 # (set per source from the sources file's `cookies`).
 ARCHIVER_COOKIES_FILE = None
 ARCHIVER_COOKIES_SITES: list[str] = []
+# `archiver import-wayback`: where the Wayback Machine's CDX API and captures are
+# (a mirror, or a test server). Its spider fetches one capture a second.
+ARCHIVER_WAYBACK_URL = "https://web.archive.org"
+ARCHIVER_WAYBACK_CDX_LIMIT = 500  # captures listed per CDX request (then the next page)
 
 # --- WARC at fetch time (README: "Capture as archivists do") -----------------
 # A folder: every exchange of the crawl is written there as WARC (request, response or
@@ -159,6 +163,8 @@ SPIDER_MIDDLEWARES = {
     "archiver.middlewares.FoundOnMiddleware": 940,
     # Next to the engine: a page whose callback (or a middleware) raised is a failed page.
     "archiver.middlewares.PageErrorsMiddleware": 30,
+    # Captures an earlier import took in are not fetched again.
+    "archiver.middlewares.KnownCapturesMiddleware": 945,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt: a request that must not be sent does not fetch a robots.txt either.

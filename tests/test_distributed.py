@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from archiver.store import raw as raw_pages
 from tests.conftest import FAST
 from tests.support.cluster import (Proc, archiver, count, db_rows, drained, env_for, needs_redis, news_site,
                                    redis_client, run, wait_until)
@@ -130,7 +131,7 @@ def test_ingest_recovers_taken_items_and_never_writes_one_twice(redis_server, bi
     assert [json.loads(m)["kind"] for m in queued] == ["opened", *["article"] * 6, "closed"]
     # Raw pages travel compressed, as the worker has them (base64 in JSON).
     articles = [json.loads(m) for m in queued[1:7]]
-    assert all(a["raw"] and a["compression"] == "zlib" for a in articles)
+    assert all(a["raw"] and a["compression"] == raw_pages.FORMAT for a in articles)
     assert all(len(a["raw"]) < a["raw_size"] for a in articles)
 
     # A writer died after taking three items, before committing them.

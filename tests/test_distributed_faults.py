@@ -153,7 +153,7 @@ POISON = {
     "an article without requested_url": lambda good: {**good, "requested_url": None},
     "a record that is a list": lambda good: {**good, "record": ["title", "body"]},
     "raw that is not base64": lambda good: {**good, "raw": "@@not base64@@"},
-    "raw that is not zlib": lambda good: {**good, "raw": "bm90IHpsaWI="},
+    "raw that is not zlib": lambda good: {**good, "raw": "bm90IHpsaWI=", "compression": "zlib"},
     "a status that is text": lambda good: {**good, "status": "200 OK"},
     "an unknown compression": lambda good: {**good, "compression": "lzma"},
 }
@@ -244,3 +244,32 @@ def test_every_kind_of_record_field_is_checked_in_messages():
     good = {f.name: ("x" if f.kind in ("text", "url") else 1 if f.kind in ("int", "flag") else f.empty())
             for f in record.SPEC}
     messages._check_record(good)
+
+
+def test_a_raw_page_sent_as_zlib_by_an_older_worker_is_kept_as_sent(tmp_path):
+    # Workers now send raw pages as zstd; a message with zlib (an older worker) is still written and read back.
+    import zlib
+
+    from archiver.distributed import messages
+    from archiver.store import queries, raw, writer
+    from archiver.store.schema import connect
+    from tests.support.archives import record
+
+    html = b"<html><body><p>" + b"An older worker's page. " * 50 + b"</p></body></html>"
+    rec = record(1)
+    origin = messages.Origin(run="r1", job="urls", worker="host:1:ab")
+    sent = [writer.Fetched(requested_url=rec["url"], record=rec, fetched_at="2024-03-10T12:00:00+00:00", raw=html,
+                           raw_packed=zlib.compress(html), packed_as="zlib"),
+            writer.Fetched(requested_url=rec["url"] + "?2", record={**record(2)}, fetched_at="2024-03-10T12:00:00+00:00",
+                           raw=html)]
+    wire = [json.loads(messages.encode_article(origin, page, keep_raw=True)) for page in sent]
+    assert [m["compression"] for m in wire] == ["zlib", raw.FORMAT]
+    out = writer.ArchiveWriter(tmp_path / "a.db")
+    for text in wire:
+        out.add_article(messages.to_fetched(messages.decode(json.dumps(text))))
+    out.flush()
+    out.close()
+    db = connect(tmp_path / "a.db")
+    stored = [(row["compression"], queries.get_response(db, row["id"])["body"])
+              for row in db.query("SELECT id, compression FROM responses ORDER BY id")]
+    assert stored == [("zlib", html), (raw.FORMAT, html)]

@@ -9,13 +9,16 @@ import os
 import pty
 import select
 import subprocess
+import sqlite3
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
 import yaml
 
+from archiver.store import raw
 from tests.conftest import archiver_cmd
 from tests.support.archives import crawled_archive, record, write_archive
 
@@ -176,6 +179,23 @@ def test_warc_drops_encodings_the_stored_body_no_longer_has(tmp_path, run_cli):
             body = rec.content_stream().read()
             assert body.startswith(b"<html>") and int(rec.http_headers.get_header("Content-Length")) == len(body)
     assert seen == ["warcinfo", "response"]
+
+
+def test_responses_stored_before_zstd_still_export(tmp_path):
+    # Archives written by earlier versions hold zlib rows beside the new zstd ones.
+    warcio = pytest.importorskip("warcio.archiveiterator")
+    write_archive(tmp_path / "w.db", [record(1), record(2)])
+    db = sqlite3.connect(tmp_path / "w.db")
+    (old_id, old_body), (new_id, new_body) = db.execute("SELECT id, body FROM responses ORDER BY id").fetchall()
+    html = raw.unpack(old_body, raw.FORMAT)
+    with db:
+        db.execute("UPDATE responses SET body = ?, compression = 'zlib' WHERE id = ?", [zlib.compress(html), old_id])
+    assert [c for (c,) in db.execute("SELECT compression FROM responses ORDER BY id")] == ["zlib", "zstd"]
+    out = ok(subprocess.run([*archiver_cmd(), "export", "--db", "w.db", "--format", "warc", "-o", "-"],
+                            cwd=tmp_path, capture_output=True))
+    bodies = [rec.content_stream().read() for rec in warcio.ArchiveIterator(io.BytesIO(out.stdout))
+              if rec.rec_type == "response"]
+    assert bodies == [html, raw.unpack(new_body, raw.FORMAT)]
 
 
 def test_since_last_exports_only_new_and_changed(tmp_path, run_cli):

@@ -50,7 +50,8 @@ def within(module: str, *prefixes: str) -> bool:
 ALLOWED = {
     "archiver.normalize": (),
     "archiver.extract": ("archiver.normalize", "archiver.record"),
-    "archiver.store": ("archiver.record",),
+    "archiver.store": ("archiver.record", "archiver.syndication"),
+    "archiver.syndication": ("archiver.normalize",),
     "archiver.export": ("archiver.record", "archiver.warc"),
     "archiver.warc": (),
     "archiver.wacz": ("archiver.warc", "archiver.export"),
@@ -66,6 +67,9 @@ ALLOWED = {
     "archiver.record": ("archiver.normalize",),
     "archiver.sources": ("archiver.record",),
     "archiver.items": (),
+    # Imports and re-extraction: captures read, extracted in the crawl's pool, written by its writer.
+    "archiver.imports": ("archiver.extract", "archiver.normalize", "archiver.record", "archiver.store",
+                         "archiver.workers"),
 }
 # Who may import a module at all (besides its own package).
 IMPORTED_ONLY_BY = {
@@ -96,7 +100,8 @@ def test_imports_point_down(module):
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if within(m, "archiver.extract", "archiver.normalize",
                                                                         "archiver.seeds", "archiver.revisits",
-                                                                        "archiver.record", "archiver.warc")))
+                                                                        "archiver.record", "archiver.warc",
+                                                                        "archiver.syndication")))
 def test_the_pure_core_imports_neither_scrapy_nor_sqlite(module):
     assert not external_imports_of(module) & {"scrapy", "twisted", "sqlite3", "sqlite_utils", "redis"}
 

@@ -1,3 +1,5 @@
+from urllib.parse import urljoin
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,6 +27,21 @@ from archiver.normalize.urls import canonical_url, same_site, site_of
 )
 def test_canonical_url(url, base, expected):
     assert canonical_url(url, base) == expected
+
+
+@pytest.mark.parametrize(("url", "base"), [
+    ("/news/a/../b?x=1#f", "https://n.example/s/t"),
+    ("/./a", "https://n.example/s/t"),
+    ("/a/b/..", "https://n.example/"),
+    ("https:///www.n.example/css/x.css", "https://n.example/story/"),
+    ("HTTPS://N.example/A", "http://other.example/"),
+    ("/a%20b?q=%C3%A4", "https://user@n.example:8443/x"),
+    ("?page=2", "https://n.example/story?page=1"),
+    ("/p", "https://n.example"),
+])
+def test_joining_is_urljoin(url, base):
+    # Links from a site's root are joined without urljoin; the result must be urljoin's.
+    assert canonical_url(url, base) == canonical_url(urljoin(base, url))
 
 
 @pytest.mark.parametrize(

@@ -75,3 +75,9 @@ def test_paragraph_texts_are_read_once():
     (p, text), *_ = page.paragraphs
     assert text.startswith("The council voted")
     assert page.text(p) is text
+
+
+def test_comments_are_no_part_of_the_page():
+    page = Page.parse("<html><body><!-- By Someone Else --><p>Text of the page itself.</p><?php x ?></body></html>", URL)
+    assert page.tree.xpath("//comment() | //processing-instruction()") == []
+    assert page.tree.findtext(".//p") == "Text of the page itself."

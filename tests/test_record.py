@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archiver import browse, record
+from archiver import __version__, browse, record
 from archiver.extract import FIELDS, extract_article
 from archiver.store.queries import get_article
 from archiver.store.schema import connect
@@ -77,3 +77,23 @@ def test_agencies_are_stored_versioned_and_shown(tmp_path, run_cli):
     exported = run_cli("export", "--db", "a.db", "--format", "csv", "-o", "-")
     header, row = exported.stdout.splitlines()[:2]
     assert "agencies" in header.split(",") and "Reuters" in row
+
+
+def test_differences_fold_title_and_body_as_the_content_hash_does():
+    old = {"title": "Budget  vote", "body": "The council voted.", "authors": [], "tags": ["city"]}
+    assert record.differences(old, {**old, "title": "budget vote", "body": " The council voted. "}) == ()
+    assert record.differences(old, {**old, "authors": None}) == ()  # nothing found, either way
+    changed = record.differences(old, {**old, "body": "The council did not vote.", "tags": ["city", "vote"]})
+    assert changed == ("tags", "body")
+    assert record.makes_version(changed) and not record.makes_version(("tags",))
+
+
+def test_extraction_names_its_extractor():
+    from archiver.extract import RULES_VERSION
+    from archiver.extract.sites import Site
+
+    plain = extract_article(article_html(1), "https://x.example/news/1.html")["extractor"]
+    assert plain == f"archiver {__version__} rules {RULES_VERSION}"
+    ruled = extract_article(article_html(1), "https://x.example/news/1.html",
+                            site=Site.of_selectors("x", {"title": "h1"}))["extractor"]
+    assert ruled.startswith(plain + " site x:")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import zlib
 
+from archiver.store import raw
 from archiver.workers import ExtractionPool
 from tests.conftest import FAST
 from tests.support.pages import article_html, html_page
@@ -25,7 +25,7 @@ def test_pool_extracts_in_other_processes():
 
     pool, html, results = asyncio.run(run())
     assert all(record["title"] == "Story number 1 about the city budget" for record, _ in results)
-    assert all(zlib.decompress(packed) == html for _, packed in results)
+    assert all(raw.unpack(packed, raw.FORMAT) == html for _, packed in results)
     assert pool.pooled == 6 and pool.pids and os.getpid() not in pool.pids
 
 

@@ -14,10 +14,12 @@ from archiver.cli.distributed_cmd import enqueue, ingest, status, worker
 from archiver.cli.export_cmd import export
 from archiver.cli.extract_cmd import extract
 from archiver.cli.history_cmd import diff, history
-from archiver.cli.read_cmd import list_, search, show, sql, stats
+from archiver.cli.import_cmd import import_, import_wayback
+from archiver.cli.reextract_cmd import reextract
+from archiver.cli.read_cmd import cluster, list_, search, show, sql, stats
 
-COMMANDS = [crawl, runs, history, diff, extract, search, list_, show, stats, sql, browse, export,
-            enqueue, worker, ingest, status]
+COMMANDS = [crawl, runs, history, diff, extract, search, list_, show, cluster, stats, sql, browse, export,
+            import_, import_wayback, reextract, enqueue, worker, ingest, status]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

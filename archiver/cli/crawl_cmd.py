@@ -10,7 +10,7 @@ import click
 from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, due_sources, json_option,
                                   lang_option, listed_urls, open_db, scrapy_settings, seed_options, selected_sources,
                                   settings_option, verbosity_options, warc_option)
-from archiver.cli.output import report_run, run_counts
+from archiver.cli.output import end_killed_runs, report_run, run_counts
 
 
 def _no_redis(ctx, param, value):
@@ -64,7 +64,6 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
     from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs, source_job
     from archiver.lock import CrawlLock, Locked
     from archiver.sources import parse_duration
-    from archiver.store.writer import end_abandoned_runs
 
     listed, rejected = listed_urls(urls, input_file)
     if revisit_after is not None:
@@ -84,10 +83,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
     open_db(db_path, readonly=False, check=crawl_settings.getbool("ARCHIVER_QUICK_CHECK")).conn.close()
     try:
         with CrawlLock(db_path):
-            for run in end_abandoned_runs(db_path):
-                if not quiet:
-                    click.echo(f"run {run['id']} (pid {run['pid']}) was killed before it ended; "
-                               "recorded as killed", err=True)
+            end_killed_runs(db_path, quiet=quiet)
             if sources_file:
                 if due:
                     sources = due_sources(db_path, sources, quiet=quiet)

@@ -30,10 +30,12 @@ from archiver.export import FORMATS, RESPONSE_FORMATS
 @quiet_option
 @archive_errors
 def export(db_path, fmt, output, filters, since_last, force, quiet):
-    """Write stored articles to JSON Lines, JSON, CSV, Markdown, WARC or WACZ, streaming.
+    """Write stored articles to JSON Lines, JSON, CSV, Parquet, Markdown, WARC or WACZ, streaming.
 
     CSV flattens lists with "; " (related links as their URLs) and neutralizes
-    cells that a spreadsheet would run as formulas. Markdown writes one file per
+    cells that a spreadsheet would run as formulas. Parquet (the optional extra
+    news-archiver[parquet]) keeps the types for pandas, polars and DuckDB: times
+    as timestamps with time zone (UTC), lists as lists. Markdown writes one file per
     article with the metadata as YAML front matter. WARC holds the raw responses
     as they were fetched (every stored version), for replay tools such as pywb;
     WACZ packages that WARC with its index and the articles' titles and text, for
@@ -43,6 +45,7 @@ def export(db_path, fmt, output, filters, since_last, force, quiet):
     Example:
         archiver export
         archiver export --format csv -o articles.csv --site example.com --since 2024-03-01
+        archiver export --format parquet -o articles.parquet --dedupe
         archiver export --format markdown -o notes/
         archiver export --format warc -o archive.warc.gz
         archiver export --format wacz -o archive.wacz --site example.com
@@ -66,6 +69,15 @@ def export(db_path, fmt, output, filters, since_last, force, quiet):
         raise click.UsageError("markdown is a folder of files: give -o FOLDER, not '-'")
     if fmt == "wacz" and path == "-":
         raise click.UsageError("wacz is a ZIP file: give -o FILE.wacz, not '-'")
+    if fmt == "parquet":
+        if path == "-":
+            raise click.UsageError("parquet is written to a file (its index comes last): give -o FILE, not '-'")
+        from archiver.export import MissingExtra, parquet_module
+
+        try:
+            parquet_module()
+        except MissingExtra as exc:
+            raise click.ClickException(str(exc)) from exc
     if path != "-":
         _check_target(Path(path), fmt, force)
 
@@ -93,6 +105,7 @@ def _state_key(fmt: str, filters) -> str:
     for name in ("sites", "authors", "tags", "languages"):
         parts += [f"{name}={v}" for v in sorted(getattr(filters, name))]
     parts += [f"{name}={getattr(filters, name)}" for name in ("since", "until") if getattr(filters, name)]
+    parts += ["dedupe"] if filters.dedupe else []
     return " ".join(parts)
 
 
@@ -155,6 +168,10 @@ def _write(fmt: str, items, path: str, *, articles) -> int:
                 from archiver.wacz import write_wacz
 
                 count = write_wacz(items, articles, tmp)
+                os.replace(tmp, target)
+            elif fmt == "parquet":
+                with open(tmp, "wb") as fh:
+                    count = writers.write_parquet(items, fh)
                 os.replace(tmp, target)
             else:
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from archiver.cli.options import archive_errors, json_option
+from archiver.cli.options import archive_errors, json_option, sources_sites
 
 def read_page(path: str) -> bytes:
     if path.endswith(".gz"):
@@ -60,9 +60,7 @@ def extract(files, url, batch, content_type, sources_file, explain, as_json):
         archiver extract page.html --url https://example.com/news/story --explain
     """
     from archiver.extract import explain_article, extract_article
-    from archiver.extract.sites import Sites
     from archiver.record import BY_NAME, RECORD_FIELDS
-    from archiver.sources import SourcesError, load_sources
 
     pairs = [(f, url) for f in files]
     if batch is not None:
@@ -73,11 +71,7 @@ def extract(files, url, batch, content_type, sources_file, explain, as_json):
         raise click.UsageError("--url names the URL of one page; use --batch for several")
     if as_json and not explain:
         raise click.UsageError("--json goes with --explain (records are JSON already)")
-    try:
-        sources = load_sources(sources_file) if sources_file else []
-        sites = Sites.of_selectors((s.name, s.selectors, s.seed_urls) for s in sources)
-    except SourcesError as exc:
-        raise click.ClickException(str(exc)) from exc
+    sites = sources_sites(sources_file)
     failed = 0
     for path, page_url in pairs:
         try:

@@ -6,16 +6,13 @@ import json
 
 import click
 
-from archiver.cli.options import ID, archive_errors, db_option, find_article, json_option, open_db
+from archiver.cli.options import ID, archive_errors, article_or_fail, db_option, json_option
 
 
 def _versions(db_path: str, ref: str):
     from archiver.store.queries import article_versions
 
-    db = open_db(db_path)
-    article = find_article(db, ref)
-    if article is None:
-        raise click.ClickException(f"no article {ref!r} in {db_path}")
+    db, article = article_or_fail(db_path, ref)
     return article, article_versions(db, article["id"])
 
 

@@ -90,6 +90,15 @@ def open_db(db_path: str, *, readonly: bool = True, check: bool = False):
     return connect(db_path, readonly=readonly, check=check)
 
 
+def article_or_fail(db_path: str, ref: str):
+    """The archive and the article `ref` names (id or URL); `Error: no article …` if none."""
+    db = open_db(db_path)
+    article = find_article(db, ref)
+    if article is None:
+        raise click.ClickException(f"no article {ref!r} in {db_path}")
+    return db, article
+
+
 class DateTimeParam(click.ParamType):
     """A day (2024-03-06) or an ISO 8601 date-time (2024-03-06T08:00)."""
 
@@ -124,13 +133,13 @@ def lang_option(help_text: str):
 
 
 def filter_options(func):
-    """--site --author --tag --since --until, handed to the command as `filters`."""
+    """--site --author --tag --since --until --lang --dedupe, handed to the command as `filters`."""
     from archiver.store.queries import ArticleFilters
 
     @functools.wraps(func)
-    def wrapper(*args, site, author, tag, since, until, languages, **kwargs):
+    def wrapper(*args, site, author, tag, since, until, languages, dedupe, **kwargs):
         filters = ArticleFilters(sites=tuple(site), authors=tuple(author), tags=tuple(tag), since=since, until=until,
-                                 languages=languages)
+                                 languages=languages, dedupe=dedupe)
         return func(*args, filters=filters, **kwargs)
 
     options = [
@@ -140,6 +149,9 @@ def filter_options(func):
         click.option("--since", type=DateTimeParam(), help="Only articles published on or after this date."),
         click.option("--until", type=DateTimeParam(), help="Only articles published on or before this date."),
         lang_option("Only articles in these languages (the detected language; e.g. de,fr)."),
+        click.option("--dedupe", is_flag=True,
+                     help="One article per syndication cluster (copies of one story): its original, or, "
+                          "where the other filters leave the original out, the first archived copy they match."),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -366,3 +378,52 @@ def due_sources(db_path: str, sources, *, quiet: bool):
             click.echo(f"{source.name}: not due until {next_due.isoformat(timespec='seconds')}", err=True)
     db.conn.close()
     return due
+
+
+def sources_sites(sources_file: str | None):
+    """The per-site rules of a sources file (`--sources`), chosen by a page's host."""
+    from archiver.extract.sites import Sites
+    from archiver.sources import SourcesError, load_sources
+
+    try:
+        sources = load_sources(sources_file) if sources_file else []
+        return Sites.of_selectors((s.name, s.selectors, s.seed_urls) for s in sources)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def sources_rules_option(func):
+    return click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False),
+                        help="A sources file: pages are read with the selectors of the source whose seeds are "
+                             "on their host.")(func)
+
+
+def workers_option(func):
+    return click.option("--workers", default="auto", show_default=True, metavar="N|auto",
+                        help="Extraction worker processes (auto: one per core; 0: in this process).")(func)
+
+
+def extraction_pool(workers: str):
+    from archiver.workers import ExtractionPool, default_workers
+
+    try:
+        count = default_workers() if workers == "auto" else int(workers)
+    except ValueError:
+        raise click.BadParameter(f"{workers!r} is not a number or 'auto'", param_hint="--workers") from None
+    if count < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--workers")
+    return ExtractionPool(count)
+
+
+def moment(text: str | None, *, end_of_day: bool = False):
+    """A `--since`/`--until` value (a day or a date-time; UTC unless it says) as an
+    aware datetime; a bare day as `--until` means the end of that day."""
+    from datetime import datetime, time, timedelta, timezone
+
+    if text is None:
+        return None
+    if len(text) == 10:
+        day = datetime.combine(datetime.fromisoformat(text).date(), time(), timezone.utc)
+        return day + timedelta(days=1, microseconds=-1) if end_of_day else day
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)

@@ -69,6 +69,44 @@ def emit_dicts(rows: list[dict[str, Any]], output: str, columns: Sequence[str] |
     return emit_rows(columns, ([row.get(c) for c in columns] for row in rows), output)
 
 
+class ProgressLine:
+    """`label: N records, R records/s` on stderr, rewritten in place at most twice a
+    second; only on a terminal, and not with --quiet. Call it with the count so far."""
+
+    def __init__(self, label: str, *, total: int | None = None, enabled: bool = True, noun: str = "records"):
+        import time
+
+        self.label, self.total, self.noun = label, total, noun
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = self._shown = time.monotonic()
+        self.count = 0
+
+    def __call__(self, count: int) -> None:
+        import time
+
+        self.count = count
+        now = time.monotonic()
+        if self.enabled and now - self._shown >= 0.5:
+            self._shown = now
+            self._show(now)
+
+    def _show(self, now: float) -> None:
+        of = f"/{self.total}" if self.total is not None else ""
+        rate = self.count / max(now - self.started, 1e-6)
+        click.echo(f"\r{self.label}: {self.count}{of} {self.noun}, {rate:.1f} {self.noun}/s ", nl=False, err=True)
+
+    def close(self) -> None:
+        import time
+
+        if self.enabled:
+            self._show(time.monotonic())
+            click.echo("", err=True)
+
+
+# What a run counted without listing (besides links not due), as its summary words it.
+_PASSED = (("outside_filters", "records outside the filters"), ("imported_before", "records imported before"))
+
+
 # The counts of a run, in the order the summary and `archiver runs` show them.
 RUN_COUNTS = (("archived", "archived"), ("updated", "updated"), ("unchanged", "unchanged"),
               ("not_due", "not due"), ("skipped", "skipped"), ("failed", "failed"))
@@ -78,6 +116,15 @@ def run_counts(run: dict, *, label_first: bool = False) -> str:
     """"3 archived, 0 updated, …" (or "archived 3, …" for the lines of `archiver runs`)."""
     parts = ((label, run.get(key) or 0) for key, label in RUN_COUNTS)
     return ", ".join(f"{label} {n}" if label_first else f"{n} {label}" for label, n in parts)
+
+
+def end_killed_runs(db_path: str, *, quiet: bool = False) -> None:
+    """Under the crawl lock: record the runs whose process died as killed, and say so."""
+    from archiver.store.writer import end_abandoned_runs
+
+    for run in end_abandoned_runs(db_path):
+        if not quiet:
+            click.echo(f"run {run['id']} (pid {run['pid']}) was killed before it ended; recorded as killed", err=True)
 
 
 def report_run(db_path: str, run_id: int | None, *, quiet: bool = False, error: str | None = None) -> int:
@@ -97,7 +144,9 @@ def report_run(db_path: str, run_id: int | None, *, quiet: bool = False, error: 
     if quiet and ok:
         return 0
     source = f" [{run['source']}]" if run.get("source") else ""
-    click.echo(f"run {run_id}{source} {run['status']}: {run_counts(run)} -> {db_path}", err=True)
+    passed = [f"{run[key]} {words}" for key, words in _PASSED if run.get(key)]
+    passed = f" ({', '.join(passed)})" if passed else ""
+    click.echo(f"run {run_id}{source} {run['status']}: {run_counts(run)}{passed} -> {db_path}", err=True)
     for outcome in ("failed",) if quiet else ("skipped", "failed"):
         for page in run_pages(db, run_id, outcome):
             click.echo(f"  {outcome}: {page['url']}: {page['reason']}", err=True)

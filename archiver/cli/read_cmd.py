@@ -8,11 +8,12 @@ import sys
 
 import click
 
-from archiver.cli.options import (ID, archive_errors, db_option, filter_options, find_article, json_option, open_db,
+from archiver.cli.options import (ID, archive_errors, article_or_fail, db_option, filter_options, json_option, open_db,
                                   output_options)
 from archiver.cli.output import emit_dicts, emit_rows
 
 _LIST_COLUMNS = ("id", "published_at", "site", "title", "byline", "url")
+_CLUSTER_COLUMNS = ("id", "published_at", "site", "similarity", "contained", "credit", "title")
 _MATCH = re.compile(r"\[([^\[\]]*)\]")  # the markers queries.search puts around matches
 
 
@@ -97,10 +98,7 @@ def show(ref, db_path, version, as_json):
     from archiver.record import LABELS, VERSIONED_FIELDS
     from archiver.store.queries import get_version, version_numbers
 
-    db = open_db(db_path)
-    article = find_article(db, ref)
-    if article is None:
-        raise click.ClickException(f"no article {ref!r} in {db_path}")
+    db, article = article_or_fail(db_path, ref)
     versions = version_numbers(db, article["id"])
     if version is not None:
         stored = get_version(db, article["id"], version)
@@ -131,6 +129,46 @@ def show(ref, db_path, version, as_json):
         click.echo("\nRelated:")
         for link in links:
             click.echo(f"  {link.get('text') or ''} <{link.get('url')}>")
+
+
+@click.command()
+@click.argument("ref", metavar="ID|URL")
+@db_option
+@output_options
+@archive_errors
+def cluster(ref, db_path, output):
+    """List the copies of an article's story across sites and URLs: its syndication cluster.
+
+    The original comes first: the copy published first (a page that states only
+    the day counts as published at the day's end), then one on a news agency's own
+    site, then the first archived; wire credits ("(AP)", "Reuters", "Voice of
+    America News") are shown as evidence. Similarity is the share of 5-word runs
+    two texts share (estimated), contained the share of the shorter text found in
+    the other (a copy trimmed for length).
+
+    \b
+    Example:
+        archiver cluster 12
+        archiver cluster https://example.com/news/story --json
+    """
+    from archiver.store.clusters import cluster_members
+    from archiver.syndication import original_evidence
+
+    db, article = article_or_fail(db_path, ref)
+    members = cluster_members(db, article["id"])
+    evidence = original_evidence(members[0], members[1:])
+    for member in members:
+        member["evidence"] = evidence if member["is_original"] else None
+    if output != "text":
+        emit_dicts(members, output, _CLUSTER_COLUMNS + ("is_original", "evidence", "url", "site_name"))
+        return
+    if len(members) == 1:
+        click.echo(f"article {article['id']} has no copies in the archive", err=True)
+        return
+    original = members[0]
+    click.echo(f"{len(members)} copies of {original['title'] or '(no title)'!r}")
+    click.echo(f"Original: [{original['id']}] {original['site']}: {'; '.join(evidence)}\n")
+    emit_dicts(members, "text", _CLUSTER_COLUMNS)
 
 
 @click.command()

@@ -17,19 +17,19 @@ import base64
 import binascii
 import json
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from archiver.distributed.keys import check_name
 from archiver.record import BY_NAME
+from archiver.store import raw as raw_pages
 from archiver.store.writer import OUTCOMES, Fetched
 
 VERSION = 1
 KINDS = ("article", "outcome", "not_due", "opened", "closed")
 # How raw pages travel; a name the writer does not know is refused, not guessed.
-COMPRESSIONS = ("zlib",)
+COMPRESSIONS = raw_pages.FORMATS
 
 
 class BadMessage(ValueError):
@@ -72,9 +72,10 @@ RECEIVED = ("url", "protocol", "headers")
 def encode_article(origin: Origin, page: Fetched, *, keep_raw: bool) -> str:
     """An article message; the raw page goes as the compressed bytes (compressed here if need be)."""
     raw = compression = size = None
-    if keep_raw and (page.raw or page.raw_zlib):
-        packed = page.raw_zlib or zlib.compress(page.raw, 3)
-        raw, compression = base64.b64encode(packed).decode("ascii"), "zlib"
+    if keep_raw and (page.raw or page.raw_packed):
+        packed, compression = ((page.raw_packed, page.packed_as) if page.raw_packed
+                               else (raw_pages.pack(page.raw), raw_pages.FORMAT))
+        raw = base64.b64encode(packed).decode("ascii")
         size = len(page.raw) if page.raw else None
     # The response as received (archiver.capture), for the WARC export; the worker's own
     # WARC records ("warc") name files on its machine, so they stay there.
@@ -176,14 +177,14 @@ def _check_article(d: dict) -> None:
             packed = base64.b64decode(d["raw"], validate=True)
         except (binascii.Error, ValueError) as exc:
             raise BadMessage(f"'raw' is not valid base64: {exc}") from None
-        if compression == "zlib":
+        if compression is not None:
             try:
-                d["_raw"] = zlib.decompress(packed)
-            except zlib.error as exc:
-                raise BadMessage(f"'raw' is not valid zlib data: {exc}") from None
-            d["_raw_zlib"] = packed
+                d["_raw"] = raw_pages.unpack(packed, compression)
+            except raw_pages.CorruptData as exc:
+                raise BadMessage(f"'raw' is not valid {compression} data: {exc}") from None
+            d["_raw_packed"], d["_packed_as"] = packed, compression
         else:  # an older worker: the page itself
-            d["_raw"], d["_raw_zlib"] = packed, b""
+            d["_raw"], d["_raw_packed"], d["_packed_as"] = packed, b"", raw_pages.FORMAT
 
 
 def _check_outcome(d: dict) -> None:
@@ -239,7 +240,8 @@ def to_fetched(message: Message) -> Fetched:
     d = message.data
     return Fetched(requested_url=d["requested_url"], record=d["record"], fetched_at=d["fetched_at"],
                    status=d.get("status") or 200, headers=d.get("headers") or {},
-                   raw=d.get("_raw") or b"", raw_zlib=d.get("_raw_zlib") or b"",
+                   raw=d.get("_raw") or b"", raw_packed=d.get("_raw_packed") or b"",
+                   packed_as=d.get("_packed_as") or raw_pages.FORMAT,
                    capture={k: v for k, v in (d.get("received") or {}).items() if k in RECEIVED})
 
 

@@ -53,8 +53,9 @@ class ItemQueue:
     def add_article(self, page: Fetched) -> None:
         self._push(messages.encode_article(self.origin, page, keep_raw=self.keep_raw), url=page.requested_url)
 
-    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None,
-                    access: str | None = None) -> None:
+    def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None, *,
+                    import_key: str | None = None, access: str | None = None) -> None:
+        # `import_key` names an imported capture; imports never run on workers.
         self._push(messages.encode(self.origin, "outcome", url=url, outcome=outcome, reason=reason, status=status,
                                    access=access), url=url)
 

@@ -12,11 +12,14 @@ one won (`archiver extract --explain`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import datetime
 
 import htmldate
 
+from archiver import __version__
 from archiver.extract import dom, structured
 from archiver.extract.access import access_status
 from archiver.extract.article_check import check_article
@@ -48,6 +51,23 @@ _UPDATED_LINE = re.compile(rf"\b(?:{vocab.alternation(vocab.words(vocab.UPDATED_
 
 FIELDS = EXTRACTED_FIELDS
 
+# The version of extraction's rules, in each record's `extractor` beside archiver's
+# version. Raise it with every change that makes extraction return other records,
+# so an archive tells which pages were read by which rules (and `archiver
+# reextract` can be pointed at the old ones).
+RULES_VERSION = 1
+
+
+def extractor_name(site: Site | None = None, fetched_at: datetime | None = None) -> str:
+    """What a record's `extractor` says: archiver's and the rules' versions, and the
+    site rules of the page's day when a site has any (by name and a digest of its selectors)."""
+    name = f"archiver {__version__} rules {RULES_VERSION}"
+    rules = site.rules_at(fetched_at or datetime.now().astimezone()) if site is not None else None
+    if rules is not None:
+        digest = hashlib.sha256(json.dumps(dict(rules.selectors), sort_keys=True).encode()).hexdigest()[:8]
+        name += f" site {site.name}:{digest}"
+    return name
+
 
 def extract_article(body: bytes | str, url: str, *, content_type: str | None = None,
                     fetched_at: datetime | None = None, evidence: dict | None = None,
@@ -73,16 +93,17 @@ def _extract(body, url, content_type, fetched_at, evidence, site, fields: Fields
     try:
         page = Page.parse(body, url, content_type=content_type, fetched_at=fetched_at)
         if page is None:
-            return _empty_record(url, "empty or unreadable page")
+            return _empty_record(url, "empty or unreadable page", site)
         return extract_page(page, evidence=evidence, site=site, fields=fields)
     except Exception as exc:  # noqa: BLE001 - one hostile page must not stop a crawl
-        return _empty_record(url, f"extraction failed: {type(exc).__name__}")
+        return _empty_record(url, f"extraction failed: {type(exc).__name__}", site)
 
 
-def _empty_record(url: str | None, reason: str) -> dict:
+def _empty_record(url: str | None, reason: str, site: Site | None) -> dict:
     clean = absolute_url(url) or (url if isinstance(url, str) else None)
     record = new_record()
-    record.update(url=clean, body="", is_article=False, not_article_reason=reason)
+    record.update(url=clean, body="", is_article=False, not_article_reason=reason,
+                  extractor=_guarded(lambda: extractor_name(site), None))
     return finalize(record)
 
 
@@ -138,7 +159,7 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
     record.update(fields.values)
     record.update(url=canonical, body=text, related_links=related, provenance=fields.provenance,
                   language=language, declared_language=declared, access=access, access_evidence=access_evidence,
-                  is_article=is_article, not_article_reason=reason,
+                  extractor=extractor_name(site, page.fetched_at), is_article=is_article, not_article_reason=reason,
                   # Pagination is decided here; the spider only fetches the page.
                   next_page=_guarded(lambda: next_page(page), None))
     return finalize(record)

@@ -11,6 +11,15 @@ from w3lib.encoding import (
 )
 
 
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_html_type(content_type: str | None) -> bool:
+    """Whether a Content-Type is HTML; none at all may be (extraction decides)."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    return not mime or mime in HTML_TYPES
+
+
 def _utf8_or_cp1252(data: bytes) -> str:
     # Undeclared pages: strict UTF-8 first; what fails is almost always
     # windows-1252 (a superset of ISO-8859-1 that browsers use for both).

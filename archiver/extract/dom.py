@@ -40,18 +40,25 @@ _NO_BYLINE_TAGS = frozenset({"meta", "link", "script", "style", "body", "html", 
 _NO_DATE_TAGS = frozenset({"time", "meta", "link", "script", "style", "body", "html", "img", "svg", "path"})
 
 
-def _prop(name: str) -> str:
-    # itemprop holds a space-separated list ("url name"): match a token.
-    return f'contains(concat(" ", @itemprop, " "), " {name} ")'
+# itemprop and rel hold space-separated lists ("url name"): Page.with_token matches a token.
+def _props(page: Page, *names: str, skip: tuple = ("meta",)) -> list:
+    return [el for el in page.with_token("itemprop", *names) if el.tag not in skip]
 
 
-_HEADLINE_PROP = etree.XPath(f"//*[{_prop('headline')}][not(self::meta)]")
-_AUTHOR_NAME_PROP = etree.XPath(f"//*[{_prop('author')}]//*[{_prop('name')}]")
-_AUTHOR_PROP = etree.XPath(
-    f"//*[{_prop('author')} or {_prop('creator')}][not(self::meta or self::link)][not(.//*[{_prop('name')}])]"
-)
-_PUBLISHED_PROP = etree.XPath(f"//*[{_prop('datePublished')} or {_prop('dateCreated')}][not(self::meta)]")
-_MODIFIED_PROP = etree.XPath(f"//*[{_prop('dateModified')}][not(self::meta)]")
+def _author_names(page: Page) -> list:
+    """itemprop=name elements inside an itemprop=author one."""
+    authors = set(page.with_token("itemprop", "author"))
+    return [el for el in page.with_token("itemprop", "name") if any(a in authors for a in el.iterancestors())]
+
+
+def _author_props(page: Page) -> list:
+    """itemprop=author/creator elements that hold no itemprop=name of their own."""
+    holders = {a for el in page.with_token("itemprop", "name") for a in el.iterancestors()}
+    return [el for el in _props(page, "author", "creator", skip=("meta", "link")) if el not in holders]
+
+
+def _rel_links(page: Page, rel: str) -> list:
+    return [el for el in page.with_token("rel", rel) if el.tag == "a"]
 
 
 def _attrs(el) -> str:
@@ -63,6 +70,17 @@ def _text(el) -> str:
         return " ".join(el.text_content().split())
     except Exception:
         return ""
+
+
+def _text_start(el, length: int = 40) -> str:
+    """The first `length` characters of _text(el), reading no more of the element than that takes."""
+    read = ""
+    for chunk in el.itertext():
+        read += chunk
+        folded = " ".join(read.split())
+        if len(folded) > length:
+            return folded[:length]
+    return " ".join(read.split())[:length]
 
 
 def _elsewhere(el, stop_depth: int = 12) -> bool:
@@ -95,7 +113,7 @@ def headlines(page: Page) -> list[str]:
     """Visible headline candidates: itemprop=headline, then <h1>s outside side regions."""
     out = []
     try:
-        marked = _HEADLINE_PROP(page.tree)
+        marked = _props(page, "headline")
         h1s = page.tree.xpath("//h1")
     except Exception:
         return out
@@ -205,23 +223,25 @@ def byline_candidates(page: Page) -> list[str]:
     stories further down the page are not this story's authors.
     """
     tree = page.tree
+    # Each kind is looked for only when the ones before it named nobody.
+    kinds = (
+        lambda: _author_names(page),
+        lambda: _author_props(page),
+        lambda: _rel_links(page, "author"),
+        lambda: _attribute_bylines(page),
+        lambda: _AUTHOR_PAGE_LINKS(tree)[: MAX_CANDIDATES * 2],
+        lambda: _by_lines(tree),
+    )
     try:
-        kinds = (
-            _AUTHOR_NAME_PROP(tree),
-            _AUTHOR_PROP(tree),
-            [a for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " author ")]')],
-            _attribute_bylines(page),
-            _AUTHOR_PAGE_LINKS(tree)[: MAX_CANDIDATES * 2],
-            _by_lines(tree),
-        )
+        for kind in kinds:
+            named = [(el, text) for el in kind() if not _elsewhere(el)
+                     for text in [_byline_text(el)] if text and split_authors(text)
+                     and not _in_running_text(el, text)]
+            if named:
+                block = _byline_block(named[0][0])
+                return [text for el, text in named if el is named[0][0] or _inside(el, block)][:MAX_CANDIDATES]
     except Exception:
         return []
-    for elements in kinds:
-        named = [(el, text) for el in elements if not _elsewhere(el)
-                 for text in [_byline_text(el)] if text and split_authors(text) and not _in_running_text(el, text)]
-        if named:
-            block = _byline_block(named[0][0])
-            return [text for el, text in named if el is named[0][0] or _inside(el, block)][:MAX_CANDIDATES]
     return _headline_tail_byline(tree)
 
 
@@ -297,17 +317,17 @@ def _attribute_bylines(page: Page) -> list:
     return out
 
 
-_BY_LINE_ELEMENTS = etree.XPath(
-    "//p | //span | //div[not(.//div or .//p)] | //strong | //em | //i | //address | //td | //font | //b"
-    " | //h3 | //h4 | //h5 | //h6 | //li"
-)
+# Elements a "By ..." line is printed in (a <div> only when it holds no blocks).
+_BY_LINE_TAGS = ("p", "span", "div", "strong", "em", "i", "address", "td", "font", "b", "h3", "h4", "h5", "h6", "li")
 
 
 def _by_lines(tree) -> list:
     out = []
-    for el in _BY_LINE_ELEMENTS(tree):
+    for el in tree.iter(*_BY_LINE_TAGS):
+        if el.tag == "div" and next(el.iterdescendants("div", "p"), None) is not None:
+            continue
         text = el.text or ""
-        if not _BY_LINE.match(text) and not _BY_LINE.match(_text(el)[:40]):
+        if not _BY_LINE.match(text) and not _BY_LINE.match(_text_start(el)):
             continue
         if len(_text(el)) <= 150:
             out.append(el)
@@ -322,9 +342,9 @@ def date_candidates(page: Page) -> tuple[list[str], list[str]]:
     modified: list[str] = []
     tree = page.tree
     try:
-        for el in _PUBLISHED_PROP(tree):
+        for el in _props(page, "datePublished", "dateCreated"):
             published.append(el.get("content") or el.get("datetime") or _text(el))
-        for el in _MODIFIED_PROP(tree):
+        for el in _props(page, "dateModified"):
             modified.append(el.get("content") or el.get("datetime") or _text(el))
         for el in tree.xpath("//time"):
             if _elsewhere(el):
@@ -361,7 +381,7 @@ def _dated_elements(page: Page, modified: list[str]) -> list[str]:
 def tag_links(page: Page) -> list[str]:
     """Texts of rel="tag" links (WordPress and most blog engines mark tags so)."""
     try:
-        return [t for t in (_text(a) for a in page.tree.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]')[:50]) if t]
+        return [t for t in (_text(a) for a in _rel_links(page, "tag")[:50]) if t]
     except Exception:
         return []
 

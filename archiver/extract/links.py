@@ -89,20 +89,29 @@ def extract_related_links(page: Page, *, canonical: str) -> list[dict]:
     return links
 
 
+_BASE_HREF = etree.XPath("//base/@href")
+
+
 def _base_url(tree, url: str) -> str:
-    base = tree.find(".//base[@href]")
-    if base is not None:
-        return canonical_url(base.get("href"), url) or url
+    base = _BASE_HREF(tree)
+    if base:
+        return canonical_url(base[0], url) or url
     return url
 
 
-# Short elements that may title a block of links. The shallow-subtree tests come
-# first so the text length is only measured on small elements (all in C).
-_HEADING_LIKE = etree.XPath(
-    "//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::strong or self::b or self::span "
-    "or self::p or self::div][not(*[3])][not(*/*/*)][string-length(normalize-space()) > 3]"
-    "[string-length(normalize-space()) <= 60]"
-)
+# Short elements that may title a block of links: at most two children, no
+# deeper than two levels, 4 to 60 characters of text.
+_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "p", "div")
+_XML_SPACE = re.compile(r"[ \t\n\r]+")  # the whitespace XPath's normalize-space() folds
+
+
+def _heading_like(tree):
+    for el in tree.iter(*_HEADING_TAGS):
+        if len(el) >= 3 or any(len(grandchild) for child in el for grandchild in child):
+            continue
+        text = _XML_SPACE.sub(" ", el.text_content()).strip(" \t\n\r")
+        if 3 < len(text) <= 60:
+            yield el, text
 
 
 def _body_container(page: Page, excluded: set):
@@ -126,8 +135,8 @@ def _body_container(page: Page, excluded: set):
 def _headed_blocks(tree) -> list:
     """Blocks introduced by a heading such as "Read more" or "Mehr zum Thema"."""
     blocks = []
-    for el in _HEADING_LIKE(tree):
-        if not RELATED_HEADING.match(_fold(el.text_content())):
+    for el, text in _heading_like(tree):
+        if not RELATED_HEADING.match(_fold(text)):
             continue
         # the heading's links are in itself ("Read more: <a>") or in what follows it
         if el.find(".//a") is not None:

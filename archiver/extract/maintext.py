@@ -49,7 +49,10 @@ _HTML_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockq
 # much of the article container's own paragraphs, its balanced mode is run too.
 # Tables are kept: results, statistics, ingredients and specifications are part
 # of the story (one paragraph per row); layout tables give their main columns.
-TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": False}
+# output_format "xml": the paragraphs are read from the document's body tree,
+# and only the "python" format renders its text as well.
+TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": False,
+                       "output_format": "xml"}
 PRECISE = {"favor_precision": True}
 CONTAINER_COVERED = 0.85
 CONTAINER_DISAGREES = 0.2

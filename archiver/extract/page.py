@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 import lxml.html
@@ -36,7 +36,7 @@ EXCLUDED_BLOCK = vocab.FURNITURE_CLASS_WORDS
 EXCLUDED_PREFIXES = vocab.FURNITURE_CLASS_PREFIXES
 _MARKER_SPLIT = re.compile(r"[\s_-]+")
 # figcaption: its links credit the picture's source, they offer no story.
-_FURNITURE = etree.XPath("//nav|//header|//footer|//form|//button|//select|//noscript|//figcaption")
+_FURNITURE_TAGS = ("nav", "header", "footer", "form", "button", "select", "noscript", "figcaption")
 
 
 class Furniture(NamedTuple):
@@ -83,6 +83,31 @@ class Page:
         """class, id, role, itemprop, rel and data-testid values (smart strings), in document order."""
         return _NAMING_VALUES(self.tree)
 
+    @cached_property
+    def _value_positions(self) -> dict[tuple[str, str], list[int]]:
+        positions: dict = {}
+        for i, value in enumerate(self.naming_values):
+            key = (value.attrname, str(value))
+            found = positions.get(key)
+            if found is None:
+                positions[key] = [i]
+            else:
+                found.append(i)
+        return positions
+
+    def find(self, test, attrs: frozenset = NAMING_ATTRS) -> list[tuple]:
+        """(attribute value, verdict) for the values of `attrs` on which `test` says
+        something, in document order; each distinct value is tested once."""
+        hits = []
+        for (name, value), positions in self._value_positions.items():
+            if name in attrs:
+                verdict = self.verdict(test, value)
+                if verdict:
+                    hits.extend((i, verdict) for i in positions)
+        hits.sort(key=lambda hit: hit[0])
+        values = self.naming_values
+        return [(values[i], verdict) for i, verdict in hits]
+
     def verdict(self, test, value: str):
         """`test(value)`, computed once per distinct value on this page: a page repeats
         a few hundred attribute values over thousands of elements."""
@@ -95,13 +120,15 @@ class Page:
             result = cache[value] = test(value)
             return result
 
+    def with_token(self, attr: str, *tokens: str) -> list:
+        """Elements, in document order, whose `attr` lists one of the tokens
+        (itemprop="url name", rel="author nofollow")."""
+        return [value.getparent() for value, _ in self.find(_token_test(tokens), frozenset({attr}))]
+
     def named(self, pattern: re.Pattern, skip_tags: frozenset = frozenset()):
         """Elements (document order, each once in a row) with a naming attribute the pattern finds."""
         last = None
-        search = pattern.search
-        for value in self.naming_values:
-            if value.attrname not in NAMING_ATTRS or not self.verdict(search, value):
-                continue
+        for value, _ in self.find(pattern.search):
             el = value.getparent()
             if el is last or el is None or el.tag in skip_tags:
                 continue
@@ -130,16 +157,12 @@ class Page:
 
         Only the elements carrying a matching class, id or role value are looked at."""
         furniture, related = [], []
-        for value in self.naming_values:
-            if value.attrname not in MARKER_ATTRS:
-                continue
-            kind = self.verdict(marker_verdict, value)
-            if kind:
-                el = value.getparent()
-                if el.tag not in ("html", "body", "a"):
-                    (related if kind == "related" else furniture).append(el)
+        for value, kind in self.find(marker_verdict, MARKER_ATTRS):
+            el = value.getparent()
+            if el.tag not in ("html", "body", "a"):
+                (related if kind == "related" else furniture).append(el)
         related_set = set(related)
-        roots = list(_FURNITURE(self.tree))
+        roots = list(self.tree.iter(*_FURNITURE_TAGS))
         roots.extend(el for el in furniture if el.tag not in ("article", "main") and el not in related_set)
         # a block holding the headline holds the article: a layout wrapper whose class
         # happens to say "header" or "sidebar", not furniture
@@ -151,6 +174,13 @@ class Page:
         for root in roots:
             excluded.update(root.iter("a", "p"))
         return Furniture(excluded, list(dict.fromkeys(related)), roots)
+
+
+@lru_cache(maxsize=None)
+def _token_test(tokens: tuple[str, ...]):
+    # One test function per token list, so its verdicts are cached per page.
+    wanted = [f" {t} " for t in tokens]
+    return lambda value: any(t in f" {value} " for t in wanted)
 
 
 def marker_verdict(value: str) -> str:
@@ -168,13 +198,17 @@ def marker_verdict(value: str) -> str:
 
 
 def _parser() -> lxml.html.HTMLParser:
+    # Comments and processing instructions are no part of a page's text, and
+    # trafilatura reads its own parses without them (its readings of trees
+    # that kept them were worse on every development set).
     # lxml.html picks each element's class (FormElement, InputElement...) by a
     # Python callback every time Python touches an element; extraction needs
     # none of those classes, and one class looked up in C makes every
     # extractor's walk over the tree (and trafilatura's, on its copies) cheaper.
     # Comments are left out: no reader sees them, and trafilatura drops the text
     # after one inside a paragraph (server-rendered pages put "<!-- -->" between text nodes).
-    parser = lxml.html.HTMLParser(remove_comments=True)
+    # Processing instructions too, as trafilatura's own parser does.
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
     parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
         element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
         pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))

@@ -47,13 +47,19 @@ def continuation_url(url: str, next_href: str | None) -> str | None:
 
 def next_page(page: Page) -> str | None:
     """The URL of the page that continues this story (its first rel=next link), if it has one."""
-    for value in page.naming_values:  # rel values are in the page's attribute scan
-        if value.attrname == "rel" and "next" in value.split():
-            el = value.getparent()
-            href = el.get("href") if el.tag in ("link", "a") else None
-            if href is not None:
-                return continuation_url(page.url, href) if page.url else None
+    for value, _ in page.find(_says_next, _REL):  # rel values are in the page's attribute scan
+        el = value.getparent()
+        href = el.get("href") if el.tag in ("link", "a") else None
+        if href is not None:
+            return continuation_url(page.url, href) if page.url else None
     return None
+
+
+_REL = frozenset({"rel"})
+
+
+def _says_next(rel: str) -> bool:
+    return "next" in rel.split()
 
 
 def join_pages(first: dict, following: dict) -> dict:

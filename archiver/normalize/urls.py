@@ -22,6 +22,19 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "_ga", "hmb_", "at_", "oly_", "vero_
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _WS = re.compile(r"\s+")
+# Links a page names in full need no joining; most others are "/path" on the same host.
+_ABSOLUTE = re.compile(r"https?://[^/?#]", re.I)
+_SITE_ROOT = re.compile(r"(https?://[^/?#]+)", re.I)
+_DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$|[?#])")
+
+
+def _join(base: str, url: str) -> str:
+    """urljoin(base, url), without its cost for a path from the site's root (the common case)."""
+    if url.startswith("/") and not url.startswith("//") and not _DOT_SEGMENT.search(url):
+        root = _SITE_ROOT.match(base)
+        if root:
+            return root.group(1) + url
+    return urljoin(base, url)
 
 
 def is_tracking_param(name: str) -> bool:
@@ -37,8 +50,8 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     url = _WS.sub("", url.strip())
     try:
         # urljoin and urlsplit raise on malformed hosts ("//[", bad ports)
-        if base:
-            url = urljoin(base, url)
+        if base and not _ABSOLUTE.match(url):
+            url = _join(base, url)
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
@@ -58,7 +71,7 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)],
         doseq=True,
-    )
+    ) if parts.query else ""
     path = parts.path or "/"
     return urlunsplit((scheme, host, path, query, ""))
 

@@ -310,3 +310,22 @@ JS_REQUIRED_WORDS = {
     "fr": ("activer javascript", "activez javascript"),
     "es": ("habilita javascript", "activa javascript"),
 }
+
+# --- wire copy ------------------------------------------------------------------
+# News agencies whose credit marks a story as wire copy (syndication.py): the name a
+# credit is reported under, the names and abbreviations pages credit it with (in a
+# byline, a dateline "WASHINGTON (AP) —", a closing line), and the agency's own sites.
+WIRE_AGENCIES = {
+    "Associated Press": {"names": ("associated press",), "short": ("ap",), "hosts": ("apnews.com", "ap.org")},
+    "Reuters": {"names": ("reuters",), "short": (), "hosts": ("reuters.com",)},
+    "Agence France-Presse": {"names": ("agence france-presse", "agence france presse"), "short": ("afp",),
+                             "hosts": ("afp.com",)},
+    "Voice of America": {"names": ("voice of america",), "short": ("voa",), "hosts": ("voanews.com",)},
+    "dpa": {"names": ("deutsche presse-agentur",), "short": ("dpa",), "hosts": ("dpa.com",)},
+    "United Press International": {"names": ("united press international",), "short": ("upi",),
+                                   "hosts": ("upi.com",)},
+    "Xinhua": {"names": ("xinhua",), "short": (), "hosts": ("xinhuanet.com", "news.cn")},
+    "Kyodo": {"names": ("kyodo news",), "short": (), "hosts": ("kyodonews.net",)},
+    "EFE": {"names": ("agencia efe",), "short": ("efe",), "hosts": ("efe.com",)},
+    "ANSA": {"names": ("agenzia ansa",), "short": ("ansa",), "hosts": ("ansa.it",)},
+}

@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from archiver.extract.decode import is_html_type
 from archiver.extract.pagination import MAX_PAGES, join_pages
 from archiver.extract.sites import Site
 from archiver.items import ARTICLE_ITEM_META, CAPTURE_META, FOUND_META, ArticleItem, FailedFetch, Unchanged
@@ -19,7 +20,6 @@ from archiver.sources import COOKIES_META, parse_duration, selector_problem
 from archiver.spiders.errors import describe_failure
 from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Pages a run requests at most, besides the article URLs it was given (--max-pages).
 DEFAULT_MAX_PAGES = 1000
 
@@ -183,28 +183,31 @@ class ArchiverSpider(scrapy.Spider):
             found=response.meta.get(FOUND_META) or {},
             capture=response.meta.get(CAPTURE_META) or {},
         )
+        page = await self.extracted(item, response, url=response.url, content_type=content_type,
+                                    fetched_at=fetched_at, evidence=response.meta.get("evidence"))
+        yield (self.next_page_request(page, 1) if isinstance(page, ArticleItem) else None) or page
+
+    async def extracted(self, item: ArticleItem, response: Response, *, url: str, content_type: str,
+                        fetched_at: datetime, evidence: dict | None = None) -> ArticleItem | FailedFetch:
+        """The item with the page's record (or its reason for being skipped: not HTML),
+        or a FailedFetch when extraction could not finish."""
         mime = content_type.split(";")[0].strip().lower()
-        if not isinstance(response, TextResponse) or (mime and mime not in HTML_TYPES):
+        if not isinstance(response, TextResponse) or not is_html_type(mime):
             item.skip_reason = f"not HTML ({mime or 'unknown type'})"
-            yield item
-            return
+            return item
         try:
-            item.fields, item.raw_zlib = await self.pool.extract(
-                body=response.body,
-                url=response.url,
-                content_type=content_type or None,
-                fetched_at=fetched_at,
-                evidence=response.meta.get("evidence"),
-                site=self.site,
-            )
+            item.fields, item.raw_packed = await self.pool.extract(body=response.body, url=url,
+                                                                   content_type=content_type or None,
+                                                                   fetched_at=fetched_at, evidence=evidence,
+                                                                   site=self.site)
         except ExtractionFailed as exc:
-            yield FailedFetch(url=item.requested_url, reason=str(exc), status=response.status)
-            return
+            return FailedFetch(url=item.requested_url, reason=str(exc), status=response.status,
+                               import_key=item.import_key)
         item.raw = response.body
         # The store hands on a plain record in the item's place; what writes the WARC
         # metadata record once the page is stored finds the item here.
         response.meta[ARTICLE_ITEM_META] = item
-        yield self.next_page_request(item, 1) or item
+        return item
 
     # --- multi-page articles ----------------------------------------------
     def next_page_request(self, item: ArticleItem, pages: int):

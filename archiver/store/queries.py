@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 import sqlite_utils
 
 from archiver.record import CHECKED_FIELDS, JSON_COLUMNS, RECORD_FIELDS, VERSIONED_FIELDS
+from archiver.store import raw
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -79,24 +79,31 @@ def search(
     index and snippets are made only for the rows returned: ten times faster
     than ORDER BY bm25(...) on a large archive.
     """
-    where, params = (filters or ArticleFilters()).where("a")
-    sql = f"""
-        SELECT a.id, a.title, a.published_at, a.site, a.url,
-               snippet(articles_fts, 1, ?, ?, '…', 16) AS snippet,
-               articles_fts.rank AS rank
-        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        WHERE articles_fts MATCH ? AND articles_fts.rank MATCH 'bm25(5.0, 1.0)'
-              {"AND " + where if where else ""}
-        ORDER BY articles_fts.rank LIMIT ?
-    """
+    filters = filters or ArticleFilters()
+    # With --dedupe, the copy kept for a cluster must match the query too.
+    matching = "b.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+
+    def run(text: str) -> list[dict[str, Any]]:
+        where, params = filters.where("a", member=(matching, [text]))
+        sql = f"""
+            SELECT a.id, a.title, a.published_at, a.site, a.url,
+                   snippet(articles_fts, 1, ?, ?, '…', 16) AS snippet,
+                   articles_fts.rank AS rank
+            FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+            WHERE articles_fts MATCH ? AND articles_fts.rank MATCH 'bm25(5.0, 1.0)'
+                  {"AND " + where if where else ""}
+            ORDER BY articles_fts.rank LIMIT ?
+        """
+        return list(db.query(sql, [*marks, text, *params, limit]))
+
     try:
-        return list(db.query(sql, [*marks, query, *params, limit]))
+        return run(query)
     except sqlite3.OperationalError as exc:
         fallback = _quoted(query)
         if not fallback:
             raise QueryError(_fts_message(query, exc)) from exc
         try:
-            return list(db.query(sql, [*marks, fallback, *params, limit]))
+            return run(fallback)
         except sqlite3.OperationalError as exc2:
             raise QueryError(_fts_message(query, exc2)) from exc2
 
@@ -137,11 +144,19 @@ class ArticleFilters:
     since: str | None = None  # publication date/time, inclusive, compared as the page wrote it
     until: str | None = None  # a bare day includes that whole day
     languages: tuple[str, ...] = ()  # "de" matches de, de-AT, de-CH...
+    dedupe: bool = False  # one article per syndication cluster (see one_per_cluster)
 
-    def where(self, alias: str = "a") -> tuple[str, list[Any]]:
-        """A SQL condition over articles aliased `alias`, and its parameters."""
+    def where(self, alias: str = "a", *, member: tuple[str, list[Any]] = ("", [])) -> tuple[str, list[Any]]:
+        """A SQL condition over articles aliased `alias`, and its parameters. With dedupe,
+        `member` is a further condition (over alias "b") that another article of the
+        cluster must meet to be the one kept instead (search: matching the query)."""
         clauses: list[str] = []
         params: list[Any] = []
+        if self.dedupe:
+            inner, inner_params = replace(self, dedupe=False).where("b")
+            extra = " AND ".join(c for c in (inner, member[0]) if c)
+            clauses.append(one_per_cluster(alias, extra))
+            params += [*inner_params, *member[1]]
         if self.sites:
             clauses.append(f"{alias}.site COLLATE NOCASE IN ({', '.join('?' * len(self.sites))})")
             params += self.sites
@@ -172,6 +187,15 @@ class ArticleFilters:
                 clauses.append(f"{alias}.published_at <= ?")
             params.append(self.until)
         return " AND ".join(clauses), params
+
+
+def one_per_cluster(alias: str, condition: str = "") -> str:
+    """Keep one article of each syndication cluster among those meeting `condition`
+    (over alias "b"): the cluster's original, else its first archived copy."""
+    other = f"b.cluster_id = {alias}.cluster_id AND b.id != {alias}.id"
+    before = f"(b.id = b.cluster_id OR ({alias}.id != {alias}.cluster_id AND b.id < {alias}.id))"
+    return (f"NOT EXISTS (SELECT 1 FROM articles b WHERE {other} AND {before}"
+            + (f" AND {condition})" if condition else ")"))
 
 
 @dataclass(frozen=True)
@@ -313,7 +337,7 @@ def iter_responses(
 
 def _decoded_response(row: dict[str, Any]) -> dict[str, Any]:
     body = row.pop("body") or b""
-    row["body"] = zlib.decompress(body) if row.pop("compression") == "zlib" else body
+    row["body"] = raw.unpack(body, row.pop("compression"))
     for name, empty in (("headers", {}), ("header_list", [])):
         try:
             row[name] = json.loads(row.get(name) or "null") or empty
@@ -586,3 +610,61 @@ def archived_fetch_states(db: sqlite_utils.Database, urls: list[str] | None = No
     for start in range(0, len(urls), 500):
         chunk = urls[start:start + 500]
         yield from db.query(f"{sql} AND url IN ({', '.join('?' * len(chunk))})", [*_ARCHIVED_OUTCOMES, *chunk])
+
+
+def capture_imported(db: sqlite_utils.Database, key: str) -> bool:
+    """Whether a run already took this capture (WARC record, Wayback capture) in:
+    stored it, found it unchanged or not an article. Failed ones are tried again."""
+    return db.execute(
+        "SELECT 1 FROM run_pages WHERE capture = ? AND outcome != 'failed' LIMIT 1", [key]
+    ).fetchone() is not None
+
+
+def _reextract_condition(filters: ArticleFilters | None, ids: tuple[int, ...],
+                         fetched_since: str | None) -> tuple[str, list[Any]]:
+    where, params = (filters or ArticleFilters()).where("a")
+    clauses = [where] if where else []
+    if ids:
+        clauses.append(f"a.id IN ({', '.join('?' * len(ids))})")
+        params.extend(ids)
+    if fetched_since:
+        clauses.append("(SELECT MAX(r.fetched_at) FROM responses r WHERE r.article_id = a.id) >= ?")
+        params.append(fetched_since)
+    return " AND ".join(clauses) or "1", params
+
+
+def count_reextract(db: sqlite_utils.Database, filters: ArticleFilters | None = None, ids: tuple[int, ...] = (),
+                    fetched_since: str | None = None, after_id: int = 0) -> int:
+    where, params = _reextract_condition(filters, ids, fetched_since)
+    return db.execute(f"SELECT COUNT(*) FROM articles a WHERE a.id > ? AND {where}", [after_id, *params]).fetchone()[0]
+
+
+def reextract_articles(db: sqlite_utils.Database, filters: ArticleFilters | None = None, ids: tuple[int, ...] = (),
+                       fetched_since: str | None = None, after_id: int = 0,
+                       page: int = 100) -> Iterator[dict[str, Any]]:
+    """Articles to extract again, in id order after `after_id`, each with `response`:
+    the stored response of its current version, decompressed, or None when that
+    version has none (crawled with ARCHIVER_KEEP_RAW=0, or re-extracted from none)."""
+    where, params = _reextract_condition(filters, ids, fetched_since)
+    while True:
+        rows = list(db.query(f"SELECT a.* FROM articles a WHERE a.id > ? AND {where} ORDER BY a.id LIMIT ?",
+                             [after_id, *params, page]))
+        for row in rows:
+            responses = list(db.query(
+                f"SELECT {_RESPONSE_COLUMNS}, body, compression FROM responses r WHERE r.article_id = ? "
+                "AND r.fetched_at >= (SELECT v.fetched_at FROM article_versions v WHERE v.article_id = r.article_id "
+                "AND v.version = ?) ORDER BY r.fetched_at DESC, r.id DESC LIMIT 1", [row["id"], row["version"]]))
+            row["response"] = _decoded_response(responses[0]) if responses else None
+            yield to_record(row, with_provenance=True) | {"response": row["response"]}
+        if len(rows) < page:
+            return
+        after_id = rows[-1]["id"]
+
+
+def unfinished_run(db: sqlite_utils.Database, mode: str, args: Any) -> dict[str, Any] | None:
+    """The newest run of `mode` with these arguments that never finished (killed or
+    interrupted): the one a resumable command takes up again."""
+    rows = list(db.query(
+        "SELECT * FROM runs WHERE mode = ? AND args = ? AND status IN ('running', 'interrupted', 'killed') "
+        "ORDER BY id DESC LIMIT 1", [mode, json.dumps(args)]))
+    return rows[0] if rows else None

@@ -89,7 +89,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
     db["article_versions"].create_index(["article_id", "version"], unique=True)
 
-    # Raw responses, zlib-compressed, so articles can be re-extracted later.
+    # Raw responses, compressed (the compression column: zstd, or zlib in older rows), so articles can be re-extracted later.
     db["responses"].create(
         {
             "id": int,
@@ -209,7 +209,45 @@ def m006_agencies(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m007_access_language(db: sqlite_utils.Database) -> None:
+def m007_extractor(db: sqlite_utils.Database) -> None:
+    # Which extraction produced each article and version (record.py's `extractor`);
+    # NULL for what was stored before it was recorded.
+    db["articles"].add_column("extractor", str)
+    db["article_versions"].add_column("extractor", str)
+
+
+@migrations()
+def m008_history_runs(db: sqlite_utils.Database) -> None:
+    # Imports and re-extraction are runs too. `cursor`: where a re-extraction got
+    # to, so a killed one resumes; `outside_filters`, `imported_before`: records an
+    # import passed over (counted, not listed); a page's `capture` names the WARC
+    # record or Wayback capture it came from, so importing it again is skipped.
+    db["runs"].add_column("cursor", str)
+    db["runs"].add_column("outside_filters", int, not_null_default=0)
+    db["runs"].add_column("imported_before", int, not_null_default=0)
+    db["run_pages"].add_column("capture", str)
+    db["run_pages"].create_index(["capture"])
+
+
+@migrations()
+def m009_syndication_clusters(db: sqlite_utils.Database) -> None:
+    # Syndication clusters (store/clusters.py): each article's cluster (the id of its
+    # original), its MinHash signature and wire credit, and its band buckets, looked up
+    # by an index (WITHOUT ROWID: the key is the index, stored once). Articles archived
+    # before are filed now, in the order they were archived.
+    db["articles"].add_column("cluster_id", int)
+    db["articles"].create_index(["cluster_id"])
+    db.execute("CREATE TABLE article_signatures (article_id INTEGER PRIMARY KEY REFERENCES articles(id), "
+               "signature BLOB NOT NULL, shingles INTEGER NOT NULL, credit TEXT)")
+    db.execute("CREATE TABLE signature_bands (bucket INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+               "PRIMARY KEY (bucket, article_id)) WITHOUT ROWID")
+    from archiver.store.clusters import file_all
+
+    file_all(db)
+
+
+@migrations()
+def m016_access_language(db: sqlite_utils.Database) -> None:
     # Whether a page could be read (free, paywalled, a wall...) and why, for
     # articles and for every fetch; the declared language beside the detected one.
     db["articles"].add_column("declared_language", str)
@@ -326,6 +364,9 @@ def connect(path: str | Path, *, readonly: bool = False, check: bool = False) ->
         if readonly:
             if not db["articles"].exists():
                 raise ArchiveError(f"{path} is not an archiver database")
+            if migrations.pending(db):
+                conn.close()
+                return _upgraded(path)
             return db
         _check_is_archive(db, path)
         # WAL lets searches and exports read while a crawl writes.
@@ -346,3 +387,14 @@ def connect(path: str | Path, *, readonly: bool = False, check: bool = False) ->
 def _has_sqlite_header(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(16) == b"SQLite format 3\x00"
+
+
+def _upgraded(path: Path) -> sqlite_utils.Database:
+    """An archive made by an earlier archiver, upgraded once (the reads expect today's
+    columns), then opened read-only."""
+    try:
+        connect(path).conn.close()
+    except ArchiveError as exc:
+        raise ArchiveError(f"{path} was made by an earlier archiver and must be upgraded, which needs "
+                           f"write access: {exc}") from exc
+    return connect(path, readonly=True)

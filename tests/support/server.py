@@ -35,9 +35,10 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class FixtureSite:
-    """Serves `pages` (path -> Page, or a callable that writes its own response)."""
+    """Serves `pages` (path -> Page, or a callable that writes its own response), on a
+    loopback address (127.0.0.2 and up are other sites to archiver: another host name)."""
 
-    def __init__(self, pages: dict[str, Page | Handler] | None = None):
+    def __init__(self, pages: dict[str, Page | Handler] | None = None, host: str = "127.0.0.1"):
         self.pages: dict[str, Page | Handler] = dict(pages or {})
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.times: list[float] = []  # time.monotonic() of each request, in the order of `requests`
@@ -71,7 +72,7 @@ class FixtureSite:
             def log_message(self, *args):
                 pass
 
-        self.server = _QuietServer(("127.0.0.1", 0), _Handler)
+        self.server = _QuietServer((host, 0), _Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
