@@ -24,9 +24,29 @@ _CODE = re.compile(r"\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}))?\b")
 
 @lru_cache(maxsize=1)
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    try:
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    except OSError:
+        # py3langid unpacks its model (68 MB) into a temporary file; where no file can
+        # be written (a full disk) it is unpacked in memory instead (about 50 MB more
+        # at its peak), so a crawl goes on to the archive's own clear error.
+        return _from_memory(LanguageIdentifier, MODEL_DIR / MODEL_FILE)
+
+
+def _from_memory(identifier, path):
+    import io
+    import lzma
+
+    import numpy as np
+    from py3langid.modelio import _to_array
+
+    with lzma.open(path) as src:
+        npz = io.BytesIO(src.read())
+    with np.load(npz, allow_pickle=False) as data:
+        return identifier(data["ptc"], data["pc"], data["classes"].tolist(), _to_array(data["nextmove"]),
+                          data["out_feat"].tolist(), norm_probs=True, tk_row=_to_array(data["nextmove_row"]))
 
 
 def language_code(value) -> str | None:
