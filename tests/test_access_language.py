@@ -242,3 +242,27 @@ def test_a_full_article_with_a_banner_or_wall_markup_is_free(banner):
     html = paywalled(True).replace("<main>", f"<main>{banner}")
     record = extract_article(html.encode(), "http://a.example/news/story.html")
     assert (record["access"], record["access_evidence"]) == ("free", None)
+
+
+def test_a_304_or_a_failure_keeps_the_access_status_of_the_last_full_response(tmp_path):
+    from archiver.store.writer import FAILED, SKIPPED, UNCHANGED, ArchiveWriter, Fetched
+
+    url = "http://127.0.0.1:9/news/teaser.html"
+    writer = ArchiveWriter(tmp_path / "a.db")
+    writer.start_run(spider="article", mode="urls")
+    record = {"url": url, "title": "A teaser", "body": "The first lines.", "content_hash": "h1",
+              "access": "paywalled", "access_evidence": "paywall text"}
+    writer.add_article(Fetched(requested_url=url, record=record, fetched_at="2024-03-06T08:15:00+00:00"))
+    writer.flush()
+    access = lambda: writer.db.execute("SELECT access FROM fetches WHERE url = ?", [url]).fetchone()[0]  # noqa: E731
+    assert access() == "paywalled"
+    writer.add_outcome(url, UNCHANGED, "not modified", 304)
+    writer.flush()
+    assert access() == "paywalled"
+    writer.add_outcome(url, FAILED, "HTTP 503 Service Unavailable", 503)
+    writer.flush()
+    assert access() == "paywalled"
+    writer.add_outcome(url, SKIPPED, "consent-wall: we and our partners", 200, access="consent-wall")
+    writer.flush()
+    assert access() == "consent-wall"
+    writer.close()
