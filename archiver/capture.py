@@ -22,6 +22,7 @@ from twisted.web.http_headers import Headers as TwistedHeaders
 from archiver import warc
 from archiver.items import ARTICLE_ITEM_META, CAPTURE_META, ArticleItem
 from archiver.revisits import REVISIT_META
+from archiver.sources import COOKIES_META
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,10 @@ def request_head(request: Request) -> bytes:
     if request.body or request.method in ("POST", "PUT"):
         headers.append(("Content-Length", str(len(request.body))))
     twisted_headers = TwistedHeaders(dict(request.headers))
+    private = request.meta.get(COOKIES_META)  # a subscriber's cookies are never archived
     headers += [(name.decode("latin-1"), value.decode("latin-1"))
-                for name, values in twisted_headers.getAllRawHeaders() for value in values]
+                for name, values in twisted_headers.getAllRawHeaders() for value in values
+                if not (private and name.lower() == b"cookie")]
     if not twisted_headers.hasHeader(b"Host"):
         host = parts.netloc.rpartition("@")[2]
         if parts.port is not None and parts.port == _DEFAULT_PORTS.get(parts.scheme):
@@ -92,7 +95,10 @@ class CaptureMiddleware:
     def process_response(self, request: Request, response: Response):
         if "cached" in response.flags:  # from HTTPCACHE: not an exchange of this crawl
             return response
-        capture = {"url": response.url, "protocol": response.protocol, "headers": received_headers(response)}
+        headers = received_headers(response)
+        if request.meta.get(COOKIES_META):  # the session of a subscriber's cookies is not archived
+            headers = [h for h in headers if h[0].lower() != "set-cookie"]
+        capture = {"url": response.url, "protocol": response.protocol, "headers": headers}
         if self.files is not None and self.error is None:
             capture["warc"] = self._write(lambda: self.write_exchange(request, response, capture["headers"]))
         request.meta[CAPTURE_META] = capture

@@ -12,6 +12,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import BaseSettings, Settings
 
 from archiver.revisits import WATCH_MODE
+from archiver.normalize.urls import site_of
 from archiver.sources import Source, parse_duration
 from archiver.spiders.article import ArticleSpider
 from archiver.spiders.feed import FeedSpider
@@ -114,6 +115,10 @@ def source_job(source: Source, revisit_after: str | None = None, *, checks: list
         politeness["AUTOTHROTTLE_START_DELAY"] = max(source.delay, 0.1)
     if source.concurrency:
         politeness["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.concurrency
+    if source.cookies:
+        # Settings, not spider arguments: the run history records arguments.
+        politeness["ARCHIVER_COOKIES_FILE"] = source.cookies
+        politeness["ARCHIVER_COOKIES_SITES"] = sorted({u for u in source.seed_urls if site_of(u)})
     args = dict(
         source_name=source.name, selectors=source.selectors, checks=list(checks), watch=watch or source.watch,
         min_change=source.min_change, notify=[*source.notify, *notify],

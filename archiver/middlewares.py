@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,9 +20,11 @@ from twisted.internet.defer import Deferred
 
 from archiver import clock
 from archiver.items import IMPORT_KEY_META, FailedFetch, NotDue, PassedOver
+from archiver.normalize.urls import same_site
 from archiver.revisits import (ARTICLE_META, CHECK_META, NOT_DUE, REVISIT_META, FetchState, FetchStates, check,
                                rechecks, revisit)
 from archiver.seeds import address_class, inward_reason, is_ip
+from archiver.sources import COOKIES_META, load_cookies
 from archiver.store.queries import capture_imported, fetch_state
 from archiver.store.schema import ArchiveError, connect
 
@@ -195,6 +198,43 @@ class AddressScopeMiddleware:
                     address = host
             self._classes[host] = address_class(address)
         return self._classes[host]
+
+
+class SourceCookiesMiddleware:
+    """Sends a source's cookies.txt cookies (ARCHIVER_COOKIES_FILE) to its own sites only.
+
+    A request gets them when it is on the site of one of the source's seeds
+    (ARCHIVER_COOKIES_SITES, ports included) and the cookie's domain and path
+    match; a redirect to any other site leaves without them. Responses to such
+    requests are stored without their Set-Cookie headers (spiders/base.py), and
+    the cookies are never logged."""
+
+    META = COOKIES_META
+
+    def __init__(self, path: str | None, sites: list[str]):
+        self.sites = sites
+        self.jar = load_cookies(path) if path else None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(s.get("ARCHIVER_COOKIES_FILE"), s.getlist("ARCHIVER_COOKIES_SITES"))
+
+    def process_request(self, request: Request):
+        if self.jar is None:
+            return None
+        if request.meta.pop(self.META, False):
+            request.headers.pop(b"Cookie", None)  # ours, copied onto a redirect: decided again below
+        if not any(same_site(request.url, site) for site in self.sites):
+            return None
+        shim = urllib.request.Request(request.url)
+        self.jar.add_cookie_header(shim)
+        ours = shim.get_header("Cookie")
+        if ours:
+            theirs = request.headers.get(b"Cookie")
+            request.headers[b"Cookie"] = f"{theirs.decode('latin-1')}; {ours}" if theirs else ours
+            request.meta[self.META] = True
+        return None
 
 
 class PageErrorsMiddleware:

@@ -12,7 +12,9 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from archiver.diff import MinChange
+from archiver.extract.access import WALLS
 from archiver.extract.article_check import gone_reason
+from archiver.extract.language import base_language
 from archiver.items import ArticleItem, FailedFetch, Gone, NotDue, PassedOver, Unchanged
 from archiver.record import RECORD_FIELDS, not_stored_reason
 from archiver.sources import parse_duration
@@ -26,17 +28,36 @@ ARCHIVE_ERROR = "archive_error"
 
 
 class ValidatePipeline:
-    """Marks pages that must not be stored as articles, with the reason; an archived
-    article's page that says the article is gone becomes a Gone item."""
+    """Marks pages that must not be stored as articles, with the reason: not an
+    article, a wall instead of the article, or a language the crawl skips
+    (ARCHIVER_LANGUAGES, `crawl --lang`). An archived article's page that says the
+    article is gone becomes a Gone item."""
+
+    def __init__(self, languages=()):
+        self.languages = frozenset(base_language(code) for code in languages)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getlist("ARCHIVER_LANGUAGES"))
 
     def process_item(self, item):
         if not isinstance(item, ArticleItem) or item.skip_reason:
             return item
+        fields = item.fields
         if item.recheck:
-            reason = gone_reason(item.fields, requested_url=item.requested_url)
+            reason = gone_reason(fields, requested_url=item.requested_url)
             if reason:
                 return Gone(url=item.requested_url, reason=reason, status=item.status, check=item.check)
-        item.skip_reason = not_stored_reason(item.fields)
+        access = fields.get("access")
+        if access in WALLS:
+            item.skip_reason = f"{access}: {fields.get('access_evidence') or 'not the article'}"
+        elif reason := not_stored_reason(fields):
+            if not fields.get("is_article") and access not in (None, "free"):
+                reason += f" ({access}: {fields.get('access_evidence')})"
+            item.skip_reason = reason
+        elif self.languages and base_language(fields.get("language")) not in self.languages:
+            kept = ", ".join(sorted(self.languages))
+            item.skip_reason = f"language {fields.get('language') or 'unknown'} (the crawl keeps {kept})"
         return item
 
 
@@ -180,7 +201,7 @@ class StorePipeline:
             if item.followed and links:
                 self.writer.add_front_page(item.requested_url, item.fetched_at, links)
             self.writer.add_outcome(item.requested_url, SKIPPED, item.skip_reason, item.status, check=item.check,
-                                    import_key=item.import_key)
+                                    import_key=item.import_key, access=item.fields.get("access"))
             self._maybe_flush()
             raise DropItem(f"skipped: {item.requested_url}: {item.skip_reason}")
         self.writer.add_article(

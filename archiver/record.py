@@ -70,7 +70,13 @@ SPEC: tuple[Field, ...] = (
           moment=True),
     Field("modified_at", "text", "Last modification time the page states", versioned=True, diffed=True,
           selectable=True, checked=True, label="Modified", moment=True),
-    Field("language", "text", "Language code of the page", checked=True),
+    Field("language", "text", "Language of the text, detected from the body (the declared one where the text "
+          "is too short to tell)", checked=True, label="Language"),
+    Field("declared_language", "text", "Language the page declares (JSON-LD inLanguage, the lang attribute, meta)"),
+    Field("access", "text", "Could the page be read: free, paywalled, registration, consent-wall, bot-challenge, "
+          "soft-404 or js-required", label="Access"),
+    Field("access_evidence", "text", "What the access status was told by (JSON-LD isAccessibleForFree, paywall "
+          "markup, a body shorter than the declared wordCount, wall text)"),
     Field("section", "text", "Section or category", checked=True),
     Field("tags", "list", "Tags and keywords (JSON list; also in article_tags)", checked=True),
     Field("image", "url", "Lead image URL", checked=True),

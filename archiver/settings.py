@@ -38,6 +38,12 @@ ARCHIVER_KEEP_RAW = True
 # archive is refused instead of written into (it reads the whole file: about a
 # second per GB when cached; 0 skips it).
 ARCHIVER_QUICK_CHECK = True
+# Archive only articles in these languages (`crawl --lang de,fr`); empty: all.
+ARCHIVER_LANGUAGES: list[str] = []
+# A source's cookies.txt and the seed URLs whose sites may receive its cookies
+# (set per source from the sources file's `cookies`).
+ARCHIVER_COOKIES_FILE = None
+ARCHIVER_COOKIES_SITES: list[str] = []
 # `archiver import-wayback`: where the Wayback Machine's CDX API and captures are
 # (a mirror, or a test server). Its spider fetches one capture a second.
 ARCHIVER_WAYBACK_URL = "https://web.archive.org"
@@ -173,4 +179,6 @@ DOWNLOADER_MIDDLEWARES = {
     # Nearest the network (Scrapy's own end at 900): sees each response as received,
     # before decompression and redirects, and each request as sent.
     "archiver.capture.CaptureMiddleware": 950,
+    # After Scrapy's CookiesMiddleware (700): a source's cookies.txt, for its own sites only.
+    "archiver.middlewares.SourceCookiesMiddleware": 710,
 }

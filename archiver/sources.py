@@ -111,6 +111,9 @@ class Source:
     delay: float | None = None
     concurrency: int | None = None
     selectors: dict[str, str] = field(default_factory=dict)
+    # A cookies.txt (Netscape format, as browsers export it), relative to the sources
+    # file: its cookies for this source's sites are sent to those sites only.
+    cookies: str | None = None
 
     @property
     def mode(self) -> str:
@@ -184,6 +187,8 @@ def _source(raw: dict, where: str) -> Source:
         problem = selector_problem(selector)
         if problem:
             raise SourcesError(f"source {name!r}: selectors.{field_name}: {problem}")
+    if "cookies" in values and not isinstance(values["cookies"], str):
+        raise SourcesError(f"source {name!r}: cookies must be the path of a cookies.txt file")
     source = Source(**values)
     if source.mode == "none":
         raise SourcesError(f"source {name!r}: give at least one of follow, feeds, sitemaps, urls")
@@ -204,8 +209,49 @@ def load_sources(path: str | Path) -> list[Source]:
         sources = [_source(raw, f"sources[{i}]") for i, raw in enumerate(raw_sources)]
     except SourcesError as exc:
         raise SourcesError(f"{path}: {exc}") from exc
+    for source in sources:
+        if source.cookies:
+            source.cookies = str(Path(path).parent / source.cookies)
+            problem = cookies_problem(source.cookies)
+            if problem:
+                raise SourcesError(f"{path}: source {source.name!r}: cookies: {problem}")
     names = [s.name for s in sources]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise SourcesError(f"{path}: source names must be unique: {', '.join(dupes)}")
     return sources
+
+
+# Request meta of a request carrying a source's cookies: nothing of it (its Cookie header,
+# the Set-Cookie answers) is archived or written to WARC.
+COOKIES_META = "archiver_cookies"
+
+
+def load_cookies(path: str | Path):
+    """A cookies.txt file (Netscape format) as a cookie jar, session cookies included."""
+    import warnings
+    from http.cookiejar import MozillaCookieJar
+
+    jar = MozillaCookieJar(str(path))
+    with warnings.catch_warnings():  # a malformed line makes http.cookiejar print a traceback
+        warnings.simplefilter("ignore")
+        jar.load(ignore_discard=True, ignore_expires=True)
+    for cookie in jar:
+        if cookie.expires == 0:  # browsers export a session cookie with expiry 0
+            cookie.expires, cookie.discard = None, True
+    return jar
+
+
+def cookies_problem(path: str | Path) -> str | None:
+    """Why a cookies file cannot be used (never showing its contents), or None."""
+    from http.cookiejar import LoadError
+
+    try:
+        load_cookies(path)
+    except FileNotFoundError:
+        return f"no cookies file at {path}"
+    except (LoadError, UnicodeDecodeError):
+        return f"{path} is not a cookies.txt file in the Netscape format browsers export"
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or type(exc).__name__}"
+    return None

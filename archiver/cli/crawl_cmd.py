@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, json_option, listed_urls,
-                                  next_run_due, not_due_message, open_db, scrapy_settings, seed_options,
+from archiver.cli.options import (ID, archive_errors, check_warc_settings, db_option, json_option, lang_option,
+                                  listed_urls, next_run_due, not_due_message, open_db, scrapy_settings, seed_options,
                                   selected_sources, settings_option, verbosity_options, warc_option)
 from archiver.cli.output import end_killed_runs, notification_lines, report_run, run_counts
 
@@ -31,6 +31,8 @@ def _no_redis(ctx, param, value):
 @click.option("--notify", multiple=True, metavar="URL",
               help="POST each change and removal this crawl finds to URL as JSON, retried (repeatable).")
 @warc_option
+@lang_option("Archive only articles in these languages (detected from the text; e.g. de,fr); the others "
+             "are skipped, with their language as the reason.")
 @db_option
 @settings_option
 @verbosity_options
@@ -39,7 +41,7 @@ def _no_redis(ctx, param, value):
 @click.option("--redis", hidden=True, expose_value=False, callback=_no_redis)
 @archive_errors
 def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, only, due, revisit_after, watch,
-          notify, warc_dir, db_path, settings, verbose, quiet):
+          notify, warc_dir, languages, db_path, settings, verbose, quiet):
     """Fetch news pages and archive the articles.
 
     URLs are article pages unless --follow, --feed or --sitemap says what they
@@ -71,6 +73,7 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
         archiver crawl -i urls.txt --warc warcs/ -s ARCHIVER_WARC_MAX_SIZE=100M
         archiver crawl https://example.com/news/story-1 --watch 30d --notify https://hooks.example.org/x
         archiver crawl --due --notify https://hooks.example.org/x   # its checks, from cron
+        archiver crawl --feed https://example.com/rss.xml --lang de,fr
     """
     from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs
     from archiver.lock import CrawlLock, Locked
@@ -82,6 +85,8 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
         settings["ARCHIVER_WARC_DIR"] = warc_dir
     check_warc_settings(settings)
     crawl_settings = scrapy_settings(db_path, settings, verbose=verbose, quiet=quiet)
+    if languages:
+        crawl_settings.set("ARCHIVER_LANGUAGES", list(languages), priority="cmdline")
 
     # Fail on an unusable archive (not one, damaged, not a file) before any page is fetched.
     open_db(db_path, readonly=False, check=crawl_settings.getbool("ARCHIVER_QUICK_CHECK")).conn.close()

@@ -102,7 +102,7 @@ def export(db_path, fmt, output, filters, since_last, force, quiet):
 
 def _state_key(fmt: str, filters) -> str:
     parts = [fmt]
-    for name in ("sites", "authors", "tags"):
+    for name in ("sites", "authors", "tags", "languages"):
         parts += [f"{name}={v}" for v in sorted(getattr(filters, name))]
     parts += [f"{name}={getattr(filters, name)}" for name in ("since", "until") if getattr(filters, name)]
     parts += ["dedupe"] if filters.dedupe else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import click
 
@@ -112,14 +113,33 @@ class DateTimeParam(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+def _languages(ctx, param, values) -> tuple[str, ...]:
+    """`--lang de,fr` (repeatable) as language codes."""
+    codes = []
+    for value in values or ():
+        for part in value.split(","):
+            code = part.strip().lower()
+            if not code:
+                continue
+            if not re.fullmatch(r"[a-z]{2,3}", code):
+                raise click.BadParameter(f"{part.strip()!r} is not a language code (de, fr, en...)")
+            codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
+def lang_option(help_text: str):
+    return click.option("--lang", "languages", multiple=True, metavar="CODES", callback=_languages,
+                        help=help_text)
+
+
 def filter_options(func):
-    """--site --author --tag --since --until --gone --dedupe, handed to the command as `filters`."""
+    """--site --author --tag --since --until --lang --gone --dedupe, handed to the command as `filters`."""
     from archiver.store.queries import ArticleFilters
 
     @functools.wraps(func)
-    def wrapper(*args, site, author, tag, since, until, gone, dedupe, **kwargs):
+    def wrapper(*args, site, author, tag, since, until, languages, gone, dedupe, **kwargs):
         filters = ArticleFilters(sites=tuple(site), authors=tuple(author), tags=tuple(tag), since=since, until=until,
-                                 gone=gone, dedupe=dedupe)
+                                 languages=languages, gone=gone, dedupe=dedupe)
         return func(*args, filters=filters, **kwargs)
 
     options = [
@@ -128,6 +148,7 @@ def filter_options(func):
         click.option("--tag", multiple=True, help="Only articles with this tag (repeatable)."),
         click.option("--since", type=DateTimeParam(), help="Only articles published on or after this date."),
         click.option("--until", type=DateTimeParam(), help="Only articles published on or before this date."),
+        lang_option("Only articles in these languages (the detected language; e.g. de,fr)."),
         click.option("--gone", is_flag=True,
                      help="Only articles found gone (404/410, sent to the home page, \"page not found\")."),
         click.option("--dedupe", is_flag=True,

@@ -96,6 +96,7 @@ def show(ref, db_path, version, as_json):
         archiver show 12 --version 1
         archiver show https://example.com/news/story --json
     """
+    from archiver.extract.language import mismatch
     from archiver.record import LABELS, VERSIONED_FIELDS
     from archiver.store.changes import get_watch
     from archiver.store.queries import get_version, version_numbers
@@ -116,10 +117,13 @@ def show(ref, db_path, version, as_json):
         click.echo(json.dumps(article, ensure_ascii=False, indent=2))
         return
     click.echo(article["title"] or "(no title)")
+    notes = {"language": f" (the page declares {article.get('declared_language')})"
+             if mismatch(article.get("language"), article.get("declared_language")) else "",
+             "access": f" ({article['access_evidence']})" if article.get("access_evidence") else ""}
     for label, key in LABELS:
         value = article.get(key)
         if value:
-            click.echo(f"{label}: {'; '.join(value) if isinstance(value, list) else value}")
+            click.echo(f"{label}: {'; '.join(value) if isinstance(value, list) else value}{notes.get(key, '')}")
     click.echo(f"Words: {article['word_count']}  Version: {article.get('version')} of {len(versions)}  "
                f"First seen: {article['first_seen_at']}  Last seen: {article['last_seen_at']}")
     watch = get_watch(db, article["id"])
@@ -202,6 +206,8 @@ def stats(db_path, days, as_json):
         "authors": queries.author_stats(db),
         "missing": queries.missing_field_stats(db),
         "sources": queries.provenance_stats(db),
+        "access": queries.access_stats(db),
+        "languages": queries.language_stats(db),
     }
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -220,6 +226,17 @@ def stats(db_path, days, as_json):
         site = row.pop("site")
         gaps = [f"{field} {n} ({n * 100 // total}%)" for field, n in row.items() if n]
         click.echo(f"  {site} ({total} articles): {', '.join(gaps) or 'nothing missing'}")
+    click.echo("\nAccess per site (pages fetched; anything but free needs attention):")
+    for row in report["access"]:
+        site, pages = row.pop("site"), row.pop("pages")
+        click.echo(f"  {site} ({pages} pages): " + ", ".join(f"{k} {n} ({n * 100 // pages}%)" for k, n in row.items()))
+    click.echo("\nLanguages per site (detected; mismatched: the page declares another):")
+    by_language: dict[str, list[str]] = {}
+    for row in report["languages"]:
+        mismatched = f", {row['mismatched']} mismatched" if row["mismatched"] else ""
+        by_language.setdefault(row["site"], []).append(f"{row['language']} {row['articles']}{mismatched}")
+    for site, parts in by_language.items():
+        click.echo(f"  {site}: {'; '.join(parts)}")
     click.echo("\nWhere fields came from:")
     by_site: dict[tuple[str, str], list[str]] = {}
     for row in report["sources"]:

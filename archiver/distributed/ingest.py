@@ -215,7 +215,7 @@ class Ingest:
                 writer.add_article(messages.to_fetched(message))
             else:
                 d = message.data
-                writer.add_outcome(d["url"], d["outcome"], d.get("reason"), d.get("status"))
+                writer.add_outcome(d["url"], d["outcome"], d.get("reason"), d.get("status"), access=d.get("access"))
             self.pending.setdefault(key, []).append((text, message))
         elif message.kind == "not_due":
             self.writer_for(message).count_not_due(int(message.data["count"]))

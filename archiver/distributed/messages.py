@@ -192,6 +192,7 @@ def _check_outcome(d: dict) -> None:
     outcome = d.get("outcome")
     _want(outcome in OUTCOMES, f"'outcome' must be one of {', '.join(OUTCOMES)} (got {_shown(outcome)})")
     _want(d.get("reason") is None or isinstance(d["reason"], str), "'reason' must be text")
+    _want(d.get("access") is None or isinstance(d["access"], str), "'access' must be text")
     _int(d, "status", optional=True, low=100, high=599)
 
 

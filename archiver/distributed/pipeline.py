@@ -54,11 +54,11 @@ class ItemQueue:
         self._push(messages.encode_article(self.origin, page, keep_raw=self.keep_raw), url=page.requested_url)
 
     def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None, *,
-                    check: bool = False, import_key: str | None = None) -> None:
+                    check: bool = False, import_key: str | None = None, access: str | None = None) -> None:
         # Workers make no watch checks (enqueue gives them none): `check` stays False;
         # `import_key` names an imported capture, and imports never run on workers.
-        self._push(messages.encode(self.origin, "outcome", url=url, outcome=outcome, reason=reason, status=status),
-                   url=url)
+        self._push(messages.encode(self.origin, "outcome", url=url, outcome=outcome, reason=reason, status=status,
+                                   access=access), url=url)
 
     def add_front_page(self, url: str, fetched_at: str, links: list[dict]) -> None:
         """Front pages are not kept by distributed crawls (the item messages have no kind for them)."""

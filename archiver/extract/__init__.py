@@ -21,8 +21,10 @@ import htmldate
 
 from archiver import __version__, clock
 from archiver.extract import dom, structured
+from archiver.extract.access import access_status
 from archiver.extract.article_check import check_article, soft_404
 from archiver.extract.fields import Fields
+from archiver.extract.language import choose_language, language_code
 from archiver.extract.links import extract_related_links, story_links
 from archiver.extract.maintext import extract_body
 from archiver.extract.page import Page, absolute_url
@@ -149,9 +151,17 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
     not_found = soft_404(titles=[title, dom.title_tag(page)], headings=lambda: dom.headlines(page), body=text)
     if not_found:
         is_article, reason = False, f"soft 404: {not_found}"
+    declared = fields.values.pop("language", None)
+    language, language_source = choose_language(text, declared)
+    if declared:
+        fields.provenance["declared_language"] = fields.provenance["language"]
+    if language_source == "detected":  # from the text: a heuristic; else where the declaration came from
+        fields.provenance["language"] = "heuristic"
+    access, access_evidence = _guarded(lambda: access_status(page, text, ld), ("free", None))
     record = new_record()
     record.update(fields.values)
     record.update(url=canonical, body=text, related_links=related, provenance=fields.provenance,
+                  language=language, declared_language=declared, access=access, access_evidence=access_evidence,
                   extractor=extractor_name(site, page.fetched_at), is_article=is_article, not_article_reason=reason,
                   soft_404=not_found,
                   # Pagination is decided here; the spider only fetches the page.
@@ -329,9 +339,9 @@ def _descriptive(fields: _Fields, page: Page, ld, meta, evidence, feed_source) -
         fields.offer("image", absolute_url(image, page.url), source)
     fields.offer("tags", _tags(dom.tag_links(page)), "dom")
     lang = page.tree.get("lang") or page.tree.get("xml:lang")
-    fields.offer("language", _language(ld.get("language")), "json-ld")
-    fields.offer("language", _language(lang), "dom")
-    fields.offer("language", _language(meta.get("language")), "meta")
+    fields.offer("language", language_code(ld.get("language")), "json-ld")
+    fields.offer("language", language_code(lang), "dom")
+    fields.offer("language", language_code(meta.get("language")), "meta")
 
 
 def _tags(values) -> list[str]:
@@ -341,12 +351,3 @@ def _tags(values) -> list[str]:
         if tag and len(tag) <= 100:
             seen.setdefault(tag.casefold(), tag)
     return list(seen.values())[:50]
-
-
-def _language(value) -> str | None:
-    if not isinstance(value, str):
-        return None
-    m = re.match(r"\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}))?\b", value)
-    if not m:
-        return None
-    return m.group(1).lower() + (f"-{m.group(2).upper()}" if m.group(2) else "")

@@ -205,6 +205,9 @@ def json_ld_fields(objects: list[dict], url: str | None = None) -> dict:
     fields["image"] = _first_str(article.get("image")) or _first_str(article.get("thumbnailUrl"))
     fields["body"] = _first_str(article.get("articleBody")) or _first_str(article.get("text"))
     fields["url"] = _object_url(article)
+    # What the page says of its access and length (extract.access reads them).
+    fields["free"] = article.get("isAccessibleForFree")
+    fields["word_count"] = _first_str(article.get("wordCount"))
     publisher = article.get("publisher")
     if isinstance(publisher, dict) and "name" not in publisher and isinstance(publisher.get("@id"), str):
         publisher = ids.get(publisher["@id"], publisher)

@@ -276,6 +276,63 @@ NOT_FOUND = {
     "nl": ("pagina niet gevonden",),
 }
 
+# --- what stands between a reader and the article ---------------------------------
+# Parts of class/id values of paywall and registration-wall markup (glued: "paywall-overlay" -> "paywalloverlay").
+PAYWALL_CLASS_PARTS = ("paywall", "meteredcontent", "subscriberonly", "subscribersonly", "premiumcontent",
+                       "articlelocked", "lockedcontent", "tpmodal", "pianoinline", "plusabo", "abowall")
+REGISTRATION_CLASS_PARTS = ("regwall", "registrationwall", "loginwall", "signinwall")
+# What a paywall or a registration wall says where the article stops.
+PAYWALL_WORDS = {
+    "en": ("subscribe to continue reading", "subscribe to read", "this article is for subscribers",
+           "already a subscriber", "subscribers only", "exclusive to subscribers", "to continue reading, subscribe"),
+    "de": ("jetzt abonnieren und weiterlesen", "nur für abonnenten", "bereits abonnent", "weiterlesen mit plus",
+           "dieser artikel ist exklusiv für abonnenten"),
+    "fr": ("réservé aux abonnés", "abonnez-vous pour lire", "déjà abonné"),
+    "es": ("exclusivo para suscriptores", "suscríbete para seguir leyendo", "ya eres suscriptor"),
+}
+REGISTRATION_WORDS = {
+    "en": ("register to continue reading", "create a free account", "register for free to continue",
+           "sign up for free to continue", "log in to continue reading", "sign in to continue reading"),
+    "de": ("kostenlos registrieren und weiterlesen", "registrieren sie sich kostenlos"),
+    "fr": ("inscrivez-vous gratuitement pour lire", "créez un compte gratuit"),
+    "es": ("regístrate gratis para seguir leyendo", "crea una cuenta gratuita"),
+}
+# A page that shows only a consent form until the reader agrees.
+CONSENT_WALL_WORDS = {
+    "en": ("accept cookies to continue", "we and our partners", "manage your privacy settings",
+           "consent to the use of cookies", "to continue, please accept", "accept all cookies", "your privacy choices"),
+    "de": ("wir und unsere partner", "alle akzeptieren", "mit werbung lesen", "zustimmen und weiter",
+           "ihre einwilligung"),
+    "fr": ("nous et nos partenaires", "accepter et continuer", "tout accepter", "vos choix de confidentialité"),
+    "es": ("nosotros y nuestros socios", "aceptar y continuar", "aceptar todas"),
+}
+# Bot-protection interstitials ("Just a moment..."): their words, and markers in their HTML.
+CHALLENGE_WORDS = {
+    "en": ("just a moment", "checking your browser", "verify you are human", "verifying you are human",
+           "attention required", "are you a robot", "pardon our interruption", "please complete the security check",
+           "ddos protection by"),
+    "de": ("einen moment bitte", "überprüfung ihres browsers", "sind sie ein mensch"),
+    "fr": ("un instant", "vérification de votre navigateur", "êtes-vous un robot"),
+    "es": ("un momento", "comprobando tu navegador", "eres un robot"),
+}
+CHALLENGE_MARKERS = ("/cdn-cgi/challenge-platform", "cf-browser-verification", "cf_chl_opt", "_incapsula_resource",
+                     "px-captcha", "captcha-delivery.com")
+# A "not found" page served with status 200.
+NOT_FOUND_WORDS = {
+    "en": ("page not found", "404", "not found", "page you requested", "page does not exist",
+           "page doesn't exist", "no longer available", "we can't find", "we couldn't find"),
+    "de": ("seite nicht gefunden", "nicht gefunden", "existiert nicht", "nicht mehr verfügbar"),
+    "fr": ("page introuvable", "page non trouvée", "n'existe pas", "n'est plus disponible"),
+    "es": ("página no encontrada", "no existe", "ya no está disponible"),
+}
+# A page that asks for JavaScript before it shows its text.
+JS_REQUIRED_WORDS = {
+    "en": ("enable javascript", "javascript is required", "javascript is disabled", "turn on javascript"),
+    "de": ("javascript aktivieren", "aktivieren sie javascript"),
+    "fr": ("activer javascript", "activez javascript"),
+    "es": ("habilita javascript", "activa javascript"),
+}
+
 # --- wire copy ------------------------------------------------------------------
 # News agencies whose credit marks a story as wire copy (syndication.py): the name a
 # credit is reported under, the names and abbreviations pages credit it with (in a

@@ -17,7 +17,7 @@ from archiver.extract.sites import Site
 from archiver.items import ARTICLE_ITEM_META, CAPTURE_META, FOUND_META, ArticleItem, FailedFetch, Gone, Unchanged
 from archiver.revisits import ARTICLE_META, CHECK_META, not_fetched, rechecks
 from archiver.seeds import as_url_list, seed_url, seed_urls, unsupported_url_reason
-from archiver.sources import parse_duration, selector_problem
+from archiver.sources import COOKIES_META, parse_duration, selector_problem
 from archiver.spiders.errors import describe_failure, http_reason
 from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
 
@@ -194,6 +194,8 @@ class ArchiverSpider(scrapy.Spider):
         fetched_at = clock.now()
         headers = {
             k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
+            # A session of the user's own (sources' cookies) is not archived.
+            if not (k.lower() == b"set-cookie" and response.request.meta.get(COOKIES_META))
         }
         content_type = headers.get("Content-Type", "")
         item = ArticleItem(

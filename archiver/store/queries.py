@@ -145,6 +145,7 @@ class ArticleFilters:
     since: str | None = None  # publication date/time, inclusive, compared as the page wrote it
     until: str | None = None  # a bare day includes that whole day
     gone: bool = False  # only articles found gone (and not back)
+    languages: tuple[str, ...] = ()  # "de" matches de, de-AT, de-CH...
     dedupe: bool = False  # one article per syndication cluster (see one_per_cluster)
 
     def where(self, alias: str = "a", *, member: tuple[str, list[Any]] = ("", [])) -> tuple[str, list[Any]]:
@@ -172,6 +173,12 @@ class ArticleFilters:
                 f"AND t.tag COLLATE NOCASE IN ({marks}))"
             )
             params += self.tags
+        if self.languages:
+            likes = " OR ".join(f"{alias}.language = ? COLLATE NOCASE OR {alias}.language LIKE ? ESCAPE '\\'"
+                                for _ in self.languages)
+            clauses.append(f"({likes})")
+            for code in self.languages:
+                params += [code, f"{_like_escape(code)}-%"]
         if self.since:
             clauses.append(f"{alias}.published_at >= ?")
             params.append(self.since)
@@ -461,6 +468,40 @@ def provenance_stats(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         "SELECT a.site, p.key AS field, p.value AS source, COUNT(*) AS articles "
         "FROM articles a, json_each(CASE WHEN json_valid(a.provenance) THEN a.provenance ELSE '{}' END) p "
         "WHERE p.value IS NOT NULL GROUP BY a.site, p.key, p.value ORDER BY a.site, p.key, articles DESC"
+    ))
+
+
+def access_stats(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per site, the pages fetched and how many of them had each access status
+    (free, paywalled, consent-wall...): which sites need attention (cookies, a browser)."""
+    counts: dict[str, dict[str, int]] = {}
+    # The host, as record.finalize() names a site: lower case, no port, no "www.".
+    for site, access, n in db.execute(
+        "WITH f AS (SELECT access, substr(url, instr(url, '://') + 3) AS rest FROM fetches WHERE access IS NOT NULL), "
+        "h AS (SELECT access, lower(CASE WHEN instr(rest, '/') THEN substr(rest, 1, instr(rest, '/') - 1) "
+        "ELSE rest END) AS host FROM f), "
+        "p AS (SELECT access, CASE WHEN instr(host, ':') THEN substr(host, 1, instr(host, ':') - 1) ELSE host END "
+        "AS host FROM h) "
+        "SELECT CASE WHEN host LIKE 'www.%' THEN substr(host, 5) ELSE host END AS site, access, COUNT(*) "
+        "FROM p GROUP BY site, access"
+    ):
+        per_site = counts.setdefault(site, {})
+        per_site[access] = per_site.get(access, 0) + n
+    return [{"site": site, "pages": sum(c.values()), **dict(sorted(c.items(), key=lambda kv: -kv[1]))}
+            for site, c in sorted(counts.items())]
+
+
+def _base(column: str) -> str:
+    return (f"lower(CASE WHEN instr({column}, '-') THEN substr({column}, 1, instr({column}, '-') - 1) "
+            f"ELSE {column} END)")
+
+
+def language_stats(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per site and language, the articles, and how many of them declare another language."""
+    return list(db.query(
+        f"SELECT site, {_base('language')} AS language, COUNT(*) AS articles, "
+        f"SUM(declared_language IS NOT NULL AND {_base('declared_language')} != {_base('language')}) AS mismatched "
+        "FROM articles WHERE language IS NOT NULL GROUP BY site, 2 ORDER BY site, articles DESC"
     ))
 
 

@@ -371,6 +371,17 @@ def m015_watch_enrolment(db: sqlite_utils.Database) -> None:
     db["watch_enrolment"].create({"source": str, "run_id": int}, pk="source")
 
 
+@migrations()
+def m016_access_language(db: sqlite_utils.Database) -> None:
+    # Whether a page could be read (free, paywalled, a wall...) and why, for
+    # articles and for every fetch; the declared language beside the detected one.
+    db["articles"].add_column("declared_language", str)
+    db["articles"].add_column("access", str)
+    db["articles"].add_column("access_evidence", str)
+    db["articles"].create_index(["language"])
+    db["fetches"].add_column("access", str)
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 

@@ -45,7 +45,7 @@ _VERSION_COLUMNS = ("article_id", "version", "fetched_at", *VERSIONED_FIELDS)
 _RESPONSE_COLUMNS = ("article_id", "version", "url", "final_url", "fetched_at", "status", "headers", "fetched_url",
                      "protocol", "header_list", "body", "compression", "size")
 _RUN_PAGE_COLUMNS = ("run_id", "url", "outcome", "reason", "status", "article_id", "at", "capture", "watch_check")
-_FETCH_COLUMNS = ("url", "status", "outcome", "reason", "fetched_at")
+_FETCH_COLUMNS = ("url", "status", "outcome", "reason", "fetched_at", "access")
 # A gone article's URL keeps pointing at it (its page may have been one it was never fetched from).
 _FETCH_GONE_COLUMNS = (*_FETCH_COLUMNS, "article_id")
 _FETCH_RESPONSE_COLUMNS = (*_FETCH_COLUMNS, "final_url", "article_id", "etag", "last_modified")
@@ -57,9 +57,11 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def _upsert(table: str, columns: tuple[str, ...], key: str) -> str:
-    """Insert a row, or set these columns of the row with the same key (sqlite-utils' upsert)."""
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+def _upsert(table: str, columns: tuple[str, ...], key: str, keep: tuple[str, ...] = ()) -> str:
+    """Insert a row, or set these columns of the row with the same key (sqlite-utils' upsert);
+    a NULL given for a `keep` column leaves the row's value."""
+    updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" if c in keep else f"{c} = excluded.{c}"
+                        for c in columns if c != key)
     return f"{_insert(table, columns)} ON CONFLICT({key}) DO UPDATE SET {updates}"
 
 
@@ -70,10 +72,10 @@ _SQL = {
     "version": _insert("article_versions", _VERSION_COLUMNS),
     "response": _insert("responses", _RESPONSE_COLUMNS),
     "run_page": _insert("run_pages", _RUN_PAGE_COLUMNS),
-    "fetch": _upsert("fetches", _FETCH_COLUMNS, "url"),
-    "fetch_gone": _upsert("fetches", _FETCH_GONE_COLUMNS, "url"),
-    "fetch_response": _upsert("fetches", _FETCH_RESPONSE_COLUMNS, "url"),
-    "fetch_warc": _upsert("fetches", _FETCH_WARC_COLUMNS, "url"),
+    "fetch": _upsert("fetches", _FETCH_COLUMNS, "url", keep=("access",)),
+    "fetch_gone": _upsert("fetches", _FETCH_GONE_COLUMNS, "url", keep=("access",)),
+    "fetch_response": _upsert("fetches", _FETCH_RESPONSE_COLUMNS, "url", keep=("access",)),
+    "fetch_warc": _upsert("fetches", _FETCH_WARC_COLUMNS, "url", keep=("access",)),
     "author": _insert("article_authors", ("article_id", "position", "name")),
     "tag": _insert("article_tags", ("article_id", "position", "tag")),
     "link": _insert("article_links", ("article_id", "position", "url", "text")),
@@ -156,6 +158,7 @@ class PageOutcome:
     outcome: str
     reason: str | None = None
     status: int | None = None
+    access: str | None = None  # of a page read and not stored (a wall, another language)
     import_key: str | None = None
     seen_at: str | None = None  # an imported revisit record: the article was seen then, unchanged
     check: bool = False  # a watch check
@@ -263,11 +266,12 @@ class ArchiveWriter:
         self._articles.append(page)
 
     def add_outcome(self, url: str, outcome: str, reason: str | None = None, status: int | None = None, *,
-                    check: bool = False, import_key: str | None = None, seen_at: str | None = None) -> None:
+                    check: bool = False, import_key: str | None = None, seen_at: str | None = None,
+                    access: str | None = None) -> None:
         """A page without an article to store: skipped, failed, unchanged (304 or not due),
         or GONE (an archived article whose page says it is not there)."""
-        self._outcomes.append(PageOutcome(url, outcome, reason, status, import_key=import_key, seen_at=seen_at,
-                                          check=check))
+        self._outcomes.append(PageOutcome(url, outcome, reason, status, access=access, import_key=import_key,
+                                          seen_at=seen_at, check=check))
 
     def add_front_page(self, url: str, fetched_at: str, links: list[dict]) -> None:
         """A fetch of a home or section page and its story links, in page order."""
@@ -311,7 +315,7 @@ class ArchiveWriter:
                     elif item.outcome == NOT_DUE and self.policy.watch:
                         article_id = self._watch_not_due(item.url)
                     self._record_page(run_pages, item.url, item.outcome, item.reason, item.status, article_id,
-                                      None, import_key=item.import_key, check=item.check)
+                                      None, import_key=item.import_key, access=item.access, check=item.check)
                 self.db.conn.executemany(_SQL["run_page"], run_pages)
                 for url, fetched_at, links in front_pages:
                     changes.store_front_page(self.db, url=url, fetched_at=fetched_at, links=links, run_id=self.run_id)
@@ -413,7 +417,7 @@ class ArchiveWriter:
         return row[0]
 
     def _record_page(self, run_pages: list, url, outcome, reason, status, article_id, page: Fetched | None, *,
-                     import_key: str | None = None, check: bool = False) -> None:
+                     import_key: str | None = None, access: str | None = None, check: bool = False) -> None:
         now = page.fetched_at if page else utcnow()
         if self.run_id is not None:
             run_pages.append((self.run_id, url, outcome, reason, status, article_id, now, import_key, int(check)))
@@ -421,7 +425,9 @@ class ArchiveWriter:
             return
         if (status is None and outcome == FAILED) or outcome == NOT_DUE:
             return  # never fetched (refused URL, DNS, connection, not due): nothing to remember
-        fetch = (url, status, outcome, reason, now)
+        access = page.record.get("access") if page is not None else access
+        # Without an access status (a 304, a failure) the fetch keeps what the last full response showed.
+        fetch = (url, status, outcome, reason, now, access or None)
         if page is not None:
             # Only a full response replaces what we know of the URL: its article
             # and the validators for conditional revisits.
