@@ -330,7 +330,7 @@ def _guess_date(html: str, fetched_at: datetime) -> str | None:
         return None
 
 
-def _descriptive(fields: _Fields, page: Page, ld, meta, evidence, feed_source) -> None:
+def _descriptive(fields: Fields, page: Page, ld, meta, evidence, feed_source) -> None:
     for source, data in (("json-ld", ld), ("meta", meta), (feed_source, evidence)):
         fields.offer("description", clean_text(data.get("description")), source)
         fields.offer("section", clean_text(data.get("section")), source)
