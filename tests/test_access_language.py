@@ -10,7 +10,6 @@ import subprocess
 import pytest
 
 from archiver.extract import extract_article
-from archiver.extract.access import soft_404
 from archiver.extract.language import choose_language, detect_language
 from archiver.extract.page import Page as ParsedPage
 from tests.conftest import FAST, archiver_cmd
@@ -45,7 +44,7 @@ def walls(tmp_path_factory):
     # Walls are not the article: skipped with the evidence, never stored as one.
     ("/news/consent.html", "consent-wall", "consent-wall: consent text 'Wir und unsere Partner' and "),
     ("/news/challenge.html", "bot-challenge", "bot-challenge: challenge markup '/cdn-cgi/challenge-platform'"),
-    ("/news/gone.html", "soft-404", "soft-404: title says 'Page not found'"),
+    ("/news/gone.html", "soft-404", 'soft-404: "Sorry, we couldn\'t find that page" in the title'),
     ("/news/app.html", "js-required", "js-required: 296 words only in script data (__NEXT_DATA__)"),
 ])
 def test_every_fetch_records_its_access_status(walls, path, access, reason):
@@ -204,11 +203,16 @@ def test_an_unusable_cookies_file_is_a_clear_error(run_cli, tmp_path, content, m
 
 
 # --- the pure functions ----------------------------------------------------------
-def test_soft_404_needs_a_not_found_title_and_little_text():
-    page = ParsedPage.parse(b"<html><head><title>404 - Seite nicht gefunden</title></head><body>"
-                            b"<p>Leider nichts.</p></body></html>", "http://a.example/x")
-    assert soft_404(page, "Leider nichts.") == "title says '404'"
-    assert soft_404(page, " ".join(GERMAN * 3)) is None
+def test_a_page_that_says_it_is_not_found_is_a_soft_404_by_the_one_rule():
+    # extract.article_check.soft_404 decides, for the access status as for watched articles.
+    record = extract_article("<html><head><title>Seite nicht gefunden – Fixture Zeitung</title></head><body>"
+                             "<p>Leider nichts.</p></body></html>".encode(), "http://a.example/news/x.html")
+    assert (record["access"], record["access_evidence"]) == ("soft-404", '"Seite nicht gefunden" in the title')
+    long = extract_article(("<html><head><title>Seite nicht gefunden</title></head><body><article>"
+                            + "".join(f"<p>Teil {i}: {' '.join(GERMAN[i * 9:] + GERMAN[:i * 9])}</p>" for i in range(3))
+                            + "</article></body></html>").encode(),
+                           "http://a.example/news/y.html")
+    assert long["access"] != "soft-404"
 
 
 def test_a_subscribers_full_text_is_free_though_the_page_is_not():

@@ -19,7 +19,6 @@ from archiver.cli.options import (Seconds, archive_errors, check_warc_settings, 
                                   open_db, scrapy_settings, seed_options, selected_sources, settings_option,
                                   verbosity_options, warc_option)
 from archiver.cli.output import report_run
-from archiver.distributed.config import EXTRA_HINT, missing_extra
 
 REDIS_HELP = "Redis of the shared frontier, e.g. redis://:PASSWORD@host:6379/0."
 
@@ -34,6 +33,8 @@ def needs_distributed_extra(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from archiver.distributed.config import EXTRA_HINT, missing_extra  # imports Scrapy: only when run
+
         missing = missing_extra()
         if missing:
             raise click.ClickException(

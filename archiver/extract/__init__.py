@@ -157,7 +157,7 @@ def extract_page(page: Page, *, evidence: dict | None = None, site: Site | None 
         fields.provenance["declared_language"] = fields.provenance["language"]
     if language_source == "detected":  # from the text: a heuristic; else where the declaration came from
         fields.provenance["language"] = "heuristic"
-    access, access_evidence = _guarded(lambda: access_status(page, text, ld), ("free", None))
+    access, access_evidence = _guarded(lambda: access_status(page, text, ld, not_found), ("free", None))
     record = new_record()
     record.update(fields.values)
     record.update(url=canonical, body=text, related_links=related, provenance=fields.provenance,

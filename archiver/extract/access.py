@@ -40,7 +40,6 @@ _PAYWALL_TEXT = _phrases(vocab.PAYWALL_WORDS)
 _REGISTRATION_TEXT = _phrases(vocab.REGISTRATION_WORDS)
 _CONSENT_TEXT = _phrases(vocab.CONSENT_WALL_WORDS)
 _CHALLENGE_TEXT = _phrases(vocab.CHALLENGE_WORDS)
-_NOT_FOUND_TEXT = _phrases(vocab.NOT_FOUND_WORDS)
 _JS_TEXT = _phrases(vocab.JS_REQUIRED_WORDS)
 _SQUASH = re.compile(r"[\s_-]+")
 _WORD = re.compile(r"\w+")
@@ -48,8 +47,10 @@ _LONG_STRING = re.compile(r'"((?:[^"\\]|\\.){80,})"')
 _VISIBLE = "//body//text()[normalize-space()][not(ancestor::script or ancestor::style)]"
 
 
-def access_status(page: Page, body: str, ld: dict) -> tuple[str, str | None]:
-    """(status, evidence) of a page whose extracted body is `body`; `ld` is its JSON-LD fields."""
+def access_status(page: Page, body: str, ld: dict, not_found: str | None = None) -> tuple[str, str | None]:
+    """(status, evidence) of a page whose extracted body is `body`; `ld` is its JSON-LD fields;
+    `not_found` the evidence that it is a soft 404 (extract.article_check.soft_404, the one rule
+    for pages that say the story is not there), or None."""
     words = count_words(body)
     if words < SHORT:
         visible = _visible_text(page)
@@ -58,9 +59,9 @@ def access_status(page: Page, body: str, ld: dict) -> tuple[str, str | None]:
         said = _CHALLENGE_TEXT.search(heads)
         if marker or said:
             return BOT_CHALLENGE, f"challenge {'markup ' + repr(marker) if marker else 'text ' + repr(said.group(0))}"
-        evidence = soft_404(page, body)
-        if evidence:
-            return SOFT_404, evidence
+    if not_found:
+        return SOFT_404, not_found
+    if words < SHORT:
         said = _CONSENT_TEXT.search(visible)
         if said and not ld.get("body"):
             return CONSENT_WALL, f"consent text {said.group(0)!r} and {words} words of body"
@@ -72,19 +73,6 @@ def access_status(page: Page, body: str, ld: dict) -> tuple[str, str | None]:
         if found:
             return JS_REQUIRED, found
     return FREE, None
-
-
-def soft_404(page: Page, body: str | None = None) -> str | None:
-    """The evidence that a page served as found is a "not found" page, or None.
-
-    Its title or first heading says so, and it has no article-length text."""
-    if count_words(body) >= SHORT:
-        return None
-    for where, text in (("title", _title(page)), ("heading", _h1(page))):
-        said = _NOT_FOUND_TEXT.search(text or "")
-        if said:
-            return f"{where} says {said.group(0)!r}"
-    return None
 
 
 def _wall(page: Page, body: str, ld: dict, words: int) -> tuple[str, str] | None:

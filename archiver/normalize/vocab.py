@@ -264,11 +264,12 @@ NOT_FOUND = {
            "we couldn't find that page", "we can't find that page", "we can't find the page",
            "sorry, we couldn't find", "the page you requested could not be found", "no longer available",
            "this article has been removed", "this story has been removed", "this article is no longer available",
-           "content not found", "article not found", "story not found"),
+           "content not found", "article not found", "story not found", "the page you requested",
+           "we can't find", "we couldn't find"),
     "de": ("seite nicht gefunden", "diese seite existiert nicht", "seite existiert nicht", "nicht gefunden",
-           "artikel nicht gefunden", "nicht mehr verfügbar"),
+           "artikel nicht gefunden", "nicht mehr verfügbar", "existiert nicht"),
     "fr": ("page introuvable", "page non trouvée", "cette page n'existe pas", "article introuvable",
-           "n'est plus disponible"),
+           "n'est plus disponible", "n'existe pas"),
     "es": ("página no encontrada", "pagina no encontrada", "esta página no existe", "no encontrado",
            "ya no está disponible"),
     "it": ("pagina non trovata", "pagina non esistente", "non più disponibile"),
@@ -317,14 +318,6 @@ CHALLENGE_WORDS = {
 }
 CHALLENGE_MARKERS = ("/cdn-cgi/challenge-platform", "cf-browser-verification", "cf_chl_opt", "_incapsula_resource",
                      "px-captcha", "captcha-delivery.com")
-# A "not found" page served with status 200.
-NOT_FOUND_WORDS = {
-    "en": ("page not found", "404", "not found", "page you requested", "page does not exist",
-           "page doesn't exist", "no longer available", "we can't find", "we couldn't find"),
-    "de": ("seite nicht gefunden", "nicht gefunden", "existiert nicht", "nicht mehr verfügbar"),
-    "fr": ("page introuvable", "page non trouvée", "n'existe pas", "n'est plus disponible"),
-    "es": ("página no encontrada", "no existe", "ya no está disponible"),
-}
 # A page that asks for JavaScript before it shows its text.
 JS_REQUIRED_WORDS = {
     "en": ("enable javascript", "javascript is required", "javascript is disabled", "turn on javascript"),
