@@ -11,7 +11,6 @@ import pytest
 
 from archiver.extract import extract_article
 from archiver.extract.language import choose_language, detect_language
-from archiver.extract.page import Page as ParsedPage
 from tests.conftest import FAST, archiver_cmd
 from tests.support.pages import html_page
 from tests.support.server import FixtureSite

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from archiver.extract.article_check import _words as count_words
+from archiver.extract.dom import title_tag
 from archiver.extract.page import Page
 from archiver.normalize import vocab
 
@@ -150,8 +151,7 @@ def _visible_text(page: Page, limit: int = 20_000) -> str:
 
 
 def _title(page: Page) -> str:
-    found = page.tree.find(".//title")
-    return (found.text_content() if found is not None else "")[:300]
+    return (title_tag(page) or "")[:300]
 
 
 def _h1(page: Page) -> str:
