@@ -59,7 +59,7 @@ def test_each_distinct_attribute_value_is_tested_once():
         seen.append(str(value))
         return "byline" in value
 
-    assert [page.verdict(test, v) for v in page.naming_values].count(True) == 50
+    assert [page.verdict(test, v) for _, v, _ in page.naming].count(True) == 50
     assert sorted(seen) == ["byline", "other"]
 
 

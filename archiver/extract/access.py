@@ -118,12 +118,11 @@ _MARKUP = re.compile(
 def _wall_markup(page: Page) -> tuple[str, str] | None:
     """(kind, the class or id value) of the first paywall or registration-wall markup."""
     furniture = set(page.furniture.blocks)  # a menu's "subscriber-only" link is no wall
-    for value in page.naming_values:
-        if value.attrname in ("class", "id"):
+    for name, value, el in page.naming:
+        if name in ("class", "id"):
             found = _MARKUP.search(_SQUASH.sub("", value.lower()))
-            el = value.getparent()
             if found and el not in furniture and not any(a in furniture for a in el.iterancestors()):
-                return found.lastgroup, str(value)
+                return found.lastgroup, value
     return None
 
 

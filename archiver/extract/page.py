@@ -25,17 +25,19 @@ from archiver.normalize.urls import canonical_url
 MAX_HTML = 8_000_000  # characters; the rest of a bigger page is ads and scripts
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
-# Every attribute that names an element, in document order: read once per page.
-_NAMING_VALUES = etree.XPath("//@class | //@id | //@role | //@itemprop | //@rel | //@data-testid")
+# Every attribute that names an element: read once per page.
+_NAMING_ATTRS = frozenset({"class", "id", "role", "itemprop", "rel", "data-testid"})
 # The attributes byline and date rules look at, and those site furniture is told by.
 NAMING_ATTRS = frozenset({"class", "id", "itemprop", "rel", "data-testid"})
 MARKER_ATTRS = frozenset({"class", "id", "role"})
+_UNTESTED = object()
 
 # class/id words of site furniture, and parts of those of related-story blocks.
 RELATED_BLOCK = vocab.words(vocab.RELATED_CLASS_PARTS)
 EXCLUDED_BLOCK = vocab.FURNITURE_CLASS_WORDS
 EXCLUDED_PREFIXES = vocab.FURNITURE_CLASS_PREFIXES
 _MARKER_SPLIT = re.compile(r"[\s_-]+")
+_RELATED_PART = re.compile("|".join(map(re.escape, RELATED_BLOCK)))
 # figcaption: its links credit the picture's source, they offer no story.
 _FURNITURE_TAGS = ("nav", "header", "footer", "form", "button", "select", "noscript", "figcaption")
 
@@ -57,6 +59,7 @@ class Page:
         self.url = url
         self.fetched_at = fetched_at
         self._verdicts: dict = {}
+        self._found: dict = {}
         self._texts: dict = {}
 
     @classmethod
@@ -80,57 +83,72 @@ class Page:
 
     # --- the shared attribute scan -----------------------------------------
     @cached_property
-    def naming_values(self) -> list:
-        """class, id, role, itemprop, rel and data-testid values (smart strings), in document order."""
-        return _NAMING_VALUES(self.tree)
+    def naming(self) -> list[tuple]:
+        """(attribute, value, element) for every class, id, role, itemprop, rel and
+        data-testid attribute, in document order."""
+        return [(name, value, el) for el in self.tree.iter(etree.Element)
+                for name, value in el.items() if name in _NAMING_ATTRS]
 
     @cached_property
-    def _value_positions(self) -> dict[tuple[str, str], list[int]]:
+    def _value_positions(self) -> dict[str, dict[str, list[int]]]:
+        """attribute -> value -> the places in `naming` where it is."""
         positions: dict = {}
-        for i, value in enumerate(self.naming_values):
-            key = (value.attrname, str(value))
-            found = positions.get(key)
+        for i, (name, value, _) in enumerate(self.naming):
+            by_value = positions.get(name)
+            if by_value is None:
+                by_value = positions[name] = {}
+            found = by_value.get(value)
             if found is None:
-                positions[key] = [i]
+                by_value[value] = [i]
             else:
                 found.append(i)
         return positions
 
     def find(self, test, attrs: frozenset = NAMING_ATTRS) -> list[tuple]:
-        """(attribute value, verdict) for the values of `attrs` on which `test` says
-        something, in document order; each distinct value is tested once."""
-        hits = []
-        for (name, value), positions in self._value_positions.items():
-            if name in attrs:
-                verdict = self.verdict(test, value)
-                if verdict:
-                    hits.extend((i, verdict) for i in positions)
-        hits.sort(key=lambda hit: hit[0])
-        values = self.naming_values
-        return [(values[i], verdict) for i, verdict in hits]
+        """(element, verdict) for the values of `attrs` on which `test` says something,
+        in document order; each distinct value is tested once, each question asked once."""
+        key = (test, attrs)
+        found = self._found.get(key)
+        if found is None:
+            hits = []
+            verdicts = self._verdicts_of(test)
+            for name in attrs:
+                for value, positions in self._value_positions.get(name, {}).items():
+                    verdict = verdicts.get(value, _UNTESTED)
+                    if verdict is _UNTESTED:
+                        verdict = verdicts[value] = test(value)
+                    if verdict:
+                        hits.extend((i, verdict) for i in positions)
+            hits.sort(key=lambda hit: hit[0])
+            naming = self.naming
+            found = self._found[key] = [(naming[i][2], verdict) for i, verdict in hits]
+        return found
 
     def verdict(self, test, value: str):
         """`test(value)`, computed once per distinct value on this page: a page repeats
         a few hundred attribute values over thousands of elements."""
-        cache = self._verdicts.get(test)
-        if cache is None:
-            cache = self._verdicts[test] = {}
+        verdicts = self._verdicts_of(test)
         try:
-            return cache[value]
+            return verdicts[value]
         except KeyError:
-            result = cache[value] = test(value)
+            result = verdicts[value] = test(value)
             return result
+
+    def _verdicts_of(self, test) -> dict:
+        verdicts = self._verdicts.get(test)
+        if verdicts is None:
+            verdicts = self._verdicts[test] = {}
+        return verdicts
 
     def with_token(self, attr: str, *tokens: str) -> list:
         """Elements, in document order, whose `attr` lists one of the tokens
         (itemprop="url name", rel="author nofollow")."""
-        return [value.getparent() for value, _ in self.find(_token_test(tokens), frozenset({attr}))]
+        return [el for el, _ in self.find(_token_test(tokens), frozenset({attr}))]
 
     def named(self, pattern: re.Pattern, skip_tags: frozenset = frozenset()):
         """Elements (document order, each once in a row) with a naming attribute the pattern finds."""
         last = None
-        for value, _ in self.find(pattern.search):
-            el = value.getparent()
+        for el, _ in self.find(pattern.search):
             if el is last or el is None or el.tag in skip_tags:
                 continue
             last = el
@@ -158,8 +176,7 @@ class Page:
 
         Only the elements carrying a matching class, id or role value are looked at."""
         furniture, related = [], []
-        for value, kind in self.find(marker_verdict, MARKER_ATTRS):
-            el = value.getparent()
+        for el, kind in self.find(marker_verdict, MARKER_ATTRS):
             if el.tag not in ("html", "body", "a"):
                 (related if kind == "related" else furniture).append(el)
         related_set = set(related)
@@ -188,7 +205,7 @@ def marker_verdict(value: str) -> str:
     """"related", "furniture" or "" for one class, id or role value."""
     words = _MARKER_SPLIT.split(value.lower())
     squashed = "".join(words)
-    if any(w in squashed for w in RELATED_BLOCK):
+    if _RELATED_PART.search(squashed):
         return "related"
     # compound words too: "comment-form" -> "commentform", "most-read" -> "mostread"
     pairs = [a + b for a, b in zip(words, words[1:])]

@@ -47,8 +47,7 @@ def continuation_url(url: str, next_href: str | None) -> str | None:
 
 def next_page(page: Page) -> str | None:
     """The URL of the page that continues this story (its first rel=next link), if it has one."""
-    for value, _ in page.find(_says_next, _REL):  # rel values are in the page's attribute scan
-        el = value.getparent()
+    for el, _ in page.find(_says_next, _REL):  # rel values are in the page's attribute scan
         href = el.get("href") if el.tag in ("link", "a") else None
         if href is not None:
             return continuation_url(page.url, href) if page.url else None
