@@ -101,9 +101,16 @@ def _elsewhere(el, stop_depth: int = 12) -> bool:
     return False
 
 
+_TITLE_TEXT = etree.XPath("//title/text()")
+
+
 def title_tag(page: Page) -> str | None:
+    return page.once(_title_tag)
+
+
+def _title_tag(page: Page) -> str | None:
     try:
-        found = page.tree.xpath("//head/title/text() | //title/text()")
+        found = _TITLE_TEXT(page.tree)
     except Exception:
         return None
     return found[0] if found else None
@@ -114,7 +121,7 @@ def headlines(page: Page) -> list[str]:
     out = []
     try:
         marked = _props(page, "headline")
-        h1s = page.tree.xpath("//h1")
+        h1s = list(page.tree.iter("h1"))
     except Exception:
         return out
     for el in marked[:2] + [h for h in h1s if not _elsewhere(h) and not _not_headline(h)][:3]:
@@ -127,7 +134,7 @@ def headlines(page: Page) -> list[str]:
 def site_headings(page: Page) -> list[str]:
     """Texts of the <h1>s that hold the site's name (a logo, a link to the home page)."""
     try:
-        return [t for t in (_text(h) for h in page.tree.xpath("//h1")[:6]
+        return [t for t in (_text(h) for h in list(page.tree.iter("h1"))[:6]
                             if not _hidden(h) and _is_site_title(h)) if t and len(t) < 200]
     except Exception:
         return []
@@ -346,7 +353,7 @@ def date_candidates(page: Page) -> tuple[list[str], list[str]]:
             published.append(el.get("content") or el.get("datetime") or _text(el))
         for el in _props(page, "dateModified"):
             modified.append(el.get("content") or el.get("datetime") or _text(el))
-        for el in tree.xpath("//time"):
+        for el in tree.iter("time"):
             if _elsewhere(el):
                 continue
             value = el.get("datetime") or el.get("data-datetime") or _text(el)

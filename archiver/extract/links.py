@@ -137,10 +137,17 @@ _XML_SPACE = re.compile(r"[ \t\n\r]+")  # the whitespace XPath's normalize-space
 
 def _heading_like(tree):
     for el in tree.iter(*_HEADING_TAGS):
-        if len(el) >= 3 or any(len(grandchild) for child in el for grandchild in child):
+        if not len(el):
+            text = el.text or ""  # what text_content() reads, without its XPath call
+        elif len(el) >= 3 or any(len(grandchild) for child in el for grandchild in child):
             continue
-        text = _XML_SPACE.sub(" ", el.text_content()).strip(" \t\n\r")
-        if 3 < len(text) <= 60:
+        else:
+            text = el.text_content()
+        text = text.strip(" \t\n\r")
+        if len(text) <= 3:
+            continue
+        text = _XML_SPACE.sub(" ", text)
+        if len(text) <= 60:
             yield el, text
 
 

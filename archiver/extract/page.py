@@ -60,6 +60,7 @@ class Page:
         self.fetched_at = fetched_at
         self._verdicts: dict = {}
         self._found: dict = {}
+        self._read: dict = {}
         self._texts: dict = {}
 
     @classmethod
@@ -153,6 +154,14 @@ class Page:
                 continue
             last = el
             yield el
+
+    def once(self, read):
+        """`read(page)`, computed once per page: for readings several extractors ask for."""
+        try:
+            return self._read[read]
+        except KeyError:
+            result = self._read[read] = read(self)
+            return result
 
     # --- text ---------------------------------------------------------------
     def text(self, el) -> str:
