@@ -334,7 +334,8 @@ def _by_lines(tree) -> list:
         if el.tag == "div" and next(el.iterdescendants("div", "p"), None) is not None:
             continue
         text = el.text or ""
-        if not _BY_LINE.match(text) and not _BY_LINE.match(_text_start(el)):
+        # an element without children starts with its own text: no second look needed
+        if not _BY_LINE.match(text) and (not len(el) or not _BY_LINE.match(_text_start(el))):
             continue
         if len(_text(el)) <= 150:
             out.append(el)

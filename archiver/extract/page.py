@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from functools import cached_property, lru_cache
+from itertools import chain
+from operator import add
 from typing import NamedTuple
 
 import lxml.html
@@ -217,8 +219,7 @@ def marker_verdict(value: str) -> str:
     if _RELATED_PART.search(squashed):
         return "related"
     # compound words too: "comment-form" -> "commentform", "most-read" -> "mostread"
-    pairs = [a + b for a, b in zip(words, words[1:])]
-    for word in (*words, *pairs):
+    for word in chain(words, map(add, words, words[1:])):
         if word in EXCLUDED_BLOCK or word.startswith(EXCLUDED_PREFIXES):
             return "furniture"
     return ""
