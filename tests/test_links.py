@@ -3,7 +3,7 @@ from pathlib import Path
 import lxml.etree
 import pytest
 
-from archiver.extract.links import extract_related_links
+from archiver.extract.links import _heading_like, extract_related_links
 from archiver.extract.page import Page
 
 FIXTURES = Path(__file__).parent / "fixtures_body"
@@ -100,3 +100,9 @@ def test_does_not_mutate_tree():
     before = lxml.etree.tostring(page.tree)
     extract_related_links(page, canonical=URL)
     assert lxml.etree.tostring(page.tree) == before
+
+
+def test_heading_texts_are_measured_folded_as_xpath_folds_them():
+    page = Page.parse("<html><body><h3>a \n\n b</h3><h3>\n Read \t more\n</h3><span>Mehr <b>zum</b> Thema</span>"
+                      "<div>" + "x " * 40 + "</div></body></html>", "https://x.example/a")
+    assert [text for _, text in _heading_like(page.tree)] == ["Read more", "Mehr zum Thema"]

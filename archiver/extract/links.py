@@ -144,10 +144,11 @@ def _heading_like(tree):
         else:
             text = el.text_content()
         text = text.strip(" \t\n\r")
-        if len(text) <= 3:
+        if len(text) <= 3:  # (folding makes no text longer)
             continue
-        text = _XML_SPACE.sub(" ", text)
-        if len(text) <= 60:
+        if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+            text = _XML_SPACE.sub(" ", text)
+        if 3 < len(text) <= 60:
             yield el, text
 
 
