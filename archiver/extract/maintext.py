@@ -256,9 +256,7 @@ def _trim_to_container(paragraphs: list[str], container, page: Page) -> list[str
 # Text a reader sees: script data often repeats the article (Next.js state) and
 # would vouch for any JSON-LD text.
 _VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script or parent::style or parent::noscript)]")
-_DESCRIPTION = etree.XPath(
-    "//head/meta[@property='og:description' or @name='description' or @name='twitter:description']/@content"
-)
+_DESCRIPTION_NAMES = (("property", "og:description"), ("name", "description"), ("name", "twitter:description"))
 _TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $key)]")
 _LEAD_BLOCKS = frozenset({"p", "div", "h2", "h3", "section", "header", "span", "strong", "b"})
 LEAD_MIN_CHARS = 40
@@ -269,7 +267,7 @@ def _visible_lead(tree, html: str) -> str | None:
     """The standfirst shown above the text: the page's description, when the page
     also prints it. trafilatura often leaves it out as part of the header."""
     body_start = max(html.find("<body"), 0)
-    for desc in dict.fromkeys(_fold(d) for d in _DESCRIPTION(tree)):
+    for desc in dict.fromkeys(_fold(d) for d in _descriptions(tree)):
         if len(desc) < LEAD_MIN_CHARS:
             continue
         # a key without quotes or apostrophes, which pages and meta tags write differently
@@ -291,6 +289,12 @@ def _visible_lead(tree, html: str) -> str | None:
             if len(text) <= LEAD_MAX_EXCESS * len(desc) + 10 or _completes(desc, text):
                 return text
     return None
+
+
+def _descriptions(tree) -> list[str]:
+    """The contents of the description <meta> tags in the <head>, in document order."""
+    return [meta.get("content") for head in tree.iter("head") for meta in head.iterchildren("meta")
+            if meta.get("content") is not None and any(meta.get(a) == v for a, v in _DESCRIPTION_NAMES)]
 
 
 LEAD_MAX_CHARS = 600
