@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 
 # Objects of these @types are the story itself.
 ARTICLE_TYPES = frozenset(
@@ -55,14 +56,15 @@ def _type_names(obj: dict) -> list[str]:
     return [k.rsplit("/", 1)[-1].lower() for k in kind if isinstance(k, str)]
 
 
+_LD_JSON_CASE = str.maketrans("LDJSON", "ldjson")  # the type is matched as XPath's translate() read it
+
+
 def json_ld_objects(tree) -> list[dict]:
     """Every typed object in the page's JSON-LD blocks, @graph and lists flattened."""
     objects: list[dict] = []
-    try:
-        scripts = tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]')
-    except Exception:
-        return objects
-    for script in scripts:
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or "").translate(_LD_JSON_CASE):
+            continue
         text = script.text or ""
         if not text or len(text) > MAX_JSON_LD:
             continue
@@ -248,11 +250,7 @@ _TAG_KEYS = ("article:tag", "news_keywords", "keywords", "parsely-tags", "sailth
 def meta_tags(tree) -> dict[str, list[str]]:
     """All <meta> values by lower-cased name/property/itemprop, in page order."""
     found: dict[str, list[str]] = {}
-    try:
-        metas = tree.xpath("//meta[@content]")
-    except Exception:
-        return found
-    for meta in metas:
+    for meta in tree.iter("meta"):
         content = meta.get("content")
         if not content or not content.strip():
             continue
@@ -291,9 +289,12 @@ def meta_fields(metas: dict[str, list[str]]) -> dict:
 
 
 def link_href(tree, rel: str) -> str | None:
-    try:
-        hrefs = tree.xpath("//link[@href][contains(concat(' ', translate(@rel, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-                           "'abcdefghijklmnopqrstuvwxyz'), ' '), $rel)]/@href", rel=f" {rel} ")
-    except Exception:
-        return None
-    return hrefs[0].strip() if hrefs else None
+    wanted = f" {rel} "
+    for link in tree.iter("link"):
+        href = link.get("href")
+        if href is not None and wanted in f" {(link.get('rel') or '').translate(_ASCII_LOWER)} ":
+            return href.strip()
+    return None
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # XPath's translate(), as it was
