@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from archiver.extract.article_check import _words as count_words
-from archiver.extract.dom import title_tag
+from archiver.extract.dom import VISIBLE_TEXT, title_tag
 from archiver.extract.page import Page
 from archiver.normalize import vocab
 
@@ -45,7 +45,6 @@ _JS_TEXT = _phrases(vocab.JS_REQUIRED_WORDS)
 _SQUASH = re.compile(r"[\s_-]+")
 _WORD = re.compile(r"\w+")
 _LONG_STRING = re.compile(r'"((?:[^"\\]|\\.){80,})"')
-_VISIBLE = "//body//text()[normalize-space()][not(ancestor::script or ancestor::style)]"
 
 
 def access_status(page: Page, body: str, ld: dict, not_found: str | None = None) -> tuple[str, str | None]:
@@ -144,7 +143,7 @@ def _script_text(page: Page) -> str | None:
 
 def _visible_text(page: Page, limit: int = 20_000) -> str:
     try:
-        return " ".join(page.tree.xpath(_VISIBLE))[:limit]
+        return " ".join(VISIBLE_TEXT(page.tree))[:limit]
     except Exception:  # noqa: BLE001 - an odd tree just shows no text
         return ""
 

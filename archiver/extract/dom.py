@@ -394,11 +394,15 @@ def tag_links(page: Page) -> list[str]:
         return []
 
 
+# The text nodes of the page's body a reader sees, in document order.
+VISIBLE_TEXT = etree.XPath("//body//text()[normalize-space()][not(ancestor::script or ancestor::style)]")
+
+
 def text_lines(page: Page, limit: int = 400) -> list[str]:
     """Short visible text lines, for date lines like "Posted by X on 04/18/2019"."""
     out = []
     try:
-        for text in page.tree.xpath("//body//text()[normalize-space()][not(ancestor::script or ancestor::style)]"):
+        for text in VISIBLE_TEXT(page.tree):
             text = " ".join(text.split())
             if 6 <= len(text) <= 160:
                 out.append(text)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from lxml import etree
-
 from archiver.extract.page import Page
 from archiver.normalize import vocab
 from archiver.normalize.urls import canonical_url, same_site
@@ -89,9 +87,6 @@ def extract_related_links(page: Page, *, canonical: str) -> list[dict]:
     return links
 
 
-_BASE_HREF = etree.XPath("//base/@href")
-
-
 def story_links(page: Page) -> list[dict]:
     """The stories a home or section page links to, in page order, each once (its first
     place), with its text: what the page put on its front. Menus, headers and footers
@@ -123,9 +118,9 @@ def story_links(page: Page) -> list[dict]:
 
 
 def _base_url(tree, url: str) -> str:
-    base = _BASE_HREF(tree)
-    if base:
-        return canonical_url(base[0], url) or url
+    base = next((href for el in tree.iter("base") if (href := el.get("href")) is not None), None)
+    if base is not None:
+        return canonical_url(base, url) or url
     return url
 
 
