@@ -4,15 +4,15 @@ Importing it loads what every worker would otherwise load for itself on its
 first page: the extraction code, the language detector's model (68 MB, about
 0.7 s to unpack) and the tables extractors build on first use. The workers
 fork from the warmed process and share all of it, copy-on-write. Then the
-garbage collector is told to leave these long-lived objects alone
-(`gc.freeze`), so no worker scans them again on every full collection, and
-touching them does not copy their pages into each worker.
+garbage collector is settled (collector.settle: these long-lived objects are
+frozen out of every collection, so no worker scans them again or copies their
+pages by touching them; and collections come less often), which the workers
+inherit.
 """
 
 from __future__ import annotations
 
-import gc
-
+from archiver import collector
 from archiver.extract import extract_article
 
 _SAMPLE = """<!doctype html><html lang="en"><head><title>Council approves the budget | Example News</title>
@@ -29,10 +29,9 @@ consultants and too little on the parks that families in the northern districts 
 
 
 def warm() -> None:
-    """Extract one small built-in page, then freeze what is loaded."""
+    """Extract one small built-in page, then settle the collector."""
     extract_article(_SAMPLE.encode(), "https://news.example/2024/03/05/council-budget.html")
-    gc.collect()
-    gc.freeze()
+    collector.settle()
 
 
 warm()

@@ -8,7 +8,6 @@ archiver, run beside it.
 from __future__ import annotations
 
 import asyncio
-import gc
 import multiprocessing
 import os
 import threading
@@ -39,20 +38,12 @@ def _ping() -> int:
     return os.getpid()
 
 
-# Extraction makes many short-lived objects and almost no reference cycles:
-# with Python's default first threshold (700) a worker ran a collection every
-# few hundred allocations, about 2 ms per page; at this one it runs a handful
-# per thousand pages. (What the forkserver loaded is frozen: worker_warmup.)
-WORKER_GC_THRESHOLD = (10_000, 10, 10)
-
-
-def _start_worker(crawl_pid: int) -> None:
-    """Worker initializer: the collector's threshold, and leave when the crawl process is gone.
+def _leave_with(crawl_pid: int) -> None:
+    """Worker initializer: exit when the crawl process is gone.
 
     A crawl killed with SIGKILL cannot stop its pool, and the workers (and the
     forkserver, which waits for them) would otherwise run on forever.
     """
-    gc.set_threshold(*WORKER_GC_THRESHOLD)
 
     def watch() -> None:
         while True:
@@ -108,12 +99,12 @@ class ExtractionPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             # forkserver: workers fork from a clean process that has imported
-            # and warmed the extraction code once (worker_warmup), never from
-            # the threaded crawl process.
+            # and warmed the extraction code once, and settled the garbage
+            # collector (worker_warmup), never from the threaded crawl process.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["archiver.worker_warmup"])
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                                 initializer=_start_worker, initargs=(os.getpid(),))
+                                                 initializer=_leave_with, initargs=(os.getpid(),))
         return self._executor
 
     def _restart(self) -> None:

@@ -9,7 +9,8 @@ import re
 
 from archiver.store import raw
 from archiver.extract import language
-from archiver.workers import WORKER_GC_THRESHOLD, ExtractionPool
+from archiver import collector
+from archiver.workers import ExtractionPool
 from tests.conftest import FAST
 from tests.support.pages import article_html, html_page
 from tests.support.server import FixtureSite
@@ -46,7 +47,7 @@ def test_workers_fork_from_a_warmed_process():
     finally:
         pool.close()
     assert frozen > 0
-    assert threshold == WORKER_GC_THRESHOLD
+    assert threshold == collector.THRESHOLD
     assert models == 1
 
 
