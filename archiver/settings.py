@@ -184,6 +184,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Replaced by a fixed subclass (see archiver.middlewares.RobotsTxtMiddleware).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "archiver.middlewares.RobotsTxtMiddleware": 100,
+    # Scrapy's meta refresh redirects, decoding only the start of a page (see the class).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "archiver.middlewares.MetaRefreshMiddleware": 580,
     # Nearest the network (Scrapy's own end at 900): sees each response as received,
     # before decompression and redirects, and each request as sent.
     "archiver.capture.CaptureMiddleware": 950,
