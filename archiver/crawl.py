@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import BaseSettings, Settings
 
+from archiver import collector
 from archiver.revisits import WATCH_MODE
 from archiver.normalize.urls import site_of
 from archiver.sources import Source, parse_duration
@@ -170,6 +171,7 @@ def run_jobs(jobs: list[CrawlJob], settings: Settings) -> list[JobResult]:
             crawler = Crawler(job.spider_cls, job_settings, init_reactor=(i == 0))
             process.crawl(crawler, **job.args).addErrback(failed, i)
             crawlers.append(crawler)
+        collector.settle()
         process.start()
     except Exception as exc:  # noqa: BLE001 - a crawl that cannot be built is reported, not raised
         return [JobResult(None, f"{type(exc).__name__}: {exc}"[:500]) for _ in jobs]

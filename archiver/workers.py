@@ -99,9 +99,10 @@ class ExtractionPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             # forkserver: workers fork from a clean process that has imported
-            # the extraction code once, never from the threaded crawl process.
+            # and warmed the extraction code once, and settled the garbage
+            # collector (worker_warmup), never from the threaded crawl process.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["archiver.extract"])
+            context.set_forkserver_preload(["archiver.worker_warmup"])
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                                  initializer=_leave_with, initargs=(os.getpid(),))
         return self._executor

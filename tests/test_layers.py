@@ -50,6 +50,8 @@ def within(module: str, *prefixes: str) -> bool:
 ALLOWED = {
     # The clock (ARCHIVER_NOW) is the bottom: anything may read the time from it.
     "archiver.clock": (),
+    # So is the garbage collector's setting for long runs.
+    "archiver.collector": (),
     "archiver.normalize": ("archiver.clock",),
     "archiver.extract": ("archiver.normalize", "archiver.record", "archiver.clock"),
     # The writer measures changes (diff) and moves watch schedules on (revisits): pure both.
@@ -73,7 +75,7 @@ ALLOWED = {
     "archiver.items": (),
     # Imports and re-extraction: captures read, extracted in the crawl's pool, written by its writer.
     "archiver.imports": ("archiver.extract", "archiver.normalize", "archiver.record", "archiver.store",
-                         "archiver.workers", "archiver.clock"),
+                         "archiver.workers", "archiver.clock", "archiver.collector"),
 }
 # Who may import a module at all (besides its own package).
 IMPORTED_ONLY_BY = {

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import re
 
 from archiver.store import raw
+from archiver.extract import language
+from archiver import collector
 from archiver.workers import ExtractionPool
 from tests.conftest import FAST
 from tests.support.pages import article_html, html_page
@@ -27,6 +30,25 @@ def test_pool_extracts_in_other_processes():
     assert all(record["title"] == "Story number 1 about the city budget" for record, _ in results)
     assert all(raw.unpack(packed, raw.FORMAT) == html for _, packed in results)
     assert pool.pooled == 6 and pool.pids and os.getpid() not in pool.pids
+
+
+def _worker_state():
+    return gc.get_freeze_count(), gc.get_threshold(), language._identifier.cache_info().currsize
+
+
+def test_workers_fork_from_a_warmed_process():
+    # The forkserver loads the language model and the extraction tables once and
+    # freezes them; a worker starts with them loaded and a collector that leaves them be.
+    pool = ExtractionPool(1, inline_first=0)
+    pool.start()
+    pool._warming.join(60)
+    try:
+        frozen, threshold, models = pool._pool().submit(_worker_state).result(60)
+    finally:
+        pool.close()
+    assert frozen > 0
+    assert threshold == collector.THRESHOLD
+    assert models == 1
 
 
 def test_small_runs_do_not_start_workers():

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from archiver import collector
 from archiver.record import not_stored_reason
 from archiver.store.writer import FAILED, SKIPPED, ArchiveWriter, Fetched
 from archiver.workers import ExtractionFailed, ExtractionPool
@@ -49,6 +50,7 @@ class Runner:
         self.stopped = False  # by SIGINT or SIGTERM: the jobs in flight finish, no new ones start
 
     def run(self, jobs: Iterable[Job]) -> None:
+        collector.settle()
         asyncio.run(self._run(iter(jobs)))
         self.writer.flush()
 
