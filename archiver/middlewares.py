@@ -8,9 +8,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefreshMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -254,6 +255,28 @@ class PageErrorsMiddleware:
         logger.error("%s: %s", url, reason)
         logger.info("the error on %s", url, exc_info=exception)
         return [FailedFetch(url=url, reason=reason, status=getattr(response, "status", None))]
+
+
+class MetaRefreshMiddleware(_ScrapyMetaRefreshMiddleware):
+    """Scrapy's meta refresh redirects, decoding only the start of a page.
+
+    Scrapy looks for the refresh in the first 4096 characters of the page's text
+    (response.text[0:4096]), and decodes the whole page to get them; the crawl process
+    hands the page's bytes to the extraction workers and needs no more of its text. A
+    start that decodes, in the page's own encoding, to more than those characters holds
+    the same ones (a character cut in two at its end lies past them).
+    """
+
+    HEAD = 32 * 1024  # bytes: 4096 characters of any encoding, with room to spare
+    READ = 4096  # characters Scrapy reads
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if isinstance(response, HtmlResponse) and len(response.body) > self.HEAD:
+            head = response.replace(body=response.body[:self.HEAD], encoding=response.encoding)
+            if len(head.text) > self.READ + 4:
+                result = super().process_response(request, head)
+                return response if result is head else result
+        return super().process_response(request, response)
 
 
 # Scrapy's line for a robots.txt that could not be downloaded (an ERROR with a traceback).

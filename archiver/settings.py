@@ -4,6 +4,8 @@ The CLI (`archiver crawl -s NAME=VALUE`) and `scrapy crawl ... -s NAME=VALUE`
 override any of them.
 """
 
+from scrapy.settings.default_settings import EXTENSIONS_BASE as _SCRAPY_EXTENSIONS
+
 from archiver import __version__
 
 BOT_NAME = "archiver"
@@ -158,6 +160,12 @@ LOG_LEVEL = "INFO"
 ARCHIVER_PROGRESS = False
 ARCHIVER_PROGRESS_INTERVAL = 2.0
 EXTENSIONS = {"archiver.extensions.Progress": 500}
+# Scrapy's remote control and telnet console (off above) are left out of its own list too:
+# naming them in EXTENSIONS, even as None, imports them, and the remote-control module
+# loads aiohttp's web server, a tenth of a second of every crawl's start.
+EXTENSIONS_BASE = {path: order for path, order in _SCRAPY_EXTENSIONS.items()
+                   if path not in ("scrapy.extensions.remote_control.RemoteControl",
+                                   "scrapy.extensions.telnet.TelnetConsole")}
 # Skipped/failed pages are reported in the run summary, so dropping them is not a warning.
 LOG_FORMATTER = "archiver.logformatter.ArchiverLogFormatter"
 SPIDER_MIDDLEWARES = {
@@ -176,6 +184,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Replaced by a fixed subclass (see archiver.middlewares.RobotsTxtMiddleware).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "archiver.middlewares.RobotsTxtMiddleware": 100,
+    # Scrapy's meta refresh redirects, decoding only the start of a page (see the class).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "archiver.middlewares.MetaRefreshMiddleware": 580,
     # Nearest the network (Scrapy's own end at 900): sees each response as received,
     # before decompression and redirects, and each request as sent.
     "archiver.capture.CaptureMiddleware": 950,

@@ -11,6 +11,8 @@ import asyncio
 import inspect
 import logging
 
+import pytest
+
 from scrapy import Request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.utils.test import get_crawler
@@ -71,3 +73,40 @@ def test_an_unreachable_robots_txt_is_one_warning(caplog):
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("WARNING", "robots.txt of example.com could not be fetched (TimeoutError: took too long); "
                     "crawling as if it had none")]
+
+
+# --- meta refresh: Scrapy's decision, from the start of the page only ------------------
+
+REFRESH = '<meta http-equiv="refresh" content="0; url=/moved.html">'
+FILLER = "<p>Überall grüßen Bürger – ein Text mit Umlauten, “Anführungen” und € 😀.</p>\n"
+
+
+def _page(before: int, encoding: str, charset: bool = True) -> bytes:
+    """A long page (well over 32 KB) with the refresh after `before` characters of text."""
+    meta = f'<meta charset="{encoding}">' if charset else ""
+    head = f"<html><head>{meta}<title>Moved</title>"
+    text = head + ("€" * max(0, before - len(head))) + REFRESH + "</head><body>" + FILLER * 800 + "</body></html>"
+    return text.encode(encoding, "replace")  # windows-1252 has no emoji
+
+
+@pytest.mark.parametrize("before", [0, 3000, 4000, 4090, 5000])
+@pytest.mark.parametrize("encoding,charset", [("utf-8", True), ("utf-8", False), ("utf-16", True),
+                                              ("utf-32", True), ("gb18030", True), ("windows-1252", True)])
+def test_meta_refresh_reads_what_scrapys_reads(before, encoding, charset):
+    from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefreshMiddleware
+    from scrapy.http import HtmlResponse
+
+    from archiver.middlewares import MetaRefreshMiddleware
+
+    body = _page(before, encoding, charset)
+    crawler = get_crawler(settings_dict={"METAREFRESH_ENABLED": True})
+
+    def decision(middleware_class):
+        request = Request("https://news.example/story.html")
+        response = HtmlResponse(request.url, body=body, request=request)
+        result = middleware_class.from_crawler(crawler).process_response(request, response)
+        return result.url if isinstance(result, Request) else ("kept" if result is response else result)
+
+    ours = decision(MetaRefreshMiddleware)
+    assert ours == decision(ScrapyMetaRefreshMiddleware)
+    assert len(body) > MetaRefreshMiddleware.HEAD

@@ -67,6 +67,11 @@ def test_remote_control_and_telnet_are_off_in_settings():
     settings = build_settings("a.db", {"LOG_LEVEL": "INFO"})
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    # Nor among the extensions Scrapy loads (it imports each one it is given, even to find it off).
+    extensions = settings.getwithbase("EXTENSIONS")
+    assert "scrapy.extensions.corestats.CoreStats" in extensions  # the list is really there
+    assert "scrapy.extensions.remote_control.RemoteControl" not in extensions
+    assert "scrapy.extensions.telnet.TelnetConsole" not in extensions
 
 
 def test_remote_control_and_telnet_are_not_among_the_enabled_extensions(site, run_cli):

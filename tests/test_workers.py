@@ -74,3 +74,26 @@ def test_crawl_uses_the_worker_pool(run_cli, tmp_path):
     pages_done, in_workers, processes = map(int, match.groups())
     assert pages_done == 120
     assert in_workers > 0 and processes >= 1
+
+
+def test_workers_start_once_more_article_pages_download_than_are_extracted_in_the_crawl():
+    from scrapy import Request, signals
+    from scrapy.utils.test import get_crawler
+
+    from archiver.revisits import ARTICLE_META
+    from archiver.spiders.article import ArticleSpider
+
+    crawler = get_crawler(ArticleSpider, {"ARCHIVER_EXTRACT_WORKERS": 2})
+    spider = ArticleSpider.from_crawler(crawler, urls=[f"http://x.example/{i}" for i in range(10)])
+
+    def reach_downloader(**meta):
+        crawler.signals.send_catch_log(signals.request_reached_downloader, request=Request("http://x.example/",
+                                                                                          meta=meta), spider=spider)
+
+    reach_downloader()  # robots.txt, a feed: not a page to extract
+    for _ in range(spider.pool.inline_first):
+        reach_downloader(**{ARTICLE_META: True})
+    assert spider.pool._warming is None
+    reach_downloader(**{ARTICLE_META: True})
+    assert spider.pool._warming is not None
+    spider.pool.close()

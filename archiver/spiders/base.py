@@ -7,6 +7,7 @@ import os
 from datetime import datetime, timedelta
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -74,6 +75,13 @@ class ArchiverSpider(scrapy.Spider):
                 raise ValueError(f"selectors.{name}: {problem}")
         self.site = Site.of_selectors(source_name or self.name, self.selectors)
         self._pool: ExtractionPool | None = None
+        self._articles_sent = 0  # article requests that reached the downloader
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._request_sent, signal=signals.request_reached_downloader)
+        return spider
 
     @property
     def run_args(self) -> dict:
@@ -168,6 +176,15 @@ class ArchiverSpider(scrapy.Spider):
             workers = default_workers() if str(workers).lower() == "auto" else int(workers)
             self._pool = ExtractionPool(workers, timeout=self.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 60))
         return self._pool
+
+    def _request_sent(self, request: scrapy.Request) -> None:
+        # More article pages downloading than the pool extracts in this process: its
+        # workers start now and get ready while these download, not once the first few
+        # were extracted here.
+        if ARTICLE_META in request.meta:
+            self._articles_sent += 1
+            if self._articles_sent == self.pool.inline_first + 1:
+                self.pool.start()
 
     def closed(self, reason):
         if self._pool is not None:

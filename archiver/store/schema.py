@@ -382,6 +382,21 @@ def m016_access_language(db: sqlite_utils.Database) -> None:
     db["fetches"].add_column("access", str)
 
 
+@migrations()
+def m017_fts_on_text_changes(db: sqlite_utils.Database) -> None:
+    # The search index holds title and body only: an update of other columns (a
+    # sighting's last_seen_at, the cluster a new article is filed in) no longer
+    # deletes and re-inserts the article's index entries, each a re-tokenization.
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        'CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "body" ON "articles" BEGIN\n'
+        '  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "body") '
+        "VALUES('delete', old.rowid, old.\"title\", old.\"body\");\n"
+        '  INSERT INTO "articles_fts" (rowid, "title", "body") VALUES (new.rowid, new."title", new."body");\n'
+        "END"
+    )
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can fix (path, permissions, disk)."""
 
