@@ -65,9 +65,11 @@ def default_workers() -> int:
 class ExtractionPool:
     """`await pool.extract(body=..., url=...)`; workers=0 extracts in this process.
 
-    Workers start in the background (about a second) once a run has more than
-    `inline_first` pages; until they are ready pages are extracted in this
-    process, so a run of a few URLs never waits for them.
+    Workers start in the background (a second or two) once a run has more than
+    `inline_first` pages (or when `start()` is called): a run of a few URLs
+    extracts in this process and never waits for them. Once they are starting,
+    pages wait for them rather than being extracted here, which would load the
+    extraction code's models a second time, in this process.
     """
 
     def __init__(self, workers: int, timeout: float = 60.0, inline_first: int = 4):
@@ -120,7 +122,10 @@ class ExtractionPool:
         self.pages += 1
         if self.workers > 0 and self.pages > self.inline_first:
             self.start()
+        while self._warming is not None and self._warming.is_alive():
+            await asyncio.sleep(0.05)
         if self.workers <= 0 or not self._ready.is_set():
+            # (no workers, or they could not start: extraction stays in this process)
             self.pids.add(os.getpid())
             return extract_and_pack(kwargs)
         loop = asyncio.get_running_loop()

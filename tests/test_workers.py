@@ -62,6 +62,21 @@ def test_small_runs_do_not_start_workers():
     assert pool._warming is None and pool.pids == {os.getpid()}
 
 
+def test_pages_wait_for_workers_that_are_starting():
+    # Once the workers are starting, even the first pages go to them: extracting
+    # them here would load the extraction code's models in this process too.
+    async def run():
+        pool = ExtractionPool(2, inline_first=4)
+        pool.start()
+        for i in range(2):
+            await pool.extract(body=article_html(i).encode(), url=f"http://x.example/{i}")
+        pool.close()
+        return pool
+
+    pool = asyncio.run(run())
+    assert pool.pooled == 2 and os.getpid() not in pool.pids
+
+
 def test_crawl_uses_the_worker_pool(run_cli, tmp_path):
     pages = {f"/news/{i}.html": html_page(article_html(i)) for i in range(120)}
     with FixtureSite(pages) as site:
