@@ -56,14 +56,17 @@ def _type_names(obj: dict) -> list[str]:
     return [k.rsplit("/", 1)[-1].lower() for k in kind if isinstance(k, str)]
 
 
-_LD_JSON_CASE = str.maketrans("LDJSON", "ldjson")  # the type is matched as XPath's translate() read it
+# ASCII case folding, as the XPath translate() these tests replaced did it (str.lower()
+# would fold other letters too). For the JSON-LD type, folding every ASCII letter finds
+# "ld+json" exactly where folding only L, D, J, S, O and N did.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def json_ld_objects(tree) -> list[dict]:
     """Every typed object in the page's JSON-LD blocks, @graph and lists flattened."""
     objects: list[dict] = []
     for script in tree.iter("script"):
-        if "ld+json" not in (script.get("type") or "").translate(_LD_JSON_CASE):
+        if "ld+json" not in (script.get("type") or "").translate(_ASCII_LOWER):
             continue
         text = script.text or ""
         if not text or len(text) > MAX_JSON_LD:
@@ -296,5 +299,3 @@ def link_href(tree, rel: str) -> str | None:
             return href.strip()
     return None
 
-
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # XPath's translate(), as it was
