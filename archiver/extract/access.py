@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from archiver.extract.article_check import _words as count_words
+from archiver.extract.article_check import count_words
 from archiver.extract.dom import VISIBLE_TEXT, title_tag
 from archiver.extract.page import Page
 from archiver.normalize import vocab

@@ -24,7 +24,8 @@ _NON_ARTICLE_TYPES = frozenset({"website", "profile", "product", "video.other", 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
-def _words(text: str) -> int:
+def count_words(text: str) -> int:
+    """Words of a text as the article checks count them (CJK text by its characters)."""
     # Chinese and Japanese put no spaces between words: count about one word
     # per two of their characters so their stories are not "too short".
     text = text or ""
@@ -48,7 +49,7 @@ def check_article(
         path = (urlsplit(url).path or "/") if url else None
     except ValueError:  # a malformed URL says nothing about the page
         path = None
-    words = _words(body)
+    words = count_words(body)
     paragraphs = [p for p in (body or "").split("\n\n") if p.strip()]
     if path is not None and (path == "/" or re.fullmatch(r"/(?:index\.\w+|home|[a-z]{2}(?:-[a-z]{2})?)/?", path, re.I)):
         return False, HOME_PAGE
@@ -61,7 +62,7 @@ def check_article(
     if words < (MIN_DECLARED_WORDS if declared else MIN_WORDS):
         return False, f"too little text ({words} words)"
     if paragraphs and not declared:
-        long_paragraphs = [p for p in paragraphs if _words(p) >= 12]
+        long_paragraphs = [p for p in paragraphs if count_words(p) >= 12]
         # Section fronts are many one-line teasers; stories have real paragraphs.
         if len(long_paragraphs) < 2 and len(paragraphs) >= 6:
             return False, "list of links, no paragraphs"
@@ -94,7 +95,7 @@ def soft_404(*, titles: list[str | None], headings: Callable[[], list[str]], bod
     # Over 20 characters per word a soft 404 may have: too long, without counting its words.
     if len(body or "") > 20 * SOFT_404_MAX_WORDS:
         return None
-    words = _words(body or "")
+    words = count_words(body or "")
     if words > SOFT_404_MAX_WORDS:
         return None
     for where, texts in (("title", lambda: titles), ("headline", headings)):
