@@ -3,6 +3,8 @@ normalizer, to the body's credit-line cleaner and to the page's byline reader.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from archiver.extract import extract_article
@@ -62,3 +64,24 @@ def test_month_names_are_one_table():
     numbers = vocab.month_numbers()
     assert numbers["märz"] == numbers["march"] == numbers["marzo"] == 3
     assert numbers["dez"] == numbers["desember"] == 12
+
+
+# A Caseless pattern matches where the same pattern compiled with re.IGNORECASE does,
+# on ASCII text (lowered and matched plainly) and on any other text.
+CASELESS_TEXTS = ["Byline", "BY-LINE author", "post-AUTHOR", "Verfasser", "VERFASSER Straße", "ſtory",
+                  "Kelvin \u212a", "İstanbul writer", "nothing here", "", "Écrit par", "AUTEUR: Zoë"]
+
+
+@pytest.mark.parametrize("text", CASELESS_TEXTS)
+@pytest.mark.parametrize("pattern", [r"byline|by-line|author|verfasser|auteur", r"^\w+\s*[:\-]?\s+\S", r"k\b", r"écrit"])
+def test_a_caseless_pattern_matches_where_ignorecase_does(pattern, text):
+    caseless, ignorecase = vocab.Caseless(pattern), re.compile(pattern, re.I)
+    for method in ("search", "match", "fullmatch"):
+        ours, theirs = getattr(caseless, method)(text), getattr(ignorecase, method)(text)
+        assert (ours and ours.span()) == (theirs and theirs.span())
+
+
+def test_a_caseless_pattern_is_written_in_lower_case():
+    with pytest.raises(ValueError):
+        vocab.Caseless(r"By\s+[A-Z]")
+    assert vocab.Caseless(r"by\s+\S").search("BY  X")

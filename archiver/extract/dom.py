@@ -18,19 +18,17 @@ MAX_CANDIDATES = 8
 _MAX_BYLINE_TEXT = 250
 
 # Regions whose names and dates belong to other stories or to readers.
-_ELSEWHERE = re.compile(vocab.alternation(vocab.ELSEWHERE_CLASS_PARTS), re.I)
-_BYLINE_ATTR = re.compile(
+_ELSEWHERE = vocab.Caseless(vocab.alternation(vocab.ELSEWHERE_CLASS_PARTS))
+_BYLINE_ATTR = vocab.Caseless(
     r"byline|by-line|author|autor|auteur|authname|auth-name|writer|creator|reporter|journalist|contributor"
     r"|article-by|posted-by"
-    r"|postedby|verfasser|credit",
-    re.I,
-)
-_NOT_BYLINE_ATTR = re.compile(r"avatar|image|img|photo|bio|description|desc|social|follow|more|twitter|email|mail|thumb|pic|caption|date|time", re.I)
-_DATE_ATTR = re.compile(r"date|time|publish|posted|dateline|timestamp|zeit|datum|fecha|meta|byline|info", re.I)
-_MODIFIED_ATTR = re.compile(r"modif|updat|edited|aktualisiert|revis", re.I)
-_BY_LINE = re.compile(rf"^\s*\(?(?:{vocab.alternation(vocab.BYLINE_LINE_PREFIXES)})\s*[:\-–—]?\s+\S", re.I)
-_UPDATED_TEXT = re.compile(rf"\b(?:{vocab.alternation(vocab.words(vocab.UPDATED_WORDS))})\b", re.I)
-_PUBLISHED_TEXT = re.compile(rf"\b(?:{vocab.alternation((*vocab.words(vocab.PUBLISHED_WORDS), 'on'))})\b", re.I)
+    r"|postedby|verfasser|credit")
+_NOT_BYLINE_ATTR = vocab.Caseless(r"avatar|image|img|photo|bio|description|desc|social|follow|more|twitter|email|mail|thumb|pic|caption|date|time")
+_DATE_ATTR = vocab.Caseless(r"date|time|publish|posted|dateline|timestamp|zeit|datum|fecha|meta|byline|info")
+_MODIFIED_ATTR = vocab.Caseless(r"modif|updat|edited|aktualisiert|revis")
+_BY_LINE = vocab.Caseless(rf"^\s*\(?(?:{vocab.alternation(vocab.BYLINE_LINE_PREFIXES)})\s*[:\-–—]?\s+\S")
+_UPDATED_TEXT = vocab.Caseless(rf"\b(?:{vocab.alternation(vocab.words(vocab.UPDATED_WORDS))})\b")
+_PUBLISHED_TEXT = vocab.Caseless(rf"\b(?:{vocab.alternation((*vocab.words(vocab.PUBLISHED_WORDS), 'on'))})\b")
 
 
 # Elements are found through the page's naming attributes (Page.named): testing
@@ -164,13 +162,13 @@ def weak_headlines(page: Page) -> list[str]:
     return out
 
 
-_HIDDEN_ATTR = re.compile(r"offscreen|sr-only|screen-reader|visually-hidden|visuallyhidden", re.I)
+_HIDDEN_ATTR = vocab.Caseless(r"offscreen|sr-only|screen-reader|visually-hidden|visuallyhidden")
 _HIDDEN_CLASSES = frozenset(
     "hidden hide text-hide invisible element-invisible is-hidden u-hidden a11y-hidden navskip skip skiplink".split())
 # A heading that holds the site's name or logo: its own class or id says so...
-_SITE_TITLE_ATTR = re.compile(r"logo|site-?title|site-?name|blog-?title|branding", re.I)
+_SITE_TITLE_ATTR = vocab.Caseless(r"logo|site-?title|site-?name|blog-?title|branding")
 # ...or it links to the site's home page (also through an archive's prefix).
-_HOME_HREF = re.compile(r"^(?:/|\.?/?index\.\w+)?$|(?:^|/)(?:https?:)?//[^/?#]+/?(?:index\.\w+)?$", re.I)
+_HOME_HREF = vocab.Caseless(r"^(?:/|\.?/?index\.\w+)?$|(?:^|/)(?:https?:)?//[^/?#]+/?(?:index\.\w+)?$")
 
 
 def _hidden(el) -> bool:

@@ -19,6 +19,39 @@ def words(concept: Mapping[str, Iterable[str]], *languages: str) -> tuple[str, .
     return tuple(dict.fromkeys(w for lang in chosen for w in concept.get(lang, ())))
 
 
+class Caseless:
+    """A regex that ignores case, matched without re.IGNORECASE where it can be.
+
+    Python's re scans a pattern that ignores case several times slower than a
+    plain one (it loses its literal fast paths). An ASCII text, lowered, is
+    matched by the pattern compiled plainly exactly where the original matches
+    it, so only non-ASCII text pays for IGNORECASE. The pattern is written in
+    lower case; a match of an ASCII text is one of the lowered text (same
+    positions, lower-case groups).
+    """
+
+    __slots__ = ("plain", "caseless")
+
+    def __init__(self, pattern: str, flags: int = 0):
+        if any(c.isupper() for c in re.sub(r"\\.", "", pattern)):
+            raise ValueError(f"Caseless patterns are written in lower case: {pattern[:60]!r}")
+        self.plain = re.compile(pattern, flags)
+        self.caseless = re.compile(pattern, flags | re.I)
+
+    @property
+    def pattern(self) -> str:
+        return self.plain.pattern
+
+    def search(self, text: str):
+        return self.plain.search(text.lower()) if text.isascii() else self.caseless.search(text)
+
+    def match(self, text: str):
+        return self.plain.match(text.lower()) if text.isascii() else self.caseless.match(text)
+
+    def fullmatch(self, text: str):
+        return self.plain.fullmatch(text.lower()) if text.isascii() else self.caseless.fullmatch(text)
+
+
 def alternation(items: Iterable[str]) -> str:
     """A regex alternation of words or phrases: longest first, a space matching any whitespace."""
     ordered = sorted(set(items), key=lambda w: (-len(w), w))
