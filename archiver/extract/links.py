@@ -16,42 +16,33 @@ from archiver.normalize.urls import canonical_url, same_site
 _WS = re.compile(r"\s+")
 
 # Headings that introduce a block of related stories when the markup does not name it.
-RELATED_HEADING = re.compile(
+RELATED_HEADING = vocab.Caseless(
     rf"^({vocab.alternation(vocab.words(vocab.READ_MORE))}|"
     r"more (from|on|about|stories|news)\b.*|(you )?(may|might) (also )?(like|be interested).*|"
-    r"recommended.*|mehr zum thema.*)\s*:?$",
-    re.I,
-)
+    r"recommended.*|mehr zum thema.*)\s*:?$")
 # Listing and utility pages: never a story.
 _UTILITY_PATHS = ("user", "users", "suche", "subscription", "abo", "newsletters", "feed", "rss", "shop", "store",
                   "product", "products", "dp", "cart", "checkout", "events")
-NON_STORY_PATH = re.compile(
+NON_STORY_PATH = vocab.Caseless(
     "/(" + vocab.alternation((*vocab.words(vocab.LISTING_PATHS), *vocab.words(vocab.SITE_PAGES), *_UTILITY_PATHS))
-    + ")(/|$)",
-    re.I,
+    + ")(/|$)"
 )
 # Slugs of the site's own service pages, which a numeric id would otherwise pass.
-SERVICE_SLUG = re.compile(
+SERVICE_SLUG = vocab.Caseless(
     r"(^|-)(about-us|contact-us|privacy-policy|cookie-policy|terms-of-(use|service)|advertise-with-us|"
-    r"subscribe|newsletter-signup|sitemap|impressum|datenschutz|how-we-test|editorial-(policy|standards))(-|$)",
-    re.I,
-)
-SHARE_URL = re.compile(
+    r"subscribe|newsletter-signup|sitemap|impressum|datenschutz|how-we-test|editorial-(policy|standards))(-|$)")
+SHARE_URL = vocab.Caseless(
     r"(facebook\.com/(sharer|share|dialog)|twitter\.com/(intent|share|home)|x\.com/(intent|share)|"
     r"wa\.me/|whatsapp\.com/send|api\.whatsapp|linkedin\.com/(share|sharing|cws/share)|reddit\.com/submit|"
     r"pinterest\.\w+/pin/create|t\.me/share|telegram\.me/share|tumblr\.com/share|getpocket\.com/save|"
-    r"news\.ycombinator\.com/submitlink|flipboard\.com/bookmarklet|/share\?|[?&](share|shareurl|u)=http)",
-    re.I,
-)
+    r"news\.ycombinator\.com/submitlink|flipboard\.com/bookmarklet|/share\?|[?&](share|shareurl|u)=http)")
 # Click trackers and affiliate redirects carry their destination in the query.
-REDIRECT_QUERY = re.compile(r"[?&][^=&]*=(https?(:|%3A)|www\.)", re.I)
+REDIRECT_QUERY = vocab.Caseless(r"[?&][^=&]*=(https?(:|%3a)|www\.)")
 # Platforms whose pages are profiles, posts and videos rather than news stories.
-SOCIAL_HOST = re.compile(
+SOCIAL_HOST = vocab.Caseless(
     r"(^|\.)(facebook|twitter|x|instagram|tiktok|youtube|youtu|linkedin|pinterest|reddit|t|telegram|"
-    r"whatsapp|threads|bsky|snapchat|flipboard|vk|weibo)\.(com|me|be|net|app)$",
-    re.I,
-)
-NON_PAGE_EXT = re.compile(r"\.(jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css|js|ico)$", re.I)
+    r"whatsapp|threads|bsky|snapchat|flipboard|vk|weibo)\.(com|me|be|net|app)$")
+NON_PAGE_EXT = vocab.Caseless(r"\.(jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css|js|ico)$")
 DATE_IN_PATH = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])([/-]|$)|(19|20)\d\d[01]\d[0-3]\d")
 NUMERIC_ID = re.compile(r"\d{5,}")
 
