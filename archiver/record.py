@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from archiver.normalize.text import visible_text
+from archiver.normalize.text import fold_spaces, visible_text
 from archiver.normalize.urls import canonical_url, site_of
 
 # Kinds: how a value is held. Lists, links and json are stored as JSON text; a
@@ -144,7 +144,6 @@ def new_record() -> dict:
 
 
 _WORD = re.compile(r"\w+")
-_WS = re.compile(r"\s+")
 
 
 def word_count(text: str | None) -> int:
@@ -159,7 +158,7 @@ def content_hash(title: str | None, body: str | None) -> str:
 
 
 def _folded(text: str | None) -> str:
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().casefold()
+    return fold_spaces(unicodedata.normalize("NFKC", text or "")).casefold()
 
 
 def finalize(record: dict, *, fallback_url: str | None = None) -> dict:

@@ -1,11 +1,13 @@
 """Invisible characters leave every text field; the scripts that need joiners keep them."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archiver.extract import extract_article
-from archiver.normalize.text import visible_text
+from archiver.normalize.text import fold_spaces, visible_text
 from archiver.record import finalize, new_record
 
 
@@ -60,3 +62,15 @@ def test_extracted_record_has_no_soft_hyphens():
     record = extract_article(html.encode(), "https://zeitung.example/wirtschaft/beitraege-steigen")
     assert record["title"] == "Beiträge steigen" and record["description"] == "Beiträge"
     assert "Versicherungsgesellschaft" in record["body"] and "\u00ad" not in record["body"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", " a  b ", "a\tb\nc\r\nd", "x\u00a0\u2028y\u3000z", "\x1c a \x1f", "\u200bzero\u200b width",
+                                  "\u0085next line\u0085", "tab\t\t\tand\x0bvertical"])
+def test_fold_spaces_folds_what_a_whitespace_regex_folds(text):
+    assert fold_spaces(text) == re.sub(r"\s+", " ", text).strip()
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_fold_spaces_folds_any_text_as_the_regex_does(text):
+    assert fold_spaces(text) == re.sub(r"\s+", " ", text).strip()

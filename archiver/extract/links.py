@@ -11,9 +11,9 @@ from urllib.parse import unquote, urlsplit
 
 from archiver.extract.page import Page
 from archiver.normalize import vocab
+from archiver.normalize.text import fold_spaces
 from archiver.normalize.urls import canonical_url, same_site
 
-_WS = re.compile(r"\s+")
 
 # Headings that introduce a block of related stories when the markup does not name it.
 RELATED_HEADING = vocab.Caseless(
@@ -219,4 +219,4 @@ def _link_text(a) -> str:
 
 
 def _fold(text: str) -> str:
-    return _WS.sub(" ", text or "").strip()
+    return fold_spaces(text or "")

@@ -29,8 +29,8 @@ from lxml import etree
 
 from archiver.extract.page import Page
 from archiver.normalize.body import is_boilerplate
+from archiver.normalize.text import fold_spaces
 
-_WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.I)
 _TAG = re.compile(r"</?(p|br|div|span|a|strong|em|b|i|h[1-6]|ul|ol|li|figure|img|blockquote)\b[^>]*>", re.I)
@@ -527,5 +527,4 @@ def _share_in(para: str, reference: set) -> float:
     return len(sh & reference) / len(sh) if sh else 0.0
 
 
-def _fold(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+_fold = fold_spaces

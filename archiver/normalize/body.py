@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from archiver.normalize import vocab
+from archiver.normalize.text import fold_spaces
 
-_SPACES = re.compile(r"[^\S\n]+")
 _PARA_SPLIT = re.compile(r"\n\s*\n")
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -158,7 +158,7 @@ def _clean(text: str, title: str | None) -> str:
     seen: set[str] = set()
     out: list[str] = []
     for raw in _PARA_SPLIT.split(text):
-        para = _SPACES.sub(" ", raw.replace("\n", " ")).strip()
+        para = fold_spaces(raw)
         key = _key(para)
         # a short line may repeat as a heading of each section ("Pros", "Kill switch")
         if not key or (key in seen and key.count(" ") >= MIN_DEDUP_WORDS) or is_boilerplate(para):

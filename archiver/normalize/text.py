@@ -32,6 +32,14 @@ _JOINING_SCRIPTS = re.compile(
 )
 
 
+def fold_spaces(text: str) -> str:
+    """The text on one line: every run of whitespace one space, none at the ends.
+
+    The same as re.sub(r"\\s+", " ", text).strip() (str.split and re's \\s know the
+    same whitespace), without the regex: several extractors fold every text they read."""
+    return " ".join(text.split())
+
+
 def visible_text(text: str | None) -> str | None:
     """The text in NFC without invisible characters; pure and idempotent."""
     if not text:

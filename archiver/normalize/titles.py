@@ -7,10 +7,10 @@ import re
 import unicodedata
 
 from archiver.normalize import vocab
+from archiver.normalize.text import fold_spaces
 
 MAX_TITLE = 400  # longer "titles" are whole paragraphs pasted into a tag
 
-_WS = re.compile(r"\s+")
 # Separators that set a site name apart. A hyphen or colon only counts with
 # spaces around it, so "Covid-19" or "Re:Invent" are never cut.
 _SPLIT = re.compile(r"\s+(?:\|\|?|-{1,2}|–|—|::|·|•|»|«|/|~)\s+|:\s+")
@@ -33,7 +33,7 @@ def clean_text(text: str | None) -> str | None:
             break
         text = unescaped
     text = _INVISIBLE.sub("", text)
-    text = _WS.sub(" ", text).strip()
+    text = fold_spaces(text)
     return text or None
 
 
