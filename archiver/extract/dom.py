@@ -99,7 +99,8 @@ def _elsewhere(el, stop_depth: int = 12) -> bool:
     return False
 
 
-_TITLE_TEXT = etree.XPath("//title/text()")
+# Plain strings (smart_strings=False): no reader needs the element a text came from.
+_TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 
 
 def title_tag(page: Page) -> str | None:
@@ -275,7 +276,7 @@ def _byline_text(el) -> str:
     if not text or len(text) > _MAX_BYLINE_TEXT:
         return ""
     if el.find(".//style") is not None or el.find(".//script") is not None:  # CSS-in-JS bylines
-        text = " ".join(" ".join(el.xpath(".//text()[not(ancestor::style or ancestor::script)]")).split())
+        text = " ".join(" ".join(el.xpath(".//text()[not(ancestor::style or ancestor::script)]", smart_strings=False)).split())
     # "<a>Jane Doe</a><a>John Roe</a>" renders as two names but text_content()
     # glues them into one; name the links one by one.
     links = [_text(a) for a in el.iter("a")]
@@ -393,7 +394,8 @@ def tag_links(page: Page) -> list[str]:
 
 
 # The text nodes of the page's body a reader sees, in document order.
-VISIBLE_TEXT = etree.XPath("//body//text()[normalize-space()][not(ancestor::script or ancestor::style)]")
+VISIBLE_TEXT = etree.XPath("//body//text()[normalize-space()][not(ancestor::script or ancestor::style)]",
+                          smart_strings=False)
 
 
 def text_lines(page: Page, limit: int = 400) -> list[str]:

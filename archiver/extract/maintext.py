@@ -254,8 +254,10 @@ def _trim_to_container(paragraphs: list[str], container, page: Page) -> list[str
 
 
 # Text a reader sees: script data often repeats the article (Next.js state) and
-# would vouch for any JSON-LD text.
-_VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script or parent::style or parent::noscript)]")
+# would vouch for any JSON-LD text. (Plain strings: "smart" ones, which know their
+# element, cost an object and a tree reference per text node.)
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script or parent::style or parent::noscript)]",
+                            smart_strings=False)
 _DESCRIPTION_NAMES = (("property", "og:description"), ("name", "description"), ("name", "twitter:description"))
 _TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $key)]")
 _LEAD_BLOCKS = frozenset({"p", "div", "h2", "h3", "section", "header", "span", "strong", "b"})
