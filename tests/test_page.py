@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import lxml.etree
+import pytest
 
 from archiver.extract import extract_page
-from archiver.extract.page import Page
+from archiver.extract.page import Page, marker_verdict
 from tests.support.pages import article_html
 
 URL = "https://news.example/city/2024/03/06/budget-vote"
@@ -81,3 +82,12 @@ def test_comments_are_no_part_of_the_page():
     page = Page.parse("<html><body><!-- By Someone Else --><p>Text of the page itself.</p><?php x ?></body></html>", URL)
     assert page.tree.xpath("//comment() | //processing-instruction()") == []
     assert page.tree.findtext(".//p") == "Text of the page itself."
+
+
+@pytest.mark.parametrize(("value", "verdict"), [
+    ("related-posts", "related"), ("more_stories box", "related"), ("site-nav", "furniture"),
+    ("comment-form", "furniture"), ("most_read", "furniture"), ("-ad-", "furniture"), ("Advert_Box", "furniture"),
+    ("ad\u00a0vert", "furniture"), ("col-md-6 text-center", ""), ("", ""), ("__", ""),
+])
+def test_a_class_value_says_whether_it_is_furniture_or_related_stories(value, verdict):
+    assert marker_verdict(value) == verdict
