@@ -6,6 +6,7 @@ import pytest
 from archiver.extract import maintext
 from archiver.extract.maintext import PRECISE, _trafilatura_paragraphs, extract_body, structured_paragraphs
 from archiver.extract.page import Page
+from archiver.extract.trafilatura_passes import TrafilaturaPasses
 from archiver.normalize.body import clean_body
 
 FIXTURES = Path(__file__).parent / "fixtures_body"
@@ -218,7 +219,7 @@ def test_a_stub_kept_by_the_precision_passes_gives_way_to_the_article():
     # pass finds the article.
     page = Page.parse((Path(__file__).parent / "pages" / "text-beside-photo-box" / "page.html").read_bytes(),
                       "https://radio.example/news/news_view.htm?seq=18159")
-    stub = _trafilatura_paragraphs(page.tree, page.url, **PRECISE)
+    stub = _trafilatura_paragraphs(TrafilaturaPasses(page.tree, page.url), **PRECISE)
     assert stub and not any("ferry" in p for p in stub)
     body, label = extract_body(page)
     assert label == "dom"

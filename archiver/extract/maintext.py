@@ -24,10 +24,10 @@ import html as html_lib
 import re
 
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from archiver.extract.page import Page
+from archiver.extract.trafilatura_passes import TrafilaturaPasses
 from archiver.normalize.body import is_boilerplate
 from archiver.normalize.text import fold_spaces
 
@@ -139,10 +139,11 @@ def _dom_paragraphs(page: Page, container) -> list[str]:
     """trafilatura's reading of the page: its precision passes, or its balanced pass
     where they keep only a stub of what it finds."""
     passes: dict = {}
+    shared = TrafilaturaPasses(page.tree, page.url)
 
     def run(name: str) -> list[str]:
         if name not in passes:
-            passes[name] = _trafilatura_paragraphs(page.tree, page.url, **PASSES[name])
+            passes[name] = _trafilatura_paragraphs(shared, **PASSES[name])
         return passes[name]
 
     chosen = _precise_reading(page, container, run)
@@ -312,14 +313,12 @@ def _key(text: str) -> str:
     return " ".join(_TOKEN.findall(text.lower()))
 
 
-def _trafilatura_paragraphs(tree, url: str, **options) -> list[str]:
+def _trafilatura_paragraphs(passes: TrafilaturaPasses, **options) -> list[str]:
     try:
-        doc = trafilatura.bare_extraction(tree, url=url or None, **TRAFILATURA_OPTIONS, **options)
+        body = passes.extract(**TRAFILATURA_OPTIONS, **options)
     except Exception:  # noqa: BLE001 - a broken page must never stop the crawl
         return []
-    if doc is None or doc.body is None:
-        return []
-    return _blocks_text(doc.body)
+    return [] if body is None else _blocks_text(body)
 
 
 def _blocks_text(body) -> list[str]:

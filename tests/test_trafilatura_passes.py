@@ -1,0 +1,103 @@
+"""The shared preparation of trafilatura's passes against trafilatura's own bare_extraction.
+
+These fail when trafilatura's internals that archiver.extract.trafilatura_passes mirrors
+change: a new trafilatura version (the mirror then falls back to bare_extraction, which
+test_the_installed_trafilatura_is_the_one_the_mirror_was_checked_against shows), or a
+mirror that no longer gives bare_extraction's output (the parity tests, which run the
+mirror whatever the version).
+"""
+
+import json
+from pathlib import Path
+
+import lxml.html
+import pytest
+import trafilatura
+from lxml import etree
+
+from archiver.extract.maintext import PASSES, TRAFILATURA_OPTIONS
+from archiver.extract.page import Page
+from archiver.extract.trafilatura_passes import CHECKED_VERSION, TrafilaturaPasses, mirror_applies
+
+PAGES = Path(__file__).parent / "pages"
+# varied layouts: an article with a table layout, a home page (nothing an extractor
+# trusts: the baseline rescue), a section list, text beside a picture box (the
+# balanced pass's recall escalation), a long WordPress page
+FIXTURES = ["table-layout-posted-by", "home-page", "section-list", "text-beside-photo-box", "wordpress-voa-seed"]
+
+_STORY = "<p>The harbour council voted on Tuesday to rebuild the old pier, after a long winter of storms. " * 3
+COMMENTED = f"""<html><head><title>Pier</title></head><body>
+<div class="infinite-scroll"><article><h2>Another story</h2><p>{_STORY}</p></article></div>
+<article><h1>Council rebuilds the pier</h1>{_STORY}</p><p>{_STORY}</p>
+<div class="elementor-share-buttons"><a href="/s">Share</a></div>
+<ul class="comment-list"><li>First! This is a reader comment about the pier vote.</li></ul>
+<div id="comments"><p>A reader: the pier was fine as it was, in my opinion.</p></div>
+<dl class="comments"><dt>Reader</dt><dd>Another comment on the vote.</dd></dl>
+</article></body></html>"""
+FORUM = f"""<html><head><title>Thread</title>
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "DiscussionForumPosting",
+"headline": "The pier vote"}}</script></head><body><h1>The pier vote</h1>
+<div class="comments"><div class="comment"><p>{_STORY}</p></div><div class="comment"><p>Agreed.</p></div></div>
+<dl class="comments"><dt>Harbour reader</dt><dd>{_STORY}</dd><dt>Pier fan</dt><dd>{_STORY}</dd></dl>
+</body></html>"""
+# the sequences the page runs (maintext._dom_paragraphs): each shares what the one before prepared
+SEQUENCES = [("fast", "precise", "balanced"), ("precise", "balanced"), ("fast", "precise"), ("fast",), ("balanced",)]
+
+
+def _fixture(name: str) -> tuple[bytes, str]:
+    meta = json.loads((PAGES / name / "meta.json").read_text(encoding="utf-8"))
+    return (PAGES / name / "page.html").read_bytes(), meta.get("url", "https://example.com/")
+
+
+def _pages():
+    yield from ((name, *_fixture(name)) for name in FIXTURES)
+    yield "commented", COMMENTED.encode(), "https://harbour.example/pier"
+    yield "forum", FORUM.encode(), "https://forum.example/t/1"
+
+
+def _xml(body) -> bytes | None:
+    return None if body is None else etree.tostring(body)
+
+
+def test_the_installed_trafilatura_is_the_one_the_mirror_was_checked_against():
+    # If this fails, trafilatura was upgraded: every pass now runs bare_extraction
+    # (correct, but preparing the tree once per pass). Run the parity tests below; if
+    # they pass, set CHECKED_VERSION; if not, bring the mirror in line with upstream.
+    assert mirror_applies(), f"trafilatura {trafilatura.__version__}, mirror checked against {CHECKED_VERSION}"
+    assert TrafilaturaPasses(lxml.html.fromstring(COMMENTED), None).shared
+
+
+@pytest.mark.parametrize("sequence", SEQUENCES, ids="+".join)
+@pytest.mark.parametrize(("body", "url"), [p[1:] for p in _pages()], ids=[p[0] for p in _pages()])
+def test_every_pass_gives_what_bare_extraction_gives(body, url, sequence):
+    page = Page.parse(body, url)
+    shared = TrafilaturaPasses(page.tree, page.url, shared=True)
+    for name in sequence:
+        options = {**TRAFILATURA_OPTIONS, **PASSES[name]}
+        doc = trafilatura.bare_extraction(page.tree, url=page.url, **options)
+        assert _xml(shared.extract(**options)) == _xml(None if doc is None else doc.body), name
+
+
+def test_the_passes_leave_the_page_tree_as_it_was():
+    page = Page.parse(COMMENTED.encode(), "https://harbour.example/pier")
+    before = etree.tostring(page.tree)
+    shared = TrafilaturaPasses(page.tree, page.url, shared=True)
+    for name in SEQUENCES[0]:
+        shared.extract(**TRAFILATURA_OPTIONS, **PASSES[name])
+    assert etree.tostring(page.tree) == before
+
+
+@pytest.mark.parametrize("options", [{"include_comments": True}, {**TRAFILATURA_OPTIONS, "include_links": True},
+                                     {**TRAFILATURA_OPTIONS, "with_metadata": True}])
+def test_options_the_mirror_does_not_handle_are_bare_extraction(options):
+    page = Page.parse(COMMENTED.encode(), "https://harbour.example/pier")
+    doc = trafilatura.bare_extraction(page.tree, url=page.url, **options)
+    assert _xml(TrafilaturaPasses(page.tree, page.url, shared=True).extract(**options)) == _xml(doc.body)
+
+
+def test_a_precise_pass_prepared_otherwise_than_the_fast_one_prepares_its_own_tree():
+    page = Page.parse((PAGES / "table-layout-posted-by" / "page.html").read_bytes(), "https://example.com/a")
+    shared = TrafilaturaPasses(page.tree, page.url, shared=True)
+    shared.extract(**{**TRAFILATURA_OPTIONS, "include_tables": False}, **PASSES["fast"])
+    doc = trafilatura.bare_extraction(page.tree, url=page.url, **TRAFILATURA_OPTIONS, **PASSES["precise"])
+    assert _xml(shared.extract(**TRAFILATURA_OPTIONS, **PASSES["precise"])) == _xml(doc.body)
