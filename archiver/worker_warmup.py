@@ -2,10 +2,7 @@
 
 Importing it loads what every worker would otherwise load for itself on its
 first page: the extraction code, the language detector's model (68 MB, about
-0.7 s to unpack), the tables extractors build on first use, and dateparser's
-locales (htmldate hands it the strings its own patterns cannot read, and the
-first one dateparser cannot read either makes it load all of its 200-odd
-locales: about 1.5 s and 65 MB, which every worker of a long crawl pays). The workers
+0.7 s to unpack) and the tables extractors build on first use. The workers
 fork from the warmed process and share all of it, copy-on-write. Then the
 garbage collector is settled (collector.settle: these long-lived objects are
 frozen out of every collection, so no worker scans them again or copies their
@@ -14,8 +11,6 @@ inherit.
 """
 
 from __future__ import annotations
-
-from dateparser import DateDataParser
 
 from archiver import collector
 from archiver.extract import extract_article
@@ -34,11 +29,8 @@ consultants and too little on the parks that families in the northern districts 
 
 
 def warm() -> None:
-    """Extract one small built-in page, load dateparser's locales, then settle the collector."""
+    """Extract one small built-in page, then settle the collector."""
     extract_article(_SAMPLE.encode(), "https://news.example/2024/03/05/council-budget.html")
-    # A line no locale reads as a date: dateparser tries (and so loads) every locale.
-    # The locales are shared by every parser, htmldate's included.
-    DateDataParser(settings={"PARSERS": ["absolute-time"]}).get_date_data("no day in this line")
     collector.settle()
 
 
