@@ -13,6 +13,7 @@ from lxml import etree
 from archiver.extract.page import Page
 from archiver.normalize import vocab
 from archiver.normalize.bylines import split_authors
+from archiver.normalize.text import fold_spaces
 
 MAX_CANDIDATES = 8
 _MAX_BYLINE_TEXT = 250
@@ -65,7 +66,7 @@ def _attrs(el) -> str:
 
 def _text(el) -> str:
     try:
-        return " ".join(el.text_content().split())
+        return fold_spaces(el.text_content())
     except Exception:
         return ""
 
@@ -75,10 +76,10 @@ def _text_start(el, length: int = 40) -> str:
     read = ""
     for chunk in el.itertext():
         read += chunk
-        folded = " ".join(read.split())
+        folded = fold_spaces(read)
         if len(folded) > length:
             return folded[:length]
-    return " ".join(read.split())[:length]
+    return fold_spaces(read)[:length]
 
 
 def _elsewhere(el, stop_depth: int = 12) -> bool:
@@ -255,7 +256,7 @@ def _headline_tail_byline(tree) -> list[str]:
     """A "by Jane Doe" written as bare text right after the headline, in no element of
     its own (`<h1>Story</h1>by Jane Doe, <time>...`): the last kind of byline looked for."""
     for h1 in tree.iter("h1"):
-        tail = " ".join((h1.tail or "").split())
+        tail = fold_spaces(h1.tail or "")
         if tail and len(tail) <= 150 and _BY_LINE.match(tail) and split_authors(tail):
             return [tail]
     return []
@@ -276,7 +277,7 @@ def _byline_text(el) -> str:
     if not text or len(text) > _MAX_BYLINE_TEXT:
         return ""
     if el.find(".//style") is not None or el.find(".//script") is not None:  # CSS-in-JS bylines
-        text = " ".join(" ".join(el.xpath(".//text()[not(ancestor::style or ancestor::script)]", smart_strings=False)).split())
+        text = fold_spaces(" ".join(el.xpath(".//text()[not(ancestor::style or ancestor::script)]", smart_strings=False)))
     # "<a>Jane Doe</a><a>John Roe</a>" renders as two names but text_content()
     # glues them into one; name the links one by one.
     links = [_text(a) for a in el.iter("a")]
@@ -403,7 +404,7 @@ def text_lines(page: Page, limit: int = 400) -> list[str]:
     out = []
     try:
         for text in VISIBLE_TEXT(page.tree):
-            text = " ".join(text.split())
+            text = fold_spaces(text)
             if 6 <= len(text) <= 160:
                 out.append(text)
                 if len(out) >= limit:

@@ -221,7 +221,7 @@ def _split_by(paragraphs: list[str], reference: set) -> tuple[int, int]:
 
 
 def _container_paragraphs(page: Page, container) -> list[str]:
-    return [t for p in container.iter("p") if len(t := _fold(page.text(p))) >= MIN_PARAGRAPH_CHARS]
+    return [t for p in container.iter("p") if len(t := fold_spaces(page.text(p))) >= MIN_PARAGRAPH_CHARS]
 
 
 def _coverage(reference: set, paragraphs: list[str]) -> float:
@@ -270,7 +270,7 @@ def _visible_lead(tree, html: str) -> str | None:
     """The standfirst shown above the text: the page's description, when the page
     also prints it. trafilatura often leaves it out as part of the header."""
     body_start = max(html.find("<body"), 0)
-    for desc in dict.fromkeys(_fold(d) for d in _descriptions(tree)):
+    for desc in dict.fromkeys(fold_spaces(d) for d in _descriptions(tree)):
         if len(desc) < LEAD_MIN_CHARS:
             continue
         # a key without quotes or apostrophes, which pages and meta tags write differently
@@ -340,10 +340,10 @@ def _emit_blocks(el, out: list[str]) -> None:
         elif isinstance(tag, str):
             # a list, or a block holding items or a table: its own text, then what it holds
             if child.text and child.text.strip() and tag in _TEXT_HOLDERS:
-                out.append(_fold(child.text))
+                out.append(fold_spaces(child.text))
             _emit_blocks(child, out)
         if child.tail and child.tail.strip() and el.tag in _TEXT_HOLDERS:
-            loose = _fold(child.tail)
+            loose = fold_spaces(child.tail)
             # trafilatura leaves credits, dates and notices loose between the blocks
             # of its output; prose there is the article's
             if el.tag != "body" or len(_TOKEN.findall(loose)) >= LOOSE_MIN_WORDS:
@@ -385,7 +385,7 @@ class TableRow(str):
 
 def _emit_cell(cell, out: list[str]) -> None:
     if cell.text and cell.text.strip():
-        out.append(_fold(cell.text))
+        out.append(fold_spaces(cell.text))
     _emit_blocks(cell, out)
 
 
@@ -400,10 +400,10 @@ def flat_text(el) -> str:
     """An element's text on one line: a line break (<br>, trafilatura's <lb>) and
     the edge of a nested block separate words, where text_content() glues them."""
     if not len(el):
-        return _fold(el.text or "")
+        return fold_spaces(el.text or "")
     parts: list[str] = []
     _collect(el, parts)
-    return _fold("".join(parts))
+    return fold_spaces("".join(parts))
 
 
 def _collect(el, parts: list[str]) -> None:
@@ -434,20 +434,20 @@ def structured_paragraphs(text: str) -> list[str]:
     text = _SHORTCODE.sub(" ", text)
     if _TAG.search(text):
         return _html_paragraphs(text)
-    return [p for p in (_fold(line) for line in text.splitlines()) if p]
+    return [p for p in (fold_spaces(line) for line in text.splitlines()) if p]
 
 
 def _html_paragraphs(text: str) -> list[str]:
     try:
         root = lxml.html.fragment_fromstring(text, create_parent="div")
     except Exception:  # noqa: BLE001 - unparsable markup: fall back to tag stripping
-        return [p for p in (_fold(re.sub(r"<[^>]+>", " ", line)) for line in text.splitlines()) if p]
+        return [p for p in (fold_spaces(re.sub(r"<[^>]+>", " ", line)) for line in text.splitlines()) if p]
     out: list[str] = []
     loose: list[str] = []
 
     def flush():
         if loose:
-            out.append(_fold(" ".join(loose)))
+            out.append(fold_spaces(" ".join(loose)))
             loose.clear()
 
     def walk(el):
@@ -458,7 +458,7 @@ def _html_paragraphs(text: str) -> list[str]:
                 continue
             if child.tag in _HTML_BLOCKS:
                 flush()
-                out.append(_fold(child.text_content()))
+                out.append(fold_spaces(child.text_content()))
             elif child.tag == "br":
                 flush()
             elif any(d.tag in _HTML_BLOCKS or d.tag == "br" for d in child.iterdescendants()):
@@ -527,5 +527,3 @@ def _share_in(para: str, reference: set) -> float:
     sh = _shingles(para)
     return len(sh & reference) / len(sh) if sh else 0.0
 
-
-_fold = fold_spaces

@@ -59,7 +59,7 @@ class TrafilaturaPasses:
         return None if doc is None else doc.body
 
     def _options(self, keywords: dict) -> Extractor | None:
-        if any(keywords.get(k, not v) != v for k, v in _REQUIRED.items()):
+        if any(keywords.get(k) != v for k, v in _REQUIRED.items()):
             return None
         if not set(keywords) <= set(_EXTRACTOR_KEYWORDS) | set(_REQUIRED):
             return None

@@ -237,7 +237,7 @@ def _plain(text: str) -> str:
     """Case, Unicode forms, curly quotes and spacing folded; punctuation kept."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return re.sub(r"\s+", " ", text).strip()
+    return fold_spaces(text)
 
 
 def _fuller_headline(stated, title: str) -> str | None:
