@@ -17,7 +17,8 @@ from lxml import etree
 
 from archiver.extract.maintext import PASSES, TRAFILATURA_OPTIONS
 from archiver.extract.page import Page
-from archiver.extract.trafilatura_passes import CHECKED_VERSION, TrafilaturaPasses, mirror_applies
+from archiver.extract.trafilatura_passes import (CHECKED_VERSION, GUARDED, TrafilaturaPasses, guarded_path,
+                                                 mirror_applies)
 
 PAGES = Path(__file__).parent / "pages"
 # varied layouts: an article with a table layout, a home page (nothing an extractor
@@ -65,6 +66,7 @@ def test_the_installed_trafilatura_is_the_one_the_mirror_was_checked_against():
     # they pass, set CHECKED_VERSION; if not, bring the mirror in line with upstream.
     assert mirror_applies(), f"trafilatura {trafilatura.__version__}, mirror checked against {CHECKED_VERSION}"
     assert TrafilaturaPasses(lxml.html.fromstring(COMMENTED), None).shared
+    assert GUARDED, "trafilatura's regex XPaths were left unguarded"
 
 
 @pytest.mark.parametrize("sequence", SEQUENCES, ids="+".join)
@@ -101,3 +103,49 @@ def test_a_precise_pass_prepared_otherwise_than_the_fast_one_prepares_its_own_tr
     shared.extract(**{**TRAFILATURA_OPTIONS, "include_tables": False}, **PASSES["fast"])
     doc = trafilatura.bare_extraction(page.tree, url=page.url, **TRAFILATURA_OPTIONS, **PASSES["precise"])
     assert _xml(shared.extract(**TRAFILATURA_OPTIONS, **PASSES["precise"])) == _xml(doc.body)
+
+
+# --- the guarded regex XPaths ---------------------------------------------------
+@pytest.mark.parametrize(("path", "guarded"), [
+    (".//*[re:test(@id, 'nav')]", ".//*[((@id) and re:test(@id, 'nav'))]"),
+    (".//*[re:test(@id|@class, '^shar', 'i') or @role='x']",
+     ".//*[((@id|@class) and re:test(@id|@class, '^shar', 'i')) or @role='x']"),
+    # a comparison binds tighter than `and`: the guard keeps the call's own value
+    (".//*[re:test(@class, 'ad') = false()]", ".//*[((@class) and re:test(@class, 'ad')) = false()]"),
+    (".//*[not(re:test(@id, 'a')) and re:test(@class, 'b')]",
+     ".//*[not(((@id) and re:test(@id, 'a'))) and ((@class) and re:test(@class, 'b'))]"),
+])
+def test_a_regex_test_of_an_attribute_is_guarded_by_its_presence(path, guarded):
+    assert guarded_path(path) == guarded
+
+
+@pytest.mark.parametrize("path", [
+    ".//*[contains(@class, 'nav')]",  # nothing to guard
+    ".//*[re:test(@id, 'nav') or re:test(@class, 'x*')]",  # 'x*' matches '': an absent class matches
+    ".//*[re:test(@class, '(?:^|$)')]",
+    ".//*[re:test(text(), 'nav')]",  # not an attribute
+    ".//*[re:test(@class, '(unclosed')]",  # not a Python regex: left to lxml
+])
+def test_an_xpath_the_guard_could_change_is_left_alone(path):
+    assert guarded_path(path) is None
+
+
+# elements with and without the attributes trafilatura tests, empty ones, both orders
+_ATTRIBUTES = ['', 'id="nav"', 'class="nav"', 'id=""', 'class=""', 'id="main" class="share-box"',
+               'class="share-box" id="main"', 'style="display:none"', 'id="hidden"', 'class="comments-title"',
+               'role="navigation"', 'class=" ad "', 'id="comments"', 'class="post-content"']
+ATTRIBUTE_MIX = "<html><body>" + "".join(
+    f"<{tag} {a}><{inner} {b}>x</{inner}></{tag}>"
+    for tag in ("div", "section", "p", "span", "ul", "article")
+    for inner in ("div", "li")
+    for a in _ATTRIBUTES for b in _ATTRIBUTES[::3]) + "</body></html>"
+
+
+@pytest.mark.parametrize("name", [*FIXTURES, "attribute-mix"])
+def test_every_guarded_xpath_selects_what_trafilaturas_selects(name):
+    tree = lxml.html.fromstring(ATTRIBUTE_MIX if name == "attribute-mix" else _fixture(name)[0])
+    selected = 0
+    for original, guarded in GUARDED:
+        assert guarded(tree) == original(tree), original.path
+        selected += len(original(tree))
+    assert selected or name not in ("attribute-mix", "wordpress-voa-seed")

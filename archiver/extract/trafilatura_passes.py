@@ -12,14 +12,19 @@ trafilatura version it was checked against (`CHECKED_VERSION`) and only for the
 options it mirrors; otherwise each pass is a plain `bare_extraction`.
 tests/test_trafilatura_passes.py runs both on fixture pages and fails when they
 disagree, or when the installed version makes the passes fall back.
+
+It also makes trafilatura's regex XPaths cheaper, without changing what they select
+(`guard_regex_tests`, below).
 """
 
 from __future__ import annotations
 
+import re
 from copy import copy
 
 import trafilatura
-from trafilatura import core
+from lxml.etree import XPath
+from trafilatura import core, xpaths
 from trafilatura.settings import Extractor
 
 CHECKED_VERSION = "2.3.1"
@@ -133,3 +138,49 @@ class TrafilaturaPasses:
         if len(r_text) >= options.min_extracted_size and len(r_text) > core.ESCALATION_ACCEPT_RATIO * len(text):
             return r_body, r_text
         return body, text
+
+
+# --- cheaper regex XPaths -------------------------------------------------------
+# lxml runs EXSLT's re:test as a Python call for every element an XPath tests, with
+# '' for an attribute the element lacks. Where the pattern cannot match '', that call
+# is false before it is made: `((@class) and re:test(@class, 'P'))` selects the same
+# elements as `re:test(@class, 'P')` and skips the call on every element without a
+# class. trafilatura's prunes test most elements of a page that way; guarded, a page
+# costs about 3.5 ms less (of 45).
+_REGEXP_NS = {"re": "http://exslt.org/regular-expressions"}
+# re:test on attributes (`@id`, `@id|@class`), a pattern in quotes, optional flags
+_REGEX_TEST = re.compile(r"re:test\((@[\w-]+(?:\|@[\w-]+)*),\s*'([^']*)'(\s*,\s*'[^']*')?\s*\)")
+
+
+def guarded_path(path: str) -> str | None:
+    """The XPath with each attribute re:test behind a test that an attribute is there;
+    None when it has none to guard, or one whose pattern matches '' (or is not a
+    Python regex), which must keep testing '' for an absent attribute."""
+    calls = list(_REGEX_TEST.finditer(path))
+    try:
+        if not calls or any(re.search(m[2], "") is not None for m in calls):
+            return None
+    except re.error:
+        return None
+    return _REGEX_TEST.sub(lambda m: f"(({m[1]}) and {m[0]})", path)
+
+
+# (trafilatura's XPath, its guarded replacement), for the tests
+GUARDED: list[tuple[XPath, XPath]] = []
+
+
+def guard_regex_tests() -> None:
+    """Replace, in place, trafilatura's XPath lists' regex XPaths by guarded ones.
+    Only for the checked version, whose expressions were compared (see the tests)."""
+    if GUARDED or not mirror_applies():
+        return
+    for value in vars(xpaths).values():
+        if not isinstance(value, list):
+            continue
+        for i, expression in enumerate(value):
+            if isinstance(expression, XPath) and (path := guarded_path(expression.path)) is not None:
+                value[i] = XPath(path, namespaces=_REGEXP_NS)
+                GUARDED.append((expression, value[i]))
+
+
+guard_regex_tests()
