@@ -80,8 +80,12 @@ def test_every_pass_gives_what_bare_extraction_gives(body, url, sequence):
         assert _xml(shared.extract(**options)) == _xml(None if doc is None else doc.body), name
 
 
-def test_the_passes_leave_the_page_tree_as_it_was():
-    page = Page.parse(COMMENTED.encode(), "https://harbour.example/pier")
+# with something to prune on the raw tree (a copy is pruned), and with nothing (the
+# passes read the page's own tree)
+@pytest.mark.parametrize(("body", "url"), [(COMMENTED.encode(), "https://harbour.example/pier"),
+                                           _fixture("text-beside-photo-box")], ids=["commented", "nothing-to-prune"])
+def test_the_passes_leave_the_page_tree_as_it_was(body, url):
+    page = Page.parse(body, url)
     before = etree.tostring(page.tree)
     shared = TrafilaturaPasses(page.tree, page.url, shared=True)
     for name in SEQUENCES[0]:
