@@ -475,14 +475,16 @@ def bench(args, work: Path) -> None:
 
     arch = results["archiver"].runs[-1]
     db = work / "bench.db"
-    summary = arch.stderr.strip().splitlines()[-1] if arch.stderr.strip() else ""
+    # (the crawl runs with -q: it prints only when something failed)
+    failures = arch.stderr.strip()
     print(f"\n{n} pages (mean {avg_kb:.0f} KB) from 127.0.0.1; fixture server max rate {rate:,.0f} pages/s "
           f"(keep-alive client, 8 threads); load average before: {' '.join(f'{x:.1f}' for x in load_before)}")
     print_contenders(results, n)
     stored = results["archiver"].stored
     print(f"\narchiver: {stored} of {n} stored; database {db.stat().st_size / 2**20:.1f} MB, "
           f"{db.stat().st_size / max(stored, 1) / 1024:.1f} KB per article (raw pages kept, compressed)")
-    print(f"crawl summary: {summary}")
+    if failures:
+        print(f"the crawl reported failures:\n{failures[-2000:]}")
     print_where_time_goes(results, n, profile, min(args.profile_pages, n))
 
     if args.archive_size:

@@ -89,6 +89,39 @@ def test_crawl_uses_the_worker_pool(run_cli, tmp_path):
     pages_done, in_workers, processes = map(int, match.groups())
     assert pages_done == 120
     assert in_workers > 0 and processes >= 1
+    # a long run: its forkserver loads dateparser's locales for every worker
+    assert "(dateparser's locales preloaded)" in result.stderr
+
+
+_LOCALES = """
+from archiver.workers import ExtractionPool
+def locales():
+    from dateparser.languages.loader import default_loader
+    return len(default_loader._loaded_locales)
+if __name__ == "__main__":
+    pool = ExtractionPool(2, inline_first=0)
+    pool.start(expected_pages={pages})
+    pool._warming.join(60)
+    print(pool.preloads_dates, pool._pool().submit(locales).result(60))
+    pool.close()
+"""
+
+
+def test_a_long_runs_workers_fork_with_dateparsers_locales_loaded(tmp_path):
+    # (in a process of its own: a process starts its forkserver once)
+    import subprocess
+    import sys
+
+    outputs = {}
+    for pages in (ExtractionPool.WARM_DATES_PAGES - 1, ExtractionPool.WARM_DATES_PAGES):
+        script = tmp_path / f"locales_{pages}.py"
+        script.write_text(_LOCALES.format(pages=pages))
+        result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        outputs[pages] = result.stdout.split()
+    short, long = outputs.values()
+    assert short[0] == "False" and int(short[1]) < 10
+    assert long[0] == "True" and int(long[1]) > 100
 
 
 def test_workers_start_once_more_article_pages_download_than_are_extracted_in_the_crawl():
@@ -111,4 +144,6 @@ def test_workers_start_once_more_article_pages_download_than_are_extracted_in_th
     assert spider.pool._warming is None
     reach_downloader(**{ARTICLE_META: True})
     assert spider.pool._warming is not None
+    # ten pages ahead: too few to load dateparser's locales for every worker
+    assert not spider.pool.preloads_dates
     spider.pool.close()

@@ -184,14 +184,25 @@ class ArchiverSpider(scrapy.Spider):
         if ARTICLE_META in request.meta:
             self._articles_sent += 1
             if self._articles_sent == self.pool.inline_first + 1:
-                self.pool.start()
+                self.pool.start(expected_pages=self._pages_ahead())
+
+    def _pages_ahead(self) -> int:
+        """The pages this run has ahead, as far as it knows: its listed URLs and
+        checks, or the requests waiting in the scheduler (a feed's or sitemap's
+        entries, a page's links), whichever is more."""
+        try:
+            waiting = len(self.crawler.engine.scheduler or ())
+        except Exception:  # noqa: BLE001 - e.g. a shared scheduler that cannot be asked now
+            waiting = 0
+        return max(len(self.urls) + len(self.checks), waiting)
 
     def closed(self, reason):
         if self._pool is not None:
             pool = self._pool
             worker_pids = pool.pids - {os.getpid()}
-            self.logger.info("extraction: %d pages, %d of them in %d worker processes",
-                             pool.pages, pool.pooled, len(worker_pids))
+            self.logger.info("extraction: %d pages, %d of them in %d worker processes%s",
+                             pool.pages, pool.pooled, len(worker_pids),
+                             " (dateparser's locales preloaded)" if pool.preloads_dates else "")
             self.crawler.stats.set_value("archiver/extract_pages", pool.pages)
             self.crawler.stats.set_value("archiver/extract_pages_in_workers", pool.pooled)
             self._pool.close()
