@@ -326,9 +326,12 @@ def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> dict[
          [*archiver_cmd(), *crawl_args, "--db", str(db), "-q", *LIFT_POLITENESS], db),
     ]
     results = [Contender(name, what) for name, what, _, _ in contenders]
-    # Rounds interleave the contenders, so a change in the machine's load hits them alike.
+    # Rounds interleave the contenders, so a change in the machine's load hits them alike;
+    # every other round runs them in reverse, so a drift within a round (a shared
+    # machine slowing down or speeding up) does not favour the ones that run first.
     for round_ in range(1, args.rounds + 1):
-        for result, (name, _, cmd, store) in zip(results, contenders):
+        order = list(zip(results, contenders))
+        for result, (name, _, cmd, store) in order if round_ % 2 else order[::-1]:
             for old in store.parent.glob(f"{store.name}*") if store else ():
                 old.unlink()  # a fresh archive each round (and its -wal, -shm, lock)
             print(f"measuring {name} (round {round_} of {args.rounds}) ...", file=sys.stderr)
