@@ -58,6 +58,10 @@ def _leave_with(crawl_pid: int) -> None:
     threading.Thread(target=watch, name="leave-with-crawl", daemon=True).start()
 
 
+# What this process's forkserver was started with (None: not started).
+_forkserver_preload: list[str] | None = None
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
@@ -102,7 +106,7 @@ class ExtractionPool:
     @property
     def preloads_dates(self) -> bool:
         """The forkserver loads dateparser's locales before forking the workers."""
-        return "archiver.worker_warmup_dates" in self._preload
+        return "archiver.worker_warmup_dates" in (_forkserver_preload or self._preload)
 
     def _warm(self) -> None:
         try:
@@ -119,8 +123,12 @@ class ExtractionPool:
             # and warmed the extraction code once, and settled the garbage
             # collector (worker_warmup), never from the threaded crawl process.
             context = multiprocessing.get_context("forkserver")
-            # (the forkserver starts once per process: the first pool's preload holds)
-            context.set_forkserver_preload(self._preload)
+            # The forkserver starts once per process: the first pool's preload holds
+            # for the later runs of a process (the sources of one `crawl --sources`).
+            global _forkserver_preload
+            if _forkserver_preload is None:
+                _forkserver_preload = self._preload
+                context.set_forkserver_preload(self._preload)
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                                  initializer=_leave_with, initargs=(os.getpid(),))
         return self._executor

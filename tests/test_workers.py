@@ -145,5 +145,5 @@ def test_workers_start_once_more_article_pages_download_than_are_extracted_in_th
     reach_downloader(**{ARTICLE_META: True})
     assert spider.pool._warming is not None
     # ten pages ahead: too few to load dateparser's locales for every worker
-    assert not spider.pool.preloads_dates
+    assert "archiver.worker_warmup_dates" not in spider.pool._preload
     spider.pool.close()

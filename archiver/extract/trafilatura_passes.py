@@ -76,8 +76,8 @@ class TrafilaturaPasses:
         return self._forum
 
     def _raw_tree(self):
-        # trafilatura_sequence's raw-tree prunes, on bare_extraction's copy of the tree;
-        # a forum page skips the comment prune in the balanced focus (see extract)
+        # trafilatura_sequence's raw-tree prunes, on a copy of the tree (bare_extraction's
+        # own copy); a forum page skips the comment prune in the balanced focus (see extract)
         if self._raw is None:
             self._forum = core._forum_thread_page(self.tree)
             prunes = (core.RAW_TREE_PRUNE_XPATH, core.REMOVE_COMMENTS_AND_LISTS_XPATH)
