@@ -80,8 +80,7 @@ def test_every_pass_gives_what_bare_extraction_gives(body, url, sequence):
         assert _xml(shared.extract(**options)) == _xml(None if doc is None else doc.body), name
 
 
-# with something to prune on the raw tree (a copy is pruned), and with nothing (the
-# passes read the page's own tree)
+# with something to prune on the raw tree, and with nothing to prune
 @pytest.mark.parametrize(("body", "url"), [(COMMENTED.encode(), "https://harbour.example/pier"),
                                            _fixture("text-beside-photo-box")], ids=["commented", "nothing-to-prune"])
 def test_the_passes_leave_the_page_tree_as_it_was(body, url):

@@ -76,20 +76,13 @@ class TrafilaturaPasses:
         return self._forum
 
     def _raw_tree(self):
-        # trafilatura_sequence's raw-tree prunes, on a copy of the tree (bare_extraction's
-        # own copy); a forum page skips the comment prune in the balanced focus (see extract)
+        # trafilatura_sequence's raw-tree prunes, on bare_extraction's copy of the tree;
+        # a forum page skips the comment prune in the balanced focus (see extract)
         if self._raw is None:
-            self._forum = core._forum_thread_page(self.tree)
-            prunes = (core.RAW_TREE_PRUNE_XPATH, core.REMOVE_COMMENTS_AND_LISTS_XPATH)
-            if not any(expression(self.tree) for nodelist in prunes for expression in nodelist):
-                # nothing to prune (most pages): the page's own tree, which no pass
-                # changes (each copies what it cleans), saves copying the whole page
-                self._raw = self.tree
-            else:
-                tree = copy(self.tree)
-                for nodelist in prunes:
-                    tree = core.prune_unwanted_nodes(tree, nodelist)
-                self._raw = tree
+            tree = copy(self.tree)
+            self._forum = core._forum_thread_page(tree)
+            tree = core.prune_unwanted_nodes(tree, core.RAW_TREE_PRUNE_XPATH)
+            self._raw = core.prune_unwanted_nodes(tree, core.REMOVE_COMMENTS_AND_LISTS_XPATH)
         return self._raw
 
     def _sequence(self, options: Extractor, preparation: dict):
