@@ -14,8 +14,8 @@ import threading
 import time
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 
-from archiver.extract import extract_article
 from archiver.store import raw
 
 
@@ -27,6 +27,9 @@ class ExtractionFailed(Exception):
 # anyway, not in the crawl process that feeds every worker.
 def extract_and_pack(kwargs: dict) -> tuple[dict, bytes]:
     """The record of a page and its raw bytes compressed for the archive (store.raw)."""
+    # Imported here: a crawl process whose pages go to workers never loads extraction.
+    from archiver.extract import extract_article
+
     return extract_article(**kwargs), raw.pack(kwargs["body"])
 
 
@@ -61,9 +64,42 @@ def _leave_with(crawl_pid: int) -> None:
 # What this process's forkserver was started with (None: not started).
 _forkserver_preload: list[str] | None = None
 
+# A run expected to extract this many pages loads dateparser's locales once, in the
+# forkserver (worker_warmup_dates: 1.5 s), rather than in each worker that meets a
+# date string only dateparser may read (about one page in eight); in a shorter run
+# most workers never do.
+WARM_DATES_PAGES = 50
+
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def configured_workers(value: str | int | None) -> int:
+    """ARCHIVER_EXTRACT_WORKERS as a number of worker processes ("auto": one per core)."""
+    return default_workers() if value is None or str(value).lower() == "auto" else int(value)
+
+
+def _preload(workers: int, expected_pages: int) -> list[str]:
+    """What the forkserver imports before it forks `workers` workers for a run with
+    `expected_pages` pages ahead."""
+    if workers > 1 and expected_pages >= WARM_DATES_PAGES:
+        return ["archiver.worker_warmup_dates", "archiver.worker_warmup"]
+    return ["archiver.worker_warmup"]
+
+
+def start_forkserver(workers: int, expected_pages: int) -> None:
+    """Start the forkserver of this process's extraction workers now, for a run known
+    to have `expected_pages` pages ahead (a URL list), so that its imports (3 to 4 s of
+    CPU in a long run, before any worker can fork) run beside the crawl's own start-up
+    on another core rather than after it. Nothing for a run extracted in this process
+    (workers=0) or one of a few pages, whose workers may never start."""
+    global _forkserver_preload
+    if workers <= 0 or expected_pages <= ExtractionPool.INLINE_FIRST or _forkserver_preload is not None:
+        return
+    _forkserver_preload = _preload(workers, expected_pages)
+    multiprocessing.get_context("forkserver").set_forkserver_preload(_forkserver_preload)
+    forkserver.ensure_running()
 
 
 class ExtractionPool:
@@ -76,13 +112,10 @@ class ExtractionPool:
     extraction code's models a second time, in this process.
     """
 
-    # A run expected to extract this many pages loads dateparser's locales once, in the
-    # forkserver (worker_warmup_dates: 1.5 s), rather than in each worker that meets a
-    # date string only dateparser may read (about one page in eight); in a shorter run
-    # most workers never do.
-    WARM_DATES_PAGES = 50
+    WARM_DATES_PAGES = WARM_DATES_PAGES
+    INLINE_FIRST = 4
 
-    def __init__(self, workers: int, timeout: float = 60.0, inline_first: int = 4):
+    def __init__(self, workers: int, timeout: float = 60.0, inline_first: int = INLINE_FIRST):
         self.workers = workers
         self.inline_first = inline_first
         self.timeout = timeout
@@ -97,9 +130,8 @@ class ExtractionPool:
     def start(self, expected_pages: int = 0) -> None:
         """Start the workers in the background; `expected_pages`: how many pages the run
         has ahead, as far as it knows."""
-        if self.workers > 1 and expected_pages >= self.WARM_DATES_PAGES:
-            self._preload = ["archiver.worker_warmup_dates", "archiver.worker_warmup"]
         if self.workers > 0 and self._warming is None:
+            self._preload = _preload(self.workers, expected_pages)
             self._warming = threading.Thread(target=self._warm, name="extraction-pool-start", daemon=True)
             self._warming.start()
 

@@ -124,6 +124,42 @@ def test_a_long_runs_workers_fork_with_dateparsers_locales_loaded(tmp_path):
     assert long[0] == "True" and int(long[1]) > 100
 
 
+_EARLY = """
+import os
+from multiprocessing import forkserver
+from archiver import workers
+from archiver.workers import ExtractionPool, start_forkserver
+if __name__ == "__main__":
+    start_forkserver(2, {pages})
+    started = forkserver._forkserver._forkserver_pid
+    pool = ExtractionPool(2, inline_first=0)
+    pool.start()  # as a crawl does at its fifth page, knowing no more of the run
+    pool._warming.join(60)
+    parent = pool._pool().submit(os.getppid).result(60)
+    print(started is not None, parent == started, pool.preloads_dates, workers._forkserver_preload is not None)
+    pool.close()
+"""
+
+
+def test_a_url_lists_forkserver_starts_before_the_crawl_and_the_pool_forks_from_it(tmp_path):
+    # (in a process of its own: a process starts its forkserver once)
+    import subprocess
+    import sys
+
+    outputs = []
+    for pages in (ExtractionPool.INLINE_FIRST, ExtractionPool.WARM_DATES_PAGES):
+        script = tmp_path / f"early_{pages}.py"
+        script.write_text(_EARLY.format(pages=pages))
+        result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        outputs.append(result.stdout.split())
+    few, many = outputs
+    # a run of a few pages may extract them all here: no forkserver until its pool starts
+    assert few == ["False", "False", "False", "True"]
+    # a long list: started at once, with dateparser's locales, and the workers fork from it
+    assert many == ["True", "True", "True", "True"]
+
+
 def test_workers_start_once_more_article_pages_download_than_are_extracted_in_the_crawl():
     from scrapy import Request, signals
     from scrapy.utils.test import get_crawler
@@ -147,3 +183,20 @@ def test_workers_start_once_more_article_pages_download_than_are_extracted_in_th
     # ten pages ahead: too few to load dateparser's locales for every worker
     assert "archiver.worker_warmup_dates" not in spider.pool._preload
     spider.pool.close()
+
+
+def test_a_crawl_process_whose_pages_go_to_workers_never_loads_the_extraction_code():
+    import subprocess
+    import sys
+
+    code = ("import sys, archiver.cli, archiver.crawl, archiver.pipelines, archiver.middlewares, archiver.workers, "
+            "archiver.spiders.article, archiver.spiders.site, archiver.spiders.feed, archiver.spiders.sitemap\n"
+            "print([m for m in ('archiver.extract.article', 'trafilatura', 'htmldate', 'py3langid') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
+    # and the package still names its functions, loading them when asked
+    from archiver import extract
+    from archiver.extract import article
+
+    assert extract.extract_article is article.extract_article and extract.RULES_VERSION == article.RULES_VERSION

@@ -418,10 +418,10 @@ def workers_option(func):
 
 
 def extraction_pool(workers: str):
-    from archiver.workers import ExtractionPool, default_workers
+    from archiver.workers import ExtractionPool, configured_workers
 
     try:
-        count = default_workers() if workers == "auto" else int(workers)
+        count = configured_workers(workers)
     except ValueError:
         raise click.BadParameter(f"{workers!r} is not a number or 'auto'", param_hint="--workers") from None
     if count < 0:

@@ -20,7 +20,7 @@ from archiver.revisits import ARTICLE_META, CHECK_META, not_fetched, rechecks
 from archiver.seeds import as_url_list, seed_url, seed_urls, unsupported_url_reason
 from archiver.sources import COOKIES_META, parse_duration, selector_problem
 from archiver.spiders.errors import describe_failure, http_reason
-from archiver.workers import ExtractionFailed, ExtractionPool, default_workers
+from archiver.workers import ExtractionFailed, ExtractionPool, configured_workers
 
 # Pages a run requests at most, besides the article URLs it was given (--max-pages).
 DEFAULT_MAX_PAGES = 1000
@@ -172,8 +172,7 @@ class ArchiverSpider(scrapy.Spider):
     @property
     def pool(self) -> ExtractionPool:
         if self._pool is None:
-            workers = self.settings.get("ARCHIVER_EXTRACT_WORKERS", "auto")
-            workers = default_workers() if str(workers).lower() == "auto" else int(workers)
+            workers = configured_workers(self.settings.get("ARCHIVER_EXTRACT_WORKERS"))
             self._pool = ExtractionPool(workers, timeout=self.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 60))
         return self._pool
 
