@@ -200,3 +200,39 @@ def test_a_crawl_process_whose_pages_go_to_workers_never_loads_the_extraction_co
     from archiver.extract import article
 
     assert extract.extract_article is article.extract_article and extract.RULES_VERSION == article.RULES_VERSION
+
+
+_EARLY_CLI = """
+import sys
+from multiprocessing import forkserver
+from scrapy.settings import Settings
+from archiver.cli.crawl_cmd import _start_workers_early
+if __name__ == "__main__":
+    urls = sys.argv[2:]
+    _start_workers_early(sys.argv[1], urls, Settings({{"ARCHIVER_EXTRACT_WORKERS": {workers}}}))
+    print(forkserver._forkserver._forkserver_pid is not None)
+"""
+
+
+def test_crawl_starts_the_forkserver_early_only_for_urls_the_archive_does_not_hold(run_cli, tmp_path):
+    import subprocess
+    import sys
+
+    pages = {f"/news/{i}.html": html_page(article_html(i)) for i in range(12)}
+    with FixtureSite(pages) as site:
+        urls = [site.url + path for path in pages]
+        result = run_cli("crawl", *urls[:6], "--db", "a.db", "-s", "ARCHIVER_EXTRACT_WORKERS=0", *FAST)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+    def started(listed, workers=2):
+        script = tmp_path / "early_cli.py"
+        script.write_text(_EARLY_CLI.format(workers=workers))
+        run = subprocess.run([sys.executable, str(script), str(tmp_path / "a.db"), *listed],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return run.stdout.strip() == "True"
+
+    assert started(urls[6:])  # six pages to fetch
+    assert not started(urls[:6])  # all archived: maybe none is due, and the pool may never start
+    assert not started(urls[:6] + urls[6:9])  # three new: a few pages are extracted in the crawl process
+    assert not started(urls[6:], workers=0)
