@@ -97,9 +97,13 @@ def start_forkserver(workers: int, expected_pages: int) -> None:
     global _forkserver_preload
     if workers <= 0 or expected_pages <= ExtractionPool.INLINE_FIRST or _forkserver_preload is not None:
         return
-    _forkserver_preload = _preload(workers, expected_pages)
-    multiprocessing.get_context("forkserver").set_forkserver_preload(_forkserver_preload)
-    forkserver.ensure_running()
+    preload = _preload(workers, expected_pages)
+    multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
+    try:
+        forkserver.ensure_running()
+    except OSError:
+        return  # the pool tries again as it starts, and extracts in this process if it cannot
+    _forkserver_preload = preload
 
 
 class ExtractionPool:
