@@ -88,22 +88,29 @@ def _preload(workers: int, expected_pages: int) -> list[str]:
     return ["archiver.worker_warmup"]
 
 
+def _claim_forkserver(preload: list[str]) -> None:
+    """This process's forkserver will load `preload`, unless one was claimed before:
+    a process starts its forkserver once, so the first claim holds for the later pools
+    of the process (the sources of one `crawl --sources`)."""
+    global _forkserver_preload
+    if _forkserver_preload is None:
+        _forkserver_preload = preload
+        multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
+
+
 def start_forkserver(workers: int, expected_pages: int) -> None:
     """Start the forkserver of this process's extraction workers now, for a run known
     to have `expected_pages` pages ahead (a URL list), so that its imports (3 to 4 s of
     CPU in a long run, before any worker can fork) run beside the crawl's own start-up
     on another core rather than after it. Nothing for a run extracted in this process
     (workers=0) or one of a few pages, whose workers may never start."""
-    global _forkserver_preload
     if workers <= 0 or expected_pages <= ExtractionPool.INLINE_FIRST or _forkserver_preload is not None:
         return
-    preload = _preload(workers, expected_pages)
-    multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
+    _claim_forkserver(_preload(workers, expected_pages))
     try:
         forkserver.ensure_running()
     except OSError:
-        return  # the pool tries again as it starts, and extracts in this process if it cannot
-    _forkserver_preload = preload
+        pass  # the pool tries again as it starts, and extracts in this process if it cannot
 
 
 class ExtractionPool:
@@ -116,7 +123,6 @@ class ExtractionPool:
     extraction code's models a second time, in this process.
     """
 
-    WARM_DATES_PAGES = WARM_DATES_PAGES
     INLINE_FIRST = 4
 
     def __init__(self, workers: int, timeout: float = 60.0, inline_first: int = INLINE_FIRST):
@@ -158,14 +164,9 @@ class ExtractionPool:
             # forkserver: workers fork from a clean process that has imported
             # and warmed the extraction code once, and settled the garbage
             # collector (worker_warmup), never from the threaded crawl process.
-            context = multiprocessing.get_context("forkserver")
-            # The forkserver starts once per process: the first pool's preload holds
-            # for the later runs of a process (the sources of one `crawl --sources`).
-            global _forkserver_preload
-            if _forkserver_preload is None:
-                _forkserver_preload = self._preload
-                context.set_forkserver_preload(self._preload)
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+            _claim_forkserver(self._preload)
+            self._executor = ProcessPoolExecutor(max_workers=self.workers,
+                                                 mp_context=multiprocessing.get_context("forkserver"),
                                                  initializer=_leave_with, initargs=(os.getpid(),))
         return self._executor
 

@@ -10,7 +10,7 @@ import re
 from archiver.store import raw
 from archiver.extract import language
 from archiver import collector
-from archiver.workers import ExtractionPool
+from archiver.workers import WARM_DATES_PAGES, ExtractionPool
 from tests.conftest import FAST
 from tests.support.pages import article_html, html_page
 from tests.support.server import FixtureSite
@@ -113,7 +113,7 @@ def test_a_long_runs_workers_fork_with_dateparsers_locales_loaded(tmp_path):
     import sys
 
     outputs = {}
-    for pages in (ExtractionPool.WARM_DATES_PAGES - 1, ExtractionPool.WARM_DATES_PAGES):
+    for pages in (WARM_DATES_PAGES - 1, WARM_DATES_PAGES):
         script = tmp_path / f"locales_{pages}.py"
         script.write_text(_LOCALES.format(pages=pages))
         result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
@@ -147,7 +147,7 @@ def test_a_url_lists_forkserver_starts_before_the_crawl_and_the_pool_forks_from_
     import sys
 
     outputs = []
-    for pages in (ExtractionPool.INLINE_FIRST, ExtractionPool.WARM_DATES_PAGES):
+    for pages in (ExtractionPool.INLINE_FIRST, WARM_DATES_PAGES):
         script = tmp_path / f"early_{pages}.py"
         script.write_text(_EARLY.format(pages=pages))
         result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)

@@ -128,17 +128,14 @@ def _start_workers_early(db_path: str, listed: list[str], crawl_settings) -> Non
     instead of after the first pages arrive. (An archived URL may not be due, so it
     is not counted.)"""
     from archiver.store.queries import archived_fetch_states
-    from archiver.workers import ExtractionPool, configured_workers, start_forkserver
+    from archiver.workers import configured_workers, start_forkserver
 
-    workers = configured_workers(crawl_settings.get("ARCHIVER_EXTRACT_WORKERS"))
-    if workers <= 0 or len(listed) <= ExtractionPool.INLINE_FIRST:
-        return
     db = open_db(db_path, readonly=False)
     try:
         archived = sum(1 for _ in archived_fetch_states(db, listed))
     finally:
         db.conn.close()
-    start_forkserver(workers, len(listed) - archived)
+    start_forkserver(configured_workers(crawl_settings.get("ARCHIVER_EXTRACT_WORKERS")), len(listed) - archived)
 
 
 def _check_options(*, revisit_after, watch, notify, settings) -> None:
