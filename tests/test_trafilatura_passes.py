@@ -8,6 +8,7 @@ mirror whatever the version).
 """
 
 import json
+import re
 from pathlib import Path
 
 import lxml.html
@@ -17,8 +18,8 @@ from lxml import etree
 
 from archiver.extract.maintext import PASSES, TRAFILATURA_OPTIONS
 from archiver.extract.page import Page
-from archiver.extract.trafilatura_passes import (CHECKED_VERSION, GUARDED, TrafilaturaPasses, guarded_path,
-                                                 mirror_applies)
+from archiver.extract.trafilatura_passes import (_REGEX_TEST, CHECKED_VERSION, GUARDED, TrafilaturaPasses,
+                                                 guarded_path, mirror_applies, required_literals)
 
 PAGES = Path(__file__).parent / "pages"
 # varied layouts: an article with a table layout, a home page (nothing an extractor
@@ -110,16 +111,73 @@ def test_a_precise_pass_prepared_otherwise_than_the_fast_one_prepares_its_own_tr
 
 # --- the guarded regex XPaths ---------------------------------------------------
 @pytest.mark.parametrize(("path", "guarded"), [
-    (".//*[re:test(@id, 'nav')]", ".//*[((@id) and re:test(@id, 'nav'))]"),
+    (".//*[re:test(@id, '[nv].')]", ".//*[((@id) and re:test(@id, '[nv].'))]"),
+    # case-insensitive: no literal to look for
     (".//*[re:test(@id|@class, '^shar', 'i') or @role='x']",
      ".//*[((@id|@class) and re:test(@id|@class, '^shar', 'i')) or @role='x']"),
     # a comparison binds tighter than `and`: the guard keeps the call's own value
-    (".//*[re:test(@class, 'ad') = false()]", ".//*[((@class) and re:test(@class, 'ad')) = false()]"),
-    (".//*[not(re:test(@id, 'a')) and re:test(@class, 'b')]",
-     ".//*[not(((@id) and re:test(@id, 'a'))) and ((@class) and re:test(@class, 'b'))]"),
+    (".//*[re:test(@class, '[ab]\\d') = false()]", ".//*[((@class) and re:test(@class, '[ab]\\d')) = false()]"),
+    (".//*[not(re:test(@id, 'a?')) and re:test(@class, 'b+')]", None),
+    (".//*[not(re:test(@id, '\\d')) and re:test(@class, '\\w')]",
+     ".//*[not(((@id) and re:test(@id, '\\d'))) and ((@class) and re:test(@class, '\\w'))]"),
 ])
 def test_a_regex_test_of_an_attribute_is_guarded_by_its_presence(path, guarded):
     assert guarded_path(path) == guarded
+
+
+@pytest.mark.parametrize(("path", "guarded"), [
+    (".//*[re:test(@id, 'nav')]", ".//*[((@id) and (contains(@id, 'nav')) and re:test(@id, 'nav'))]"),
+    (".//*[re:test(@class, 'ad') = false()]",
+     ".//*[((@class) and (contains(@class, 'ad')) and re:test(@class, 'ad')) = false()]"),
+    (".//*[not(re:test(@id, '^a-')) and re:test(@id|@class, 'b|c')]",
+     ".//*[not(((@id) and (contains(@id, 'a-')) and re:test(@id, '^a-'))) and "
+     "((@id|@class) and (contains(@id|@class, 'b') or contains(@id|@class, 'c')) and re:test(@id|@class, 'b|c'))]"),
+    # more literals than MAX_LITERALS: the presence alone
+    (".//*[re:test(@id, 'a|b|c|d|e|f|g|h|i')]", ".//*[((@id) and re:test(@id, 'a|b|c|d|e|f|g|h|i'))]"),
+])
+def test_a_regex_test_is_guarded_by_the_literals_every_match_contains(path, guarded):
+    assert guarded_path(path) == guarded
+
+
+@pytest.mark.parametrize(("pattern", "literals"), [
+    ("comments-title|nocomments|-reply-", ("comments-title", "nocomments", "-reply-")),
+    ("^[Cc]omment(?!ary)|(?:article|post)-comments", ("omment", "-comments")),
+    ("mvp-post-add-(?:box|wrap)|infinite-?scroll", ("mvp-post-add-", "infinite")),
+    ("^(?:jp-|dpsp-content)|bmdh", ("jp-", "dpsp-content", "bmdh")),  # a group's alternatives
+    ("(?:x|y)z", ("z",)),  # one literal rather than two
+    ("(a)?b|(?P<n>cd)e", ("b", "cd")),
+    ("\\.foo\\d", (".foo",)),
+    ("a(?=b)c", ("a",)),  # a lookahead matches nothing of its own
+    ("ab{2}c|x+y", ("a", "y")),
+    ("^hide-| hidden", ("hide-", " hidden")),
+])
+def test_required_literals(pattern, literals):
+    assert required_literals(pattern) == literals
+
+
+@pytest.mark.parametrize("pattern", ["x*", "(?:^|$)", "a|", "a|.", "[abc]", "(?i)nav", "(?s:a)b", "a{", "ab)c",
+                                     "(unclosed", "[unclosed", "a\\", "(?(1)a|b)", "*a"])
+def test_no_literals_where_a_match_may_contain_none(pattern):
+    assert required_literals(pattern) is None
+
+
+def test_every_match_of_trafilaturas_patterns_contains_one_of_its_literals():
+    patterns = {m[2] for original, _ in GUARDED for m in _REGEX_TEST.finditer(original.path)}
+    values = {v for name in FIXTURES for element in lxml.html.fromstring(_fixture(name)[0]).iter()
+              for v in (element.get("id"), element.get("class"), element.get("style")) if v}
+    values |= {f"{a}{word}{b}" for word in ("comment", "Comments", "nav", "share-box", "post-content", "hidden", "ad")
+               for a in ("", "x", " ", "-") for b in ("", "s", "-x", " y", "ary")}
+    checked = 0
+    for pattern in patterns:
+        literals = required_literals(pattern)
+        if literals is None:
+            continue
+        compiled = re.compile(pattern)
+        for value in values:
+            if compiled.search(value):
+                assert any(literal in value for literal in literals), (pattern, value)
+                checked += 1
+    assert checked > 50
 
 
 @pytest.mark.parametrize("path", [
