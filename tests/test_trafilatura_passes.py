@@ -156,7 +156,9 @@ def test_required_literals(pattern, literals):
 
 
 @pytest.mark.parametrize("pattern", ["x*", "(?:^|$)", "a|", "a|.", "[abc]", "(?i)nav", "(?s:a)b", "a{", "ab)c",
-                                     "(unclosed", "[unclosed", "a\\", "(?(1)a|b)", "*a"])
+                                     "(unclosed", "[unclosed", "a\\", "(?(1)a|b)", "*a",
+                                     # escapes that spell a character or a group
+                                     "\\x41", "\\u00e9t\\u00e9", "(a)\\1", "\\N{BULLET}"])
 def test_no_literals_where_a_match_may_contain_none(pattern):
     assert required_literals(pattern) is None
 

@@ -195,6 +195,11 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(found)) if found and reader.i == len(pattern) else None
 
 
+# escapes for a class of characters or a position, of one character each
+_CLASS_ESCAPES = frozenset("dDwWsSbBAZ")
+_REPEAT = re.compile(r"\{\d*(?:,\d*)?\}")
+
+
 class _RegexLiterals:
     """A reader of the part of Python's regex syntax required_literals follows."""
 
@@ -238,7 +243,11 @@ class _RegexLiterals:
                 raise ValueError("a trailing backslash")
             e = p[self.i]
             self.i += 1
-            return (None if e.isalnum() else e), None  # \d, \b, \1 ...: no literal
+            if not e.isalnum():
+                return e, None
+            if e in _CLASS_ESCAPES:
+                return None, None
+            raise ValueError("an escape that spells a character or a group (\\x41, \\1)")
         if c == "[":
             if p.startswith("^", self.i):
                 self.i += 1
@@ -278,7 +287,7 @@ class _RegexLiterals:
         p, start = self.p, self.i
         if p.startswith(("?", "*", "+"), self.i):
             self.i += 1
-        elif (m := re.compile(r"\{\d*(?:,\d*)?\}").match(p, self.i)) and m.end() > self.i + 2:
+        elif (m := _REPEAT.match(p, self.i)) and m.end() > self.i + 2:
             self.i = m.end()
         else:
             return False
