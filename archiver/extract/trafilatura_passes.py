@@ -159,24 +159,25 @@ _REGEX_TEST = re.compile(r"re:test\((@[\w-]+(?:\|@[\w-]+)*),\s*'([^']*)'(\s*,\s*
 MAX_LITERALS = 8
 
 
-def guarded_path(path: str) -> str | None:
+def guarded_path(path: str, max_literals: int = MAX_LITERALS) -> str | None:
     """The XPath with each attribute re:test behind a test that an attribute is there
-    (and, where the pattern allows, that it contains one of the literals every match
-    contains); None when it has none to guard, or one whose pattern matches '' (or is
-    not a Python regex), which must keep testing '' for an absent attribute."""
+    (and, where the pattern allows, that it contains one of the at most `max_literals`
+    literals every match contains); None when it has none to guard, or one whose
+    pattern matches '' (or is not a Python regex), which must keep testing '' for an
+    absent attribute."""
     calls = list(_REGEX_TEST.finditer(path))
     try:
         if not calls or any(re.search(m[2], "") is not None for m in calls):
             return None
     except re.error:
         return None
-    return _REGEX_TEST.sub(_guarded_call, path)
+    return _REGEX_TEST.sub(lambda m: _guarded_call(m, max_literals), path)
 
 
-def _guarded_call(m: re.Match) -> str:
+def _guarded_call(m: re.Match, max_literals: int) -> str:
     attribute, pattern, flags = m[1], m[2], m[3] or ""
     literals = None if "i" in flags else required_literals(pattern)
-    if not literals or len(literals) > MAX_LITERALS:
+    if not literals or len(literals) > max_literals:
         return f"(({attribute}) and {m[0]})"
     contains = " or ".join(f"contains({attribute}, '{literal}')" for literal in literals)
     return f"(({attribute}) and ({contains}) and {m[0]})"

@@ -1,0 +1,76 @@
+"""What trafilatura's regex XPaths cost on the dev pages, as trafilatura ships them and
+as archiver guards them (archiver.extract.trafilatura_passes).
+
+Every XPath of trafilatura's lists that tests an attribute with EXSLT's re:test runs
+once over each dev page's parsed tree, in three forms: trafilatura's own; with the call
+behind a test that the attribute is there; and with that and the test that the value
+contains one of the literals every match of the pattern contains (what extraction
+uses). Rounds alternate the order of the forms; CPU ms per page is the median over the
+rounds, and the guarded forms are checked to select the same elements as the original.
+These are whole trees, before any prune: an extraction runs these XPaths on pruned
+trees, and only some of them, so it saves less than the difference printed here.
+
+Example: python bench/xpaths.py --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+DEFAULT_DATA = REPO.parent / "shared" / "benchdata"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the benchdata folder (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, alternating the forms' order (default: 3)")
+    parser.add_argument("--limit", type=int, default=0, help="at most this many pages (default: all)")
+    args = parser.parse_args(argv)
+
+    from lxml.etree import XPath
+
+    from archiver.extract.page import Page
+    from archiver.extract.trafilatura_passes import _REGEXP_NS, GUARDED, guarded_path
+
+    files = sorted(args.data.glob("*/html/*.html.gz"))[: args.limit or None]
+    if not files:
+        print(f"Error: no pages under {args.data}/*/html/", file=sys.stderr)
+        return 1
+    trees = [page.tree for f in files if (page := Page.parse(gzip.open(f).read(), None)) is not None]
+    forms = {
+        "trafilatura's": [original for original, _ in GUARDED],
+        "presence guard": [XPath(guarded_path(o.path, max_literals=0), namespaces=_REGEXP_NS) for o, _ in GUARDED],
+        "presence + literals": [guarded for _, guarded in GUARDED],
+    }
+    selected = {name: [[x(tree) for tree in trees] for x in xpaths] for name, xpaths in forms.items()}
+    differ = [name for name in forms if selected[name] != selected["trafilatura's"]]
+
+    times: dict[str, list[float]] = {name: [] for name in forms}
+    order = list(forms)
+    for r in range(args.rounds):
+        for name in order if r % 2 == 0 else order[::-1]:
+            start = time.process_time()
+            for x in forms[name]:
+                for tree in trees:
+                    x(tree)
+            times[name].append((time.process_time() - start) / len(trees) * 1000)
+    print(f"{len(GUARDED)} regex XPaths of trafilatura over {len(trees)} dev pages' trees, {args.rounds} rounds")
+    reference = statistics.median(times["trafilatura's"])
+    for name, values in times.items():
+        ms = statistics.median(values)
+        print(f"  {name:<20} {ms:6.1f} ms/page  {ms / reference:5.2f}x   rounds: "
+              + " ".join(f"{v:.1f}" for v in values))
+    print("same elements selected in every form" if not differ else f"Error: {', '.join(differ)} select otherwise")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
