@@ -12,6 +12,9 @@ from tests.support.server import FixtureSite
 
 # Loopback runs need no politeness delays; everything else stays as shipped.
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
+# The shared dev sets, beside the checkout (ARCHIVER_BENCHDATA points elsewhere);
+# the tests that read them skip without them.
+BENCHDATA = Path(os.environ.get("ARCHIVER_BENCHDATA") or Path(__file__).resolve().parents[2] / "shared" / "benchdata")
 
 
 def archiver_cmd() -> list[str]:

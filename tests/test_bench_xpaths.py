@@ -1,15 +1,10 @@
 """bench/xpaths.py runs the three forms of trafilatura's regex XPaths over dev pages and
 finds that they select the same elements (timings are printed, never asserted)."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from bench.xpaths import main
-
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("ARCHIVER_BENCHDATA") or REPO.parent / "shared" / "benchdata")
+from tests.conftest import BENCHDATA as DATA
 
 
 def test_the_guarded_forms_select_what_trafilaturas_select_on_dev_pages(capsys):

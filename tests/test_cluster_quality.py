@@ -4,13 +4,10 @@ Skipped where the dev sets are not beside the checkout (ARCHIVER_BENCHDATA point
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("ARCHIVER_BENCHDATA") or REPO.parent / "shared" / "benchdata")
+from tests.conftest import BENCHDATA as DATA
+
 # Today's figures on 30 stories are 1.000 each: a fall below these is a regression.
 FLOORS = {"precision": 0.98, "recall": 0.95, "original_right": 0.85}
 

@@ -7,16 +7,13 @@ pages are extracted once (two processes) and scored as bench/extraction.py score
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import BENCHDATA as DATA
 from tests.quality_floors import FLOORS
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("ARCHIVER_BENCHDATA") or REPO.parent / "shared" / "benchdata")
 CASES = [(name, field) for name, fields in FLOORS.items() for field in fields]
 
 
