@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-DEFAULT_DATA = REPO.parent / "shared" / "benchdata"
+from bench.extraction import DEFAULT_DATA  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds, alternating the forms' order (default: 3)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many pages (default: all)")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     from lxml.etree import XPath
 
@@ -50,18 +52,16 @@ def main(argv: list[str] | None = None) -> int:
         "presence guard": [XPath(guarded_path(o.path, max_literals=0), namespaces=_REGEXP_NS) for o, _ in GUARDED],
         "presence + literals": [guarded for _, guarded in GUARDED],
     }
-    selected = {name: [[x(tree) for tree in trees] for x in xpaths] for name, xpaths in forms.items()}
-    differ = [name for name in forms if selected[name] != selected["trafilatura's"]]
-
     times: dict[str, list[float]] = {name: [] for name in forms}
+    selected: dict[str, list] = {}  # what each form selects, from the first round
     order = list(forms)
     for r in range(args.rounds):
         for name in order if r % 2 == 0 else order[::-1]:
             start = time.process_time()
-            for x in forms[name]:
-                for tree in trees:
-                    x(tree)
+            found = [[x(tree) for tree in trees] for x in forms[name]]
             times[name].append((time.process_time() - start) / len(trees) * 1000)
+            selected.setdefault(name, found)
+    differ = [name for name in forms if selected[name] != selected["trafilatura's"]]
     print(f"{len(GUARDED)} regex XPaths of trafilatura over {len(trees)} dev pages' trees, {args.rounds} rounds")
     reference = statistics.median(times["trafilatura's"])
     for name, values in times.items():
