@@ -264,7 +264,7 @@ class _RegexLiterals:
         if c == "(":
             lookaround = False
             if p.startswith("?", self.i):
-                if p.startswith(("?:",), self.i):
+                if p.startswith("?:", self.i):
                     self.i += 2
                 elif p.startswith(("?=", "?!"), self.i):
                     self.i, lookaround = self.i + 2, True
@@ -286,7 +286,8 @@ class _RegexLiterals:
         return c, None
 
     def quantifier(self) -> bool:
-        p, start = self.p, self.i
+        """Read a quantifier here, if there is one."""
+        p = self.p
         if p.startswith(("?", "*", "+"), self.i):
             self.i += 1
         elif (m := _REPEAT.match(p, self.i)) and m.end() > self.i + 2:
@@ -295,7 +296,7 @@ class _RegexLiterals:
             return False
         if p.startswith(("?", "+"), self.i):  # lazy, possessive
             self.i += 1
-        return self.i > start
+        return True
 
 
 # (trafilatura's XPath, its guarded replacement), for the tests
