@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,12 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
 # The shared dev sets, beside the checkout (ARCHIVER_BENCHDATA points elsewhere);
 # the tests that read them skip without them.
 BENCHDATA = Path(os.environ.get("ARCHIVER_BENCHDATA") or Path(__file__).resolve().parents[2] / "shared" / "benchdata")
+
+# What runs keep between runs (archiver.cachedir: dateparser's compiled locale patterns,
+# a distributed worker's spool) goes to a folder of this test session's own, not the user's.
+_CACHE_HOME = tempfile.mkdtemp(prefix="archiver-tests-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+atexit.register(shutil.rmtree, _CACHE_HOME, ignore_errors=True)
 
 
 def archiver_cmd() -> list[str]:

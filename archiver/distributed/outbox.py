@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from archiver.cachedir import user_cache_dir
 from archiver.distributed.registry import redis_memory
 
 # Adds a request to a job's queue unless its duplicate filter has seen it; one
@@ -46,7 +47,7 @@ def is_full(exc: BaseException | None) -> bool:
 
 
 def default_spool_dir() -> str:
-    return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "archiver", "spool")
+    return str(user_cache_dir() / "spool")
 
 
 class SpoolFull(Exception):
