@@ -78,12 +78,15 @@ def save(path: Path) -> None:
 
 
 def preload() -> bool:
-    """Load every locale; True when their patterns came from the cache file."""
+    """Load every locale; True when their patterns came from the cache file.
+
+    With none of the caches it knows left in dateparser (a later version that renamed
+    them), there is nothing to keep: the locales load as they would without a file."""
     path = cache_file()
-    cached = load(path)
+    cached = bool(CACHES) and load(path)
     # A line no locale reads as a date: dateparser tries (and so loads) every locale.
     DateDataParser(settings={"PARSERS": ["absolute-time"]}).get_date_data("no day in this line")
-    if not cached:
+    if CACHES and not cached:
         save(path)
     return cached
 

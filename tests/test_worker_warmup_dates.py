@@ -65,3 +65,21 @@ def test_a_cache_folder_it_cannot_write_leaves_the_preload_as_it_was(tmp_path):
     blocked.write_text("a file where the cache folder would be")
     result = _preload(blocked)
     assert not result["from_cache"] and result["found"][0][1] == "2024-03-12 00:00:00"
+
+
+def test_when_dateparser_has_none_of_the_known_caches_no_file_is_written_or_read(tmp_path):
+    # A later dateparser that renamed its caches leaves CACHES empty: an empty file would
+    # be written, then "read" as a success that loaded nothing.
+    code = ("import collections\n"
+            "import dateparser.languages.dictionary as d\n"
+            "for name in ('_sorted_words_cache', '_split_regex_cache', '_sorted_relative_strings_cache',"
+            " '_split_relative_regex_cache', '_match_relative_regex_cache'):\n"
+            "    setattr(d.Dictionary, name, collections.UserDict())\n"
+            "import archiver.worker_warmup_dates as warm\n"
+            "print(warm.CACHES, warm.FROM_CACHE)\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.split() == ["()", "False"]
+    assert not (tmp_path / "archiver").exists()
