@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-DEFAULT_DATA = REPO.parent / "shared" / "benchdata"
+from bench.benchdata import DEFAULT_DATA  # noqa: E402
 SETS = ("naeb-dev", "fundus")
 
 

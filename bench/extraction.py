@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-DEFAULT_DATA = REPO.parent / "shared" / "benchdata"
+from bench.benchdata import DEFAULT_DATA  # noqa: E402
 SETS = ("naeb-dev", "fundus", "tfeval-dev")
 # Sets whose ground truth is snippets (with/without), scored by trafilatura's own rule.
 SNIPPET_SETS = frozenset({"tfeval-dev"})

@@ -26,9 +26,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from benchdata import DEFAULT_DATA  # noqa: E402
 from proctree import become_subreaper, measure  # noqa: E402
 
-DEFAULT_DATA = REPO.parent / "shared" / "benchdata"
 SETS = ("naeb-dev", "fundus", "tfeval-dev")
 
 READER = """

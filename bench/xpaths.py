@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.extraction import DEFAULT_DATA  # noqa: E402
+from bench.benchdata import DEFAULT_DATA  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from bench.benchdata import DEFAULT_DATA
 from tests.support.pages import news_site
 from tests.support.server import FixtureSite
 
 # Loopback runs need no politeness delays; everything else stays as shipped.
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
-# The shared dev sets, beside the checkout (ARCHIVER_BENCHDATA points elsewhere);
+# The shared dev sets (bench.benchdata: beside the checkout, or $ARCHIVER_BENCHDATA);
 # the tests that read them skip without them.
-BENCHDATA = Path(os.environ.get("ARCHIVER_BENCHDATA") or Path(__file__).resolve().parents[2] / "shared" / "benchdata")
+BENCHDATA = DEFAULT_DATA
 
 # What runs keep between runs (archiver.cachedir: dateparser's compiled locale patterns,
 # a distributed worker's spool) goes to a folder of this test session's own, not the user's.
