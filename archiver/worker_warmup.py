@@ -1,8 +1,9 @@
 """Imported once by the forkserver that forks the extraction workers (see workers.py).
 
 Importing it loads what every worker would otherwise load for itself on its
-first page: the extraction code, the language detector's model (68 MB, about
-0.7 s to unpack) and the tables extractors build on first use. The workers
+first page: the extraction code, the language detector's model (68 MB; half a
+second to unpack from py3langid's LZMA, a quarter from archiver's cache folder, see
+extract/language.py) and the tables extractors build on first use. The workers
 fork from the warmed process and share all of it, copy-on-write. Then the
 garbage collector is settled (collector.settle: these long-lived objects are
 frozen out of every collection, so no worker scans them again or copies their

@@ -18,17 +18,15 @@ versions that made it, so an upgrade makes a new one.
 
 from __future__ import annotations
 
-import os
 import pickle
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 from dateparser import DateDataParser
 from dateparser.languages.dictionary import Dictionary
 
-from archiver.cachedir import user_cache_dir
+from archiver.cachedir import read_trusted, user_cache_dir, write_atomically
 
 # dateparser's caches of each locale's words and the patterns compiled from them:
 # class attributes of its Dictionary, shared by every parser (htmldate's included).
@@ -46,14 +44,13 @@ def cache_file() -> Path:
 
 def load(path: Path) -> bool:
     """Fill dateparser's caches from `path`; False (nothing changed) when it is not there,
-    not trusted or cannot be read."""
+    not trusted (a pickle can run code: cachedir.read_trusted) or cannot be read."""
+    data = read_trusted(path)
+    if data is None:
+        return False
     try:
-        with open(path, "rb") as fh:
-            stat = os.fstat(fh.fileno())
-            if stat.st_uid != os.getuid() or stat.st_mode & 0o022:
-                return False  # someone else's, or others may write it: a pickle runs code
-            caches = pickle.load(fh)
-    except Exception:  # missing, truncated, from another build of regex: made again
+        caches = pickle.loads(data)
+    except Exception:  # truncated, from another build of regex: made again
         return False
     if not (isinstance(caches, dict) and set(caches) == set(CACHES)
             and all(isinstance(entry, dict) for entry in caches.values())):
@@ -65,16 +62,8 @@ def load(path: Path) -> bool:
 
 def save(path: Path) -> None:
     """Write dateparser's caches to `path` (atomically; nothing on a read-only disk)."""
-    tmp = None
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")  # mode 0600
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump({name: getattr(Dictionary, name) for name in CACHES}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+    write_atomically(path, pickle.dumps({name: getattr(Dictionary, name) for name in CACHES},
+                                        protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def preload() -> bool:

@@ -6,13 +6,9 @@ by earlier versions are read as they are, wherever responses are read.
 
 from __future__ import annotations
 
-import sys
 import zlib
 
-if sys.version_info >= (3, 14):
-    from compression import zstd
-else:  # pragma: no cover
-    from backports import zstd
+from archiver.zstdlib import zstd
 
 FORMAT = "zstd"
 LEVEL = 3
