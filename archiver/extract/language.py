@@ -8,7 +8,7 @@ model is loaded once per process, on the first page that needs it.
 py3langid ships the model (68 MB of arrays) packed with LZMA, which takes about half a
 second of CPU to unpack. The first load on a machine keeps it in archiver's cache folder
 packed with zstd instead (cachedir: `py3langid-<version>-model.npz.zst`, 7 MB), which
-unpacks in a fifth of that; it is read only when it is the user's own and nobody else
+unpacks in about half of that; it is read only when it is the user's own and nobody else
 may write it, and made again when it cannot be read. Both hold the same arrays, so
 detection is the same either way.
 """
@@ -42,7 +42,7 @@ def _identifier():
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     kept = model_cache_file()
-    packed = read_trusted(kept)
+    packed = read_trusted(kept) if kept is not None else None
     if packed is not None:
         try:
             return _from_npz(LanguageIdentifier, zstd.decompress(packed))
@@ -51,15 +51,21 @@ def _identifier():
     with lzma.open(MODEL_DIR / MODEL_FILE) as src:
         npz = src.read()
     identifier = _from_npz(LanguageIdentifier, npz)
-    write_atomically(kept, zstd.compress(npz, level=MODEL_CACHE_LEVEL))
+    if kept is not None:
+        write_atomically(kept, zstd.compress(npz, level=MODEL_CACHE_LEVEL))
     return identifier
 
 
-def model_cache_file() -> Path:
-    """Where the model is kept, unpacked from py3langid's LZMA and packed again as zstd."""
+def model_cache_file() -> Path | None:
+    """Where the model is kept, unpacked from py3langid's LZMA and packed again as zstd
+    (None where py3langid's version cannot be read: nothing is kept)."""
     from importlib import metadata
 
-    return user_cache_dir() / f"py3langid-{metadata.version('py3langid')}-model.npz.zst"
+    try:
+        version = metadata.version("py3langid")
+    except metadata.PackageNotFoundError:
+        return None
+    return user_cache_dir() / f"py3langid-{version}-model.npz.zst"
 
 
 def _from_npz(identifier, npz: bytes):
