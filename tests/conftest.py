@@ -20,7 +20,7 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
 # the tests that read them skip without them.
 BENCHDATA = DEFAULT_DATA
 
-# What runs keep between runs (archiver.cachedir: dateparser's compiled locale patterns,
+# What runs keep between runs (archiver.cachedir: dateparser's compiled locale patterns, the language model,
 # a distributed worker's spool) goes to a folder of this test session's own, not the user's.
 _CACHE_HOME = tempfile.mkdtemp(prefix="archiver-tests-cache-")
 os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
