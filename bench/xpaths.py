@@ -1,12 +1,13 @@
-"""What trafilatura's regex XPaths cost on the dev pages, as trafilatura ships them and
-as archiver guards them (archiver.extract.trafilatura_passes).
+"""What trafilatura's XPaths cost on the dev pages, as trafilatura ships them and as
+archiver runs them (archiver.extract.trafilatura_passes, archiver.extract.xpath_scans).
 
-Every XPath of trafilatura's lists that tests an attribute with EXSLT's re:test runs
-once over each dev page's parsed tree, in three forms: trafilatura's own; with the call
-behind a test that the attribute is there; and with that and the test that the value
-contains one of the literals every match of the pattern contains (what extraction
-uses). Rounds alternate the order of the forms; CPU ms per page is the median over the
-rounds, and the guarded forms are checked to select the same elements as the original.
+Every XPath of trafilatura's lists that archiver changes runs once over each dev page's
+parsed tree, in four forms: trafilatura's own; with each re:test call behind a test
+that the attribute is there; with that and the test that the value contains one of the
+literals every match of the pattern contains; and as extraction runs them (the prune
+lists as Python scans, the other XPaths in the third form). Rounds alternate the order
+of the forms; CPU ms per page is the median over the rounds, and every form is checked
+to select the same elements as the original.
 These are whole trees, before any prune: an extraction runs these XPaths on pruned
 trees, and only some of them, so it saves less than the difference printed here.
 
@@ -40,17 +41,24 @@ def main(argv: list[str] | None = None) -> int:
     from lxml.etree import XPath
 
     from archiver.extract.page import Page
-    from archiver.extract.trafilatura_passes import _REGEXP_NS, GUARDED, guarded_path
+    from archiver.extract.trafilatura_passes import _REGEXP_NS, GUARDED, MAX_LITERALS, SCANNED, guarded_path
 
     files = sorted(args.data.glob("*/html/*.html.gz"))[: args.limit or None]
     if not files:
         print(f"Error: no pages under {args.data}/*/html/", file=sys.stderr)
         return 1
     trees = [page.tree for f in files if (page := Page.parse(gzip.open(f).read(), None)) is not None]
+    originals = [original for original, _ in GUARDED + SCANNED]
+
+    def guarded(original, max_literals: int):
+        path = guarded_path(original.path, max_literals=max_literals)
+        return original if path is None else XPath(path, namespaces=_REGEXP_NS)
+
     forms = {
-        "trafilatura's": [original for original, _ in GUARDED],
-        "presence guard": [XPath(guarded_path(o.path, max_literals=0), namespaces=_REGEXP_NS) for o, _ in GUARDED],
-        "presence + literals": [guarded for _, guarded in GUARDED],
+        "trafilatura's": originals,
+        "presence guard": [guarded(o, 0) for o in originals],
+        "presence + literals": [guarded(o, MAX_LITERALS) for o in originals],
+        "as extraction runs": [used for _, used in GUARDED + SCANNED],  # the prunes as scans
     }
     times: dict[str, list[float]] = {name: [] for name in forms}
     selected: dict[str, list] = {}  # what each form selects, from the first round
@@ -62,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             times[name].append((time.process_time() - start) / len(trees) * 1000)
             selected.setdefault(name, found)
     differ = [name for name in forms if selected[name] != selected["trafilatura's"]]
-    print(f"{len(GUARDED)} regex XPaths of trafilatura over {len(trees)} dev pages' trees, {args.rounds} rounds")
+    print(f"{len(originals)} XPaths of trafilatura ({len(SCANNED)} prunes run as scans) over {len(trees)} dev pages' "
+          f"trees, {args.rounds} rounds")
     reference = statistics.median(times["trafilatura's"])
     for name, values in times.items():
         ms = statistics.median(values)
