@@ -9,8 +9,8 @@ from lxml import etree
 from trafilatura import core
 from trafilatura.settings import Extractor
 
-from archiver.extract.trafilatura_passes import SCANNED, SCANNED_LISTS, mirror_applies
-from archiver.extract.xpath_scans import Scan, compile_scan
+from archiver.extract.trafilatura_passes import FIRST_LISTS, SCANNED, SCANNED_LISTS, mirror_applies
+from archiver.extract.xpath_scans import Scan, compile_first, compile_scan
 from tests.test_trafilatura_passes import ATTRIBUTE_MIX, COMMENTED, FIXTURES, _fixture
 
 RE = {"re": "http://exslt.org/regular-expressions"}
@@ -53,8 +53,23 @@ def test_the_prune_lists_run_as_scans():
     assert mirror_applies()
     assert {type(scan) for _, scan in SCANNED} == {Scan}
     from trafilatura import xpaths
-    for name in SCANNED_LISTS:  # every expression of each list is a scan now
+    for name in SCANNED_LISTS + FIRST_LISTS:  # every expression of each list is a scan now
         assert all(isinstance(e, Scan) for e in getattr(xpaths, name)), name
+    assert all(e.first for e in xpaths.BODY_XPATH)
+
+
+def test_trafilatura_reads_only_the_first_element_of_a_body_xpath_selection():
+    # The BODY_XPATH scans give only that element: if trafilatura reads more of the
+    # selection, or reads BODY_XPATH elsewhere, they must give the whole selection.
+    import inspect
+    from pathlib import Path
+
+    import trafilatura
+    from trafilatura import main_extractor
+    assert "subtree = next((s for s in expr(tree) if s is not None), None)" in inspect.getsource(main_extractor._extract)
+    readers = {p.name for p in Path(trafilatura.__file__).parent.glob("*.py") if "BODY_XPATH" in p.read_text()}
+    assert readers == {"xpaths.py", "main_extractor.py"}
+    assert inspect.getsource(main_extractor).count("BODY_XPATH") == 2  # the import and that loop
 
 
 @pytest.mark.parametrize(("name", "html", "url"), list(_pages()), ids=[p[0] for p in _pages()])
@@ -62,7 +77,7 @@ def test_every_scan_selects_what_its_xpath_selects(name, html, url):
     selected = 0
     for tree in _trees(html, url):
         for original, scan in SCANNED:
-            expected = original(tree)
+            expected = original(tree)[:1] if scan.first else original(tree)
             assert scan(tree) == expected, original.path
             selected += len(expected)
     assert selected or name not in ("commented", "attribute-mix", "mixed", "wordpress-voa-seed")
@@ -105,3 +120,28 @@ def test_scans_follow_xpath_on_unions_missing_attributes_and_descendants(path):
 ])
 def test_an_xpath_beyond_the_subset_stays_an_xpath(path):
     assert compile_scan(path) is None
+
+
+@pytest.mark.parametrize("path", [
+    "(.//li)[1]",
+    "(.//*[self::div or self::p][@id])[1]",
+    ".//*[self::div or self::p][contains(@class, 'n')][1]",  # the first child of each parent; first overall
+    ".//li[@class='nav'][1]",
+    "(.//*[self::p][@style])[1]|(.//li)[1]",  # a union: the earlier of the two
+    "(.//*[self::div][@class='nothing'])[1]|(.//li)[1]",
+    "(.//main)[1]",  # nothing selected
+])
+def test_a_first_scan_gives_the_first_element_selected(path):
+    tree = lxml.html.fromstring(
+        "<html><body><div class='Nav' id='main'><li class='nav' id='x'>a</li></div><div id='main' class='nav'></div>"
+        "<div id='navy'><p style='display:none'>b</p></div><div><li>c</li></div><p class='mainly'>d</p>"
+        "<li id='nav'></li><li class='' id=''></li></body></html>")
+    scan = compile_first(path)
+    assert scan is not None and scan.first, path
+    assert scan(tree) == etree.XPath(path, namespaces=RE)(tree)[:1]
+    assert compile_scan(path) is None or "[1]" not in path
+
+
+@pytest.mark.parametrize("path", ["(.//li)[2]", ".//li[2]", "(.//li[1])[1]", ".//li[1][@id]", "(.//li)"])
+def test_other_positions_stay_xpaths(path):
+    assert compile_first(path) is None

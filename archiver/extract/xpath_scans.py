@@ -42,20 +42,34 @@ def compile_scan(path: str) -> Scan | None:
         return None
 
 
+def compile_first(path: str) -> Scan | None:
+    """A Scan giving the first element, in document order, that the XPath `path` selects
+    (as a list of one, or []), for a caller that reads no more of the selection
+    (trafilatura's BODY_XPATH: `next(iter(expr(tree)))`); it stops at that element.
+    Beyond compile_scan's subset it reads `(step)[1]`, a last predicate `[1]` (the
+    first of each parent's children: the first of the selection is the first match
+    anywhere) and unions of these. None if `path` is beyond that."""
+    try:
+        return _Reader(path).first_scan()
+    except (Unsupported, re.error):
+        return None
+
+
 class Scan:
     """`scan(tree)`: the elements under `tree` that the XPath selects, in document order."""
 
-    def __init__(self, path: str, tags: tuple[str, ...], tests: list, attrs: tuple[str, ...]):
+    def __init__(self, path: str, tags: tuple[str, ...], tests: list, attrs: tuple[str, ...], *, first: bool = False):
         self.path = path
         self.tags = tags
         self.attrs = attrs
-        self._scan = _compile_scan(tags, tests, attrs)
+        self.first = first  # only the first element selected
+        self._scan = _compile_scan(tags, tests, attrs, first)
 
     def __call__(self, tree) -> list:
         return self._scan(tree)
 
 
-def _compile_scan(tags: tuple[str, ...], tests: list, attrs: tuple[str, ...]):
+def _compile_scan(tags: tuple[str, ...], tests: list, attrs: tuple[str, ...], first: bool):
     """The scan as one Python function: for each element under the tree (of `tags`, picked
     in C by iterdescendants), it reads the attributes the tests name; the tests that read
     only those (and the tag) are decided once per distinct combination on the page;
@@ -85,7 +99,8 @@ def _compile_scan(tags: tuple[str, ...], tests: list, attrs: tuple[str, ...]):
               "        if verdict is None:",
               f"            verdict = memo[key] = bool({_all(pure, index, names)})"]
     condition = f"verdict and ({_all(inside, index, names)})" if inside else "verdict"
-    lines += [f"        if {condition}:", "            found.append(el)", "    return found"]
+    lines += [f"        if {condition}:", "            return [el]" if first else "            found.append(el)",
+              "    return found"]
     exec(compile("\n".join(lines) + "\n", "<xpath scan>", "exec"), names)  # noqa: S102 - made here from parsed nodes
     return names["scan"]
 
@@ -111,6 +126,8 @@ def _first(order: tuple, names: tuple[str, ...], values: tuple):
 def _source(node, index: dict, names: dict) -> str:
     kind = node[0]
     if kind in ("or", "and"):
+        if not node[1]:
+            return "True" if kind == "and" else "False"
         return "(" + f" {kind} ".join(_source(n, index, names) for n in node[1]) + ")"
     if kind == "not":
         return f"(not {_source(node[1], index, names)})"
@@ -218,8 +235,8 @@ class _Reader:
         self.i += 1
         return self.tokens[self.i - 1][1]
 
-    def scan(self) -> Scan:
-        """.//tag or .//*, then [predicate]..."""
+    def step(self) -> tuple[tuple[str, ...], list, bool]:
+        """.//tag or .//*, then [predicate]...: (tags, tests, whether a last [1] follows)."""
         self.take("op", ".//")
         if self.peek("op", "*"):
             self.i += 1
@@ -229,13 +246,53 @@ class _Reader:
         tests = []
         while self.peek("op", "["):
             self.i += 1
+            if self.peek("name", "1") and self.tokens[self.i + 1:self.i + 2] == [("op", "]")]:
+                self.i += 2
+                return tags, tests, True
             tests.append(self.or_expr())
             self.take("op", "]")
-        if self.i != len(self.tokens):
+        return tags, tests, False
+
+    def scan(self) -> Scan:
+        tags, tests, first = self.step()
+        if first or self.i != len(self.tokens):
             raise Unsupported(f"more than a step and its predicates in {self.path!r}")
         if not tags and tests and (only := _only_tags(tests[0])):
             tags, tests = only, tests[1:]  # iterdescendants picks the tags, in C
         return Scan(self.path, tags, tests, tuple(self.attrs))
+
+    def first_scan(self) -> Scan:
+        """step, (step)[1], step[1], and unions of them, as one scan for the first match."""
+        parts = [self.located()]
+        while self.peek("op", "|"):
+            self.i += 1
+            parts.append(self.located())
+        if self.i != len(self.tokens):
+            raise Unsupported(f"more than a union of steps in {self.path!r}")
+        if len(parts) == 1:
+            tags, tests = parts[0]
+        else:  # an element is in the union when it is one part's tag and passes its tests
+            tags = tuple(dict.fromkeys(t for part_tags, _ in parts for t in part_tags))
+            if not all(part_tags for part_tags, _ in parts):
+                tags = ()
+            tests = [("or", [("and", [("or", [("self", t) for t in part_tags])] * bool(part_tags) + part_tests)
+                             for part_tags, part_tests in parts])]
+        return Scan(self.path, tags, tests, tuple(self.attrs), first=True)
+
+    def located(self) -> tuple[tuple[str, ...], list]:
+        if self.peek("op", "("):
+            self.i += 1
+            tags, tests, first = self.step()
+            self.take("op", ")")
+            for token in (("op", "["), ("name", "1"), ("op", "]")):
+                self.take(*token)
+            if first:
+                raise Unsupported("a position inside and outside the parentheses")
+        else:
+            tags, tests, _ = self.step()
+        if not tags and tests and (only := _only_tags(tests[0])):
+            tags, tests = only, tests[1:]
+        return tags, tests
 
     def or_expr(self):
         return self._joined("or", self.and_expr)
