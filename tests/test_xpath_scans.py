@@ -30,6 +30,10 @@ MIXED = "<html><body>" + "".join(
     for tag in ("div", "section", "aside", "p", "span", "ul", "ol", "details", "article")
     for i, a in enumerate(_ATTRIBUTES) for inner, b in (("div", _ATTRIBUTES[i * 7 % len(_ATTRIBUTES)]), ("li", "")))
 MIXED += "</body></html>"
+# unions in both orders, empty and missing attributes, nested lists
+SMALL = ("<html><body><div class='Nav' id='main'><li class='nav' id='x'>a</li></div><div id='main' class='nav'></div>"
+         "<div id='navy'><p style='display:none'>b</p></div><div><li>c</li></div><p class='mainly'>d</p>"
+         "<li id='nav'></li><li class='' id=''></li></body></html>")
 
 
 def _trees(html: bytes | str, url: str | None):
@@ -98,10 +102,7 @@ def test_every_scan_selects_what_its_xpath_selects(name, html, url):
     ".//*[(self::div or self::p) and (@id or contains(@style, 'none'))]",
 ])
 def test_scans_follow_xpath_on_unions_missing_attributes_and_descendants(path):
-    tree = lxml.html.fromstring(
-        "<html><body><div class='Nav' id='main'><li class='nav' id='x'>a</li></div><div id='main' class='nav'></div>"
-        "<div id='navy'><p style='display:none'>b</p></div><div><li>c</li></div><p class='mainly'>d</p>"
-        "<li id='nav'></li><li class='' id=''></li></body></html>")
+    tree = lxml.html.fromstring(SMALL)
     scan = compile_scan(path)
     assert scan is not None, path
     assert scan(tree) == etree.XPath(path, namespaces=RE)(tree)
@@ -132,10 +133,7 @@ def test_an_xpath_beyond_the_subset_stays_an_xpath(path):
     "(.//main)[1]",  # nothing selected
 ])
 def test_a_first_scan_gives_the_first_element_selected(path):
-    tree = lxml.html.fromstring(
-        "<html><body><div class='Nav' id='main'><li class='nav' id='x'>a</li></div><div id='main' class='nav'></div>"
-        "<div id='navy'><p style='display:none'>b</p></div><div><li>c</li></div><p class='mainly'>d</p>"
-        "<li id='nav'></li><li class='' id=''></li></body></html>")
+    tree = lxml.html.fromstring(SMALL)
     scan = compile_first(path)
     assert scan is not None and scan.first, path
     assert scan(tree) == etree.XPath(path, namespaces=RE)(tree)[:1]
