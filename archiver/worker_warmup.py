@@ -3,8 +3,9 @@
 Importing it loads what every worker would otherwise load for itself on its
 first page: the extraction code, the language detector's model (68 MB; half a
 second to unpack from py3langid's LZMA, a quarter from archiver's cache folder, see
-extract/language.py) and the tables extractors build on first use. The workers
-fork from the warmed process and share all of it, copy-on-write. Then the
+extract/language.py), justext's stop words (a third of a second) and the tables
+extractors build on first use. The workers fork from the warmed process and share
+all of it, copy-on-write. Then the
 garbage collector is settled (collector.settle: these long-lived objects are
 frozen out of every collection, so no worker scans them again or copies their
 pages by touching them; and collections come less often), which the workers
@@ -14,7 +15,7 @@ inherit.
 from __future__ import annotations
 
 from archiver import collector
-from archiver.extract import extract_article
+from archiver.extract import extract_article, trafilatura_passes
 
 _SAMPLE = """<!doctype html><html lang="en"><head><title>Council approves the budget | Example News</title>
 <meta property="og:title" content="Council approves the budget">
@@ -30,8 +31,10 @@ consultants and too little on the parks that families in the northern districts 
 
 
 def warm() -> None:
-    """Extract one small built-in page, then settle the collector."""
+    """Extract one small built-in page and build justext's stop words (which that page
+    does not need), then settle the collector."""
     extract_article(_SAMPLE.encode(), "https://news.example/2024/03/05/council-budget.html")
+    trafilatura_passes.preload()
     collector.settle()
 
 

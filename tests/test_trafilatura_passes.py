@@ -213,3 +213,16 @@ def test_every_guarded_xpath_selects_what_trafilaturas_selects(name):
         assert guarded(tree) == original(tree), original.path
         selected += len(original(tree))
     assert selected or name not in ("attribute-mix", "wordpress-voa-seed")
+
+
+def test_preload_builds_justexts_stop_words_once_for_every_worker():
+    from justext.core import define_stoplist
+    from trafilatura import external
+
+    from archiver.extract.trafilatura_passes import preload
+    preload()
+    built = external.JT_STOPLIST
+    assert built and "the" in define_stoplist(built)
+    hits = define_stoplist.cache_info().hits
+    preload()  # again: nothing is built anew
+    assert external.JT_STOPLIST is built and define_stoplist.cache_info().hits == hits + 1

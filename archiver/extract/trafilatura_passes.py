@@ -43,6 +43,20 @@ def mirror_applies() -> bool:
     return trafilatura.__version__ == CHECKED_VERSION
 
 
+def preload() -> None:
+    """Build now what trafilatura builds on its first use of justext (its comparison's
+    fallback): the stop words of every language justext knows, as a tuple, and justext's
+    set of them, about 0.35 s of CPU. A long run's forkserver calls it (worker_warmup),
+    so no worker builds them for itself. Nothing where trafilatura's internals differ."""
+    try:
+        from justext.core import define_stoplist
+        from trafilatura import external
+
+        define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
+    except (ImportError, AttributeError, TypeError):
+        pass
+
+
 class TrafilaturaPasses:
     """The passes of one page: `extract(**bare_extraction keywords)` gives the
     body element bare_extraction would give (None where it gives no document)."""

@@ -94,7 +94,15 @@ def _compile_scan(tags: tuple[str, ...], tests: list, attrs: tuple[str, ...], fi
         both = " or ".join(f"({' + '.join(f'(v{i} is not None)' for i in u)}) > 1" for u in dict.fromkeys(unions))
         lines.append(f"        order = tuple(el.keys()) if {both} else ()")
         key.append("order")
-    lines += [f"        key = ({', '.join(key or ['None'])},)",
+    # an element with none of the attributes (most of them) is decided by its tag alone
+    if attrs:
+        lines += [f"        if {' and '.join(f'{v} is None' for v in values)}:",
+                  f"            key = {'tag' if reads_tag else 'None'}",
+                  "        else:",
+                  f"            key = ({', '.join(key)},)"]
+    else:
+        lines.append(f"        key = {'tag' if reads_tag else 'None'}")
+    lines += [
               "        verdict = memo.get(key)",
               "        if verdict is None:",
               f"            verdict = memo[key] = bool({_all(pure, index, names)})"]
