@@ -5,11 +5,10 @@ first page: the extraction code, the language detector's model (68 MB; half a
 second to unpack from py3langid's LZMA, a quarter from archiver's cache folder, see
 extract/language.py), justext's stop words (a third of a second) and the tables
 extractors build on first use. The workers fork from the warmed process and share
-all of it, copy-on-write. Then the
-garbage collector is settled (collector.settle: these long-lived objects are
-frozen out of every collection, so no worker scans them again or copies their
-pages by touching them; and collections come less often), which the workers
-inherit.
+all of it, copy-on-write. Then the garbage collector is settled (collector.settle:
+these long-lived objects are frozen out of every collection, so no worker scans them
+again or copies their pages by touching them; and collections come less often),
+which the workers inherit.
 """
 
 from __future__ import annotations
