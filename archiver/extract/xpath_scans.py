@@ -7,7 +7,7 @@ afresh on every element: it builds each attribute's string, tests each literal, 
 calls Python for each regex. A page repeats a few hundred combinations of tag and
 attribute values over thousands of elements, so a scan that reads only the attributes
 an expression names (with `el.get`, in C), and decides each distinct combination
-once, does the same work in less time: over the dev pages, the prune XPaths took
+once per tree, does the same work in less time: over the dev pages, the prune XPaths took
 6.4 ms of a page's extraction and their scans take 2.5 ms (bench/xpaths.py times
 both forms on whole trees).
 
@@ -72,7 +72,7 @@ class Scan:
 def _compile_scan(tags: tuple[str, ...], tests: list, attrs: tuple[str, ...], first: bool):
     """The scan as one Python function: for each element under the tree (of `tags`, picked
     in C by iterdescendants), it reads the attributes the tests name; the tests that read
-    only those (and the tag) are decided once per distinct combination on the page;
+    only those (and the tag) are decided once per distinct combination in the tree;
     those that look into the element (.//h1) only where the others hold."""
     names: dict = {"_first": _first, "_TAGS": tags or (etree.Element,)}  # Element: elements, not comments
     index = {a: i for i, a in enumerate(attrs)}
