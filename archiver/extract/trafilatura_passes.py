@@ -344,10 +344,8 @@ def guard_regex_tests() -> None:
         for i, expression in enumerate(value):
             if not isinstance(expression, XPath):
                 continue
-            if name in FIRST_LISTS and (scan := compile_first(expression.path)) is not None:
-                value[i] = scan
-                SCANNED.append((expression, scan))
-            elif name in SCANNED_LISTS and (scan := compile_scan(expression.path)) is not None:
+            compile_ = compile_first if name in FIRST_LISTS else compile_scan if name in SCANNED_LISTS else None
+            if compile_ is not None and (scan := compile_(expression.path)) is not None:
                 value[i] = scan
                 SCANNED.append((expression, scan))
             elif (path := guarded_path(expression.path)) is not None:

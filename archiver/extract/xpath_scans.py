@@ -60,8 +60,6 @@ class Scan:
 
     def __init__(self, path: str, tags: tuple[str, ...], tests: list, attrs: tuple[str, ...], *, first: bool = False):
         self.path = path
-        self.tags = tags
-        self.attrs = attrs
         self.first = first  # only the first element selected
         self._scan = _compile_scan(tags, tests, attrs, first)
 
@@ -102,8 +100,7 @@ def _compile_scan(tags: tuple[str, ...], tests: list, attrs: tuple[str, ...], fi
                   f"            key = ({', '.join(key)},)"]
     else:
         lines.append(f"        key = {'tag' if reads_tag else 'None'}")
-    lines += [
-              "        verdict = memo.get(key)",
+    lines += ["        verdict = memo.get(key)",
               "        if verdict is None:",
               f"            verdict = memo[key] = bool({_all(pure, index, names)})"]
     condition = f"verdict and ({_all(inside, index, names)})" if inside else "verdict"
@@ -128,7 +125,7 @@ def _first(order: tuple, names: tuple[str, ...], values: tuple):
 # --- the parsed expressions, compiled to Python ------------------------------------
 # Nodes: ("or", [nodes]), ("and", [nodes]), ("not", node), ("self", tag),
 # ("attrs", names), ("eq", node, literal), ("contains"|"starts-with", node, literal),
-# ("translate", node, (from, to)), ("re", node, (pattern, flags)), ("inside", tag).
+# ("translate", node, (from, to)), ("re", node, compiled pattern), ("inside", tag).
 
 
 def _source(node, index: dict, names: dict) -> str:
@@ -154,10 +151,8 @@ def _source(node, index: dict, names: dict) -> str:
     if kind == "starts-with":
         return f"{_string(node[1], index, names)}.startswith({node[2]!r})"
     if kind == "re":
-        pattern, flags = node[2]
         name = f"_re{len(names)}"
-        # lxml's EXSLT re:test: Python's re.search, on '' for a missing attribute
-        names[name] = re.compile(pattern, re.I if "i" in flags else 0).search
+        names[name] = node[2].search
         return f"({name}({_string(node[1], index, names)}) is not None)"
     return f"({_string(node, index, names)} != '')"  # a string: true when not empty
 
@@ -188,6 +183,14 @@ def _nodes(node):
 
 def _looks_inside(node) -> bool:
     return any(n[0] == "inside" for n in _nodes(node))
+
+
+def _tags_first(tags: tuple[str, ...], tests: list) -> tuple[tuple[str, ...], list]:
+    """`.//*[self::a or self::b][...]` as `.//a|.//b` with the rest of the tests:
+    iterdescendants picks the tags, in C."""
+    if not tags and tests and (only := _only_tags(tests[0])):
+        return only, tests[1:]
+    return tags, tests
 
 
 def _only_tags(node) -> tuple[str, ...] | None:
@@ -265,9 +268,7 @@ class _Reader:
         tags, tests, first = self.step()
         if first or self.i != len(self.tokens):
             raise Unsupported(f"more than a step and its predicates in {self.path!r}")
-        if not tags and tests and (only := _only_tags(tests[0])):
-            tags, tests = only, tests[1:]  # iterdescendants picks the tags, in C
-        return Scan(self.path, tags, tests, tuple(self.attrs))
+        return Scan(self.path, *_tags_first(tags, tests), tuple(self.attrs))
 
     def first_scan(self) -> Scan:
         """step, (step)[1], step[1], and unions of them, as one scan for the first match."""
@@ -298,9 +299,7 @@ class _Reader:
                 raise Unsupported("a position inside and outside the parentheses")
         else:
             tags, tests, _ = self.step()
-        if not tags and tests and (only := _only_tags(tests[0])):
-            tags, tests = only, tests[1:]
-        return tags, tests
+        return _tags_first(tags, tests)
 
     def or_expr(self):
         return self._joined("or", self.and_expr)
@@ -384,7 +383,7 @@ class _Reader:
             flags = literal(args[2]) if len(args) == 3 else ""
             if set(flags) - {"i"}:
                 raise Unsupported(f"re:test() flags {flags!r}")
-            # lxml's EXSLT re:test: Python's re.search, on '' for a missing attribute
-            re.compile(literal(args[1]))  # a pattern Python cannot read stays an XPath (re.error)
-            return ("re", string(args[0]), (literal(args[1]), flags))
+            # lxml's EXSLT re:test: Python's re.search, on '' for a missing attribute (a
+            # pattern Python cannot compile raises re.error: that XPath stays as it is)
+            return ("re", string(args[0]), re.compile(literal(args[1]), re.I if flags else 0))
         raise Unsupported(f"the function {name}()")
