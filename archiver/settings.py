@@ -4,8 +4,6 @@ The CLI (`archiver crawl -s NAME=VALUE`) and `scrapy crawl ... -s NAME=VALUE`
 override any of them.
 """
 
-from scrapy.settings.default_settings import EXTENSIONS_BASE as _SCRAPY_EXTENSIONS
-
 from archiver import __version__
 
 BOT_NAME = "archiver"
@@ -160,12 +158,12 @@ LOG_LEVEL = "INFO"
 ARCHIVER_PROGRESS = False
 ARCHIVER_PROGRESS_INTERVAL = 2.0
 EXTENSIONS = {"archiver.extensions.Progress": 500}
-# Scrapy's remote control and telnet console (off above) are left out of its own list too:
-# naming them in EXTENSIONS, even as None, imports them, and the remote-control module
-# loads aiohttp's web server, a tenth of a second of every crawl's start.
-EXTENSIONS_BASE = {path: order for path, order in _SCRAPY_EXTENSIONS.items()
-                   if path not in ("scrapy.extensions.remote_control.RemoteControl",
-                                   "scrapy.extensions.telnet.TelnetConsole")}
+# EXTENSIONS_BASE, Scrapy's own list less its remote control and telnet console (off
+# above): naming them in EXTENSIONS, even as None, imports them, and the remote-control
+# module loads aiohttp's web server, a tenth of a second of every crawl's start. It is
+# made when Scrapy reads the settings (__getattr__ below), so that this module imports
+# without Scrapy: `archiver crawl` reads ARCHIVER_EXTRACT_WORKERS before loading it.
+_LEFT_OUT_EXTENSIONS = ("scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole")
 # Skipped/failed pages are reported in the run summary, so dropping them is not a warning.
 LOG_FORMATTER = "archiver.logformatter.ArchiverLogFormatter"
 SPIDER_MIDDLEWARES = {
@@ -193,3 +191,16 @@ DOWNLOADER_MIDDLEWARES = {
     # After Scrapy's CookiesMiddleware (700): a source's cookies.txt, for its own sites only.
     "archiver.middlewares.SourceCookiesMiddleware": 710,
 }
+
+
+def __getattr__(name: str):
+    if name == "EXTENSIONS_BASE":
+        from scrapy.settings.default_settings import EXTENSIONS_BASE as scrapy_extensions
+
+        return {path: order for path, order in scrapy_extensions.items() if path not in _LEFT_OUT_EXTENSIONS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # Scrapy's Settings.setmodule reads the uppercase names dir() lists
+    return [*globals(), "EXTENSIONS_BASE"]

@@ -90,6 +90,7 @@ def test_usage_errors_exit_2_with_one_error_line(case, site, run_cli, tmp_path):
     assert "Traceback" not in result.stderr
     assert len(error_lines(result.stderr)) == 1 and message in error_lines(result.stderr)[0], result.stderr
     assert site.paths_requested() == []
+    assert not (tmp_path / "a.db").exists()  # and no archive made
 
 
 # What -s values Scrapy (or archiver) could not use; the CLI turns each into the usage error above.

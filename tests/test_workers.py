@@ -205,12 +205,12 @@ def test_a_crawl_process_whose_pages_go_to_workers_never_loads_the_extraction_co
 _EARLY_CLI = """
 import sys
 from multiprocessing import forkserver
-from scrapy.settings import Settings
 from archiver.cli.crawl_cmd import _start_workers_early
 if __name__ == "__main__":
     urls = sys.argv[2:]
-    _start_workers_early(sys.argv[1], urls, Settings({{"ARCHIVER_EXTRACT_WORKERS": {workers}}}))
-    print(forkserver._forkserver._forkserver_pid is not None)
+    _start_workers_early(sys.argv[1], urls, {overrides})
+    # started before the crawl imports Scrapy
+    print(forkserver._forkserver._forkserver_pid is not None, "scrapy" in sys.modules)
 """
 
 
@@ -224,15 +224,22 @@ def test_crawl_starts_the_forkserver_early_only_for_urls_the_archive_does_not_ho
         result = run_cli("crawl", *urls[:6], "--db", "a.db", "-s", "ARCHIVER_EXTRACT_WORKERS=0", *FAST)
     assert result.returncode == 0, result.stderr[-2000:]
 
-    def started(listed, workers=2):
+    def started(listed, workers="2", db="a.db"):
         script = tmp_path / "early_cli.py"
-        script.write_text(_EARLY_CLI.format(workers=workers))
-        run = subprocess.run([sys.executable, str(script), str(tmp_path / "a.db"), *listed],
+        script.write_text(_EARLY_CLI.format(overrides={} if workers is None else {"ARCHIVER_EXTRACT_WORKERS": workers}))
+        run = subprocess.run([sys.executable, str(script), str(tmp_path / db), *listed],
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr[-2000:]
-        return run.stdout.strip() == "True"
+        forked, scrapy_loaded = run.stdout.split()
+        assert scrapy_loaded == "False"
+        return forked == "True"
 
     assert started(urls[6:])  # six pages to fetch
+    assert started(urls[6:], workers=None)  # the settings' default: one worker per core
     assert not started(urls[:6])  # all archived: maybe none is due, and the pool may never start
     assert not started(urls[:6] + urls[6:9])  # three new: a few pages are extracted in the crawl process
-    assert not started(urls[6:], workers=0)
+    assert not started(urls[6:], workers="0")
+    assert not started(urls[6:], workers="many")  # the settings' check reports it
+    assert started(urls[6:], db="new.db") and not (tmp_path / "new.db").exists()  # made by the crawl, not here
+    (tmp_path / "junk.db").write_bytes(b"not a database" * 100)
+    assert not started(urls[6:], db="junk.db")  # the archive's check reports it

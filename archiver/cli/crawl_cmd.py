@@ -75,15 +75,18 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
         archiver crawl --due --notify https://hooks.example.org/x   # its checks, from cron
         archiver crawl --feed https://example.com/rss.xml --lang de,fr
     """
-    from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs
-    from archiver.lock import CrawlLock, Locked
-
     listed, rejected = listed_urls(urls, input_file)
     _check_options(revisit_after=revisit_after, watch=watch, notify=notify, settings=settings)
     sources = selected_sources(sources_file, listed + [r.url for r in rejected], mode, only, due)
     if warc_dir:
         settings["ARCHIVER_WARC_DIR"] = warc_dir
     check_warc_settings(settings)
+    if not (sources_file or due) and (mode or "urls") == "urls":
+        _start_workers_early(db_path, listed, settings)
+
+    from archiver.crawl import SPIDERS_BY_MODE, CrawlJob, run_jobs
+    from archiver.lock import CrawlLock, Locked
+
     crawl_settings = scrapy_settings(db_path, settings, verbose=verbose, quiet=quiet)
     if languages:
         crawl_settings.set("ARCHIVER_LANGUAGES", list(languages), priority="cmdline")
@@ -100,8 +103,6 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
                     _deliver(db_path, quiet=quiet)  # what an earlier crawl could not deliver
                     sys.exit(0)
             else:
-                if (mode or "urls") == "urls":
-                    _start_workers_early(db_path, listed, crawl_settings)
                 args = {"urls" if (mode or "urls") == "urls" else _SEED_ARG[mode]: listed,
                         "rejected": [vars(r) for r in rejected]}
                 if mode:
@@ -122,20 +123,37 @@ def crawl(urls, input_file, mode, depth, max_pages, allow, deny, sources_file, o
     sys.exit(max(report_run(db_path, r.run_id, quiet=quiet, error=r.error) for r in results))
 
 
-def _start_workers_early(db_path: str, listed: list[str], crawl_settings) -> None:
+def _start_workers_early(db_path: str, listed: list[str], overrides: dict[str, str]) -> None:
     """A list of URLs the archive does not hold: the extraction workers' forkserver
-    starts now, and its imports (3 to 4 s in a long run) run beside Scrapy's start-up
-    instead of after the first pages arrive. (An archived URL may not be due, so it
-    is not counted.)"""
+    starts now, before Scrapy is even imported, and its imports (2 to 4 s of CPU in a
+    long run) run beside the crawl's own start-up instead of after the first pages
+    arrive. (An archived URL may not be due, so it is not counted.) A run that stops
+    before its crawl (a locked archive, a -s value Scrapy cannot use) leaves the
+    forkserver to finish its imports and exit on its own. An ARCHIVER_EXTRACT_WORKERS
+    that is not a number, or a --db that is not an archive, starts none: the checks
+    that follow report them."""
+    from pathlib import Path
+
+    from archiver import settings as defaults
     from archiver.store.queries import archived_fetch_states
+    from archiver.store.schema import ArchiveError
     from archiver.workers import configured_workers, start_forkserver
 
-    db = open_db(db_path, readonly=False)
     try:
-        archived = sum(1 for _ in archived_fetch_states(db, listed))
-    finally:
-        db.conn.close()
-    start_forkserver(configured_workers(crawl_settings.get("ARCHIVER_EXTRACT_WORKERS")), len(listed) - archived)
+        workers = configured_workers(overrides.get("ARCHIVER_EXTRACT_WORKERS", defaults.ARCHIVER_EXTRACT_WORKERS))
+    except ValueError:
+        return
+    archived = 0
+    if Path(db_path).exists():  # (not made here: a usage error found next must leave no archive behind)
+        try:
+            db = open_db(db_path)
+        except ArchiveError:
+            return  # not an archive: the check that follows says so
+        try:
+            archived = sum(1 for _ in archived_fetch_states(db, listed))
+        finally:
+            db.conn.close()
+    start_forkserver(workers, len(listed) - archived)
 
 
 def _check_options(*, revisit_after, watch, notify, settings) -> None:
