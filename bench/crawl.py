@@ -329,8 +329,12 @@ def run_contenders(args, n: int, base: str, url_file: Path, work: Path) -> dict[
     # Rounds interleave the contenders, so a change in the machine's load hits them alike;
     # every other round runs them in reverse, so a drift within a round (a shared
     # machine slowing down or speeding up) does not favour the ones that run first.
+    # The two the targets compare run next to each other (plain, fetch-only, reference,
+    # archiver; then the other way round): a minute of plain's between them would let
+    # the machine's drift into their ratio.
+    measuring_order = [1, 2, 0, 3]
     for round_ in range(1, args.rounds + 1):
-        order = list(zip(results, contenders))
+        order = [(results[i], contenders[i]) for i in measuring_order]
         for result, (name, _, cmd, store) in order if round_ % 2 else order[::-1]:
             for old in store.parent.glob(f"{store.name}*") if store else ():
                 old.unlink()  # a fresh archive each round (and its -wal, -shm, lock)
@@ -446,11 +450,24 @@ def main() -> None:
         print("warning: could not become a child subreaper: CPU time of orphaned descendants is missed",
               file=sys.stderr)
 
+    compile_archiver()
     work = Path(tempfile.mkdtemp(prefix="archiver-bench-"))
     try:
         bench(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # the pages, the archives: hundreds of MB
+
+
+def compile_archiver() -> None:
+    """Byte-compile archiver's modules, as pip does for an installed package (trafilatura's and
+    Scrapy's are): an editable checkout run where PYTHONDONTWRITEBYTECODE is set would compile
+    them from source in the crawl process and again in the forkserver on every run (0.1 to
+    0.2 s of CPU each)."""
+    import compileall
+
+    import archiver
+
+    compileall.compile_dir(Path(archiver.__file__).parent, quiet=1)
 
 
 def bench(args, work: Path) -> None:
