@@ -242,7 +242,7 @@ ARTICLE = [f"Sentence {i} of the article tells what the council decided about th
     ],
 )
 def test_a_stub_is_extended_only_by_a_reading_around_it(stub, wider, extends):
-    assert maintext._extends(stub, wider) is extends
+    assert maintext._extends(Page.parse(b"<p>x</p>", None), stub, wider) is extends
 
 
 def test_a_long_reading_is_never_a_stub():

@@ -76,7 +76,7 @@ def extract_body(page: Page, *, structured_body: str | None = None) -> tuple[str
         return "", "heuristic"
     if paragraphs:
         lead = _visible_lead(page.tree, page.html)
-        if lead and _share_in(lead, _shingles(" ".join(paragraphs))) < PARAGRAPH_VOUCHED:
+        if lead and _share_in(page, lead, _shingles_of(page, " ".join(paragraphs))) < PARAGRAPH_VOUCHED:
             paragraphs = [lead, *paragraphs]
     return "\n\n".join(paragraphs), label
 
@@ -97,7 +97,7 @@ def _best_candidate(page: Page, structured_body: str | None) -> tuple[list[str],
     dom = _trim_to_container(_dom_paragraphs(page, container), container, page)
     structured = structured_paragraphs(structured_body) if structured_body else []
     if structured and _structured_is_plausible(structured, dom, page.tree):
-        merged = _merge(dom, structured)
+        merged = _merge(page, dom, structured)
         if merged is not None:
             return merged, "json-ld"
     if dom:
@@ -150,7 +150,7 @@ def _dom_paragraphs(page: Page, container) -> list[str]:
     # (a reading of nothing falls back to the container's own paragraphs, see _best_candidate)
     if (chosen or container is None) and _words_if_short(chosen) < STUB_WORDS:
         wider = run("balanced")
-        if _extends(chosen, wider):
+        if _extends(page, chosen, wider):
             return wider
     return chosen
 
@@ -162,11 +162,11 @@ def _words_if_short(paragraphs: list[str]) -> float:
     return _text_words(paragraphs)
 
 
-def _extends(stub: list[str], wider: list[str]) -> bool:
+def _extends(page: Page, stub: list[str], wider: list[str]) -> bool:
     """The wider reading holds the stub (or its text, if it has any) and much more text."""
     text = [p for p in stub if not is_boilerplate(p)]
     words = _word_count(text)
-    held = max(_coverage(_shingles(" ".join(part)), wider) for part in (stub, text))
+    held = max(_coverage(page, _shingles_of(page, " ".join(part)), wider) for part in (stub, text))
     return held >= PARAGRAPH_VOUCHED and _text_words(wider) >= max(STUB_GROWTH * words, words + STUB_MIN_GAIN)
 
 
@@ -193,29 +193,29 @@ def _precise_reading(page: Page, container, run) -> list[str]:
     """As cheap as the page allows: the fast precision pass is enough when it covers
     a sizeable article container; the full precision pass (with its readability
     comparison) and the balanced pass are run only on the pages where it does not."""
-    own = _shingles(" ".join(_container_paragraphs(page, container))) if container is not None else set()
+    own = _shingles_of(page, " ".join(_container_paragraphs(page, container))) if container is not None else set()
     if len(own) >= CONTAINER_MIN_SHINGLES:
         fast = run("fast")
-        if _coverage(own, fast) >= CONTAINER_COVERED:
+        if _coverage(page, own, fast) >= CONTAINER_COVERED:
             return fast
     precise = run("precise")
     if container is None:
         return precise
-    covered = _coverage(own, precise)
+    covered = _coverage(page, own, precise)
     # not at all covered: the two disagree on where the article is, and the
     # container guess is the weaker of the two
     if covered >= CONTAINER_COVERED or covered < CONTAINER_DISAGREES:
         return precise
     balanced = run("balanced")
     # balanced mode wins when what it adds is mostly the container's own text
-    inside = _shingles(page.text(container))
-    gain_in, gain_out = (a - b for a, b in zip(_split_by(balanced, inside), _split_by(precise, inside)))
+    inside = _shingles_of(page, page.text(container))
+    gain_in, gain_out = (a - b for a, b in zip(_split_by(page, balanced, inside), _split_by(page, precise, inside)))
     return balanced if gain_in > gain_out else precise
 
 
-def _split_by(paragraphs: list[str], reference: set) -> tuple[int, int]:
+def _split_by(page: Page, paragraphs: list[str], reference: set) -> tuple[int, int]:
     """How many of the paragraphs' shingles are in the reference, and how many not."""
-    sh = _shingles(" ".join(paragraphs))
+    sh = _shingles_of(page, " ".join(paragraphs))
     inside = len(sh & reference)
     return inside, len(sh) - inside
 
@@ -224,11 +224,11 @@ def _container_paragraphs(page: Page, container) -> list[str]:
     return [t for p in container.iter("p") if len(t := fold_spaces(page.text(p))) >= MIN_PARAGRAPH_CHARS]
 
 
-def _coverage(reference: set, paragraphs: list[str]) -> float:
+def _coverage(page: Page, reference: set, paragraphs: list[str]) -> float:
     total = len(reference)
     if not total:
         return 1.0
-    return len(reference & _shingles(" ".join(paragraphs))) / total
+    return len(reference & _shingles_of(page, " ".join(paragraphs))) / total
 
 
 def _trim_to_container(paragraphs: list[str], container, page: Page) -> list[str]:
@@ -237,8 +237,8 @@ def _trim_to_container(paragraphs: list[str], container, page: Page) -> list[str
     left alone: leads often sit outside the container, above a picture."""
     if len(paragraphs) < 3 or container is None:
         return paragraphs
-    inside = _shingles(page.text(container))
-    shares = [_share_in(p, inside) for p in paragraphs]
+    inside = _shingles_of(page, page.text(container))
+    shares = [_share_in(page, p, inside) for p in paragraphs]
     total = sum(len(p) for p in paragraphs)
     held = sum(len(p) for p, s in zip(paragraphs, shares) if s >= PARAGRAPH_VOUCHED)
     if held < CONTAINER_HOLDS_TEXT * total:
@@ -248,8 +248,8 @@ def _trim_to_container(paragraphs: list[str], container, page: Page) -> list[str
     # unless it sits in site furniture (a comment thread)
     long_tail = [p for p in paragraphs[last + 1 :] if len(p) > TAIL_MAX_CHARS]
     if long_tail:
-        furniture = _shingles(" ".join(page.text(el) for el in page.furniture.blocks))
-        if any(_share_in(p, furniture) < PARAGRAPH_VOUCHED for p in long_tail):
+        furniture = _shingles_of(page, " ".join(page.text(el) for el in page.furniture.blocks))
+        if any(_share_in(page, p, furniture) < PARAGRAPH_VOUCHED for p in long_tail):
             return paragraphs
     return paragraphs[: last + 1]
 
@@ -493,16 +493,16 @@ def _structured_is_plausible(structured: list[str], dom: list[str], tree) -> boo
     return shared >= STRUCTURED_ON_PAGE * len(s_words)
 
 
-def _merge(dom: list[str], structured: list[str]) -> list[str] | None:
+def _merge(page: Page, dom: list[str], structured: list[str]) -> list[str] | None:
     """DOM paragraphs confirmed by the JSON-LD text (plus the subheadings between
     them), or the JSON-LD paragraphs when the DOM reading missed most of them."""
-    s_sh = _shingles(" ".join(structured))
-    d_sh = _shingles(" ".join(dom))
+    s_sh = _shingles_of(page, " ".join(structured))
+    d_sh = _shingles_of(page, " ".join(dom))
     if not s_sh:
         return None
     if len(s_sh & d_sh) < DOM_MISSED_MOST * len(s_sh):
         return structured
-    vouched = [_share_in(p, s_sh) >= PARAGRAPH_VOUCHED for p in dom]
+    vouched = [_share_in(page, p, s_sh) >= PARAGRAPH_VOUCHED for p in dom]
     if not any(vouched):
         return None
     first = vouched.index(True)
@@ -515,15 +515,21 @@ def _merge(dom: list[str], structured: list[str]) -> list[str] | None:
     return kept
 
 
-def _shingles(text: str) -> set:
+def _shingles(text: str) -> frozenset:
     """The text's distinct 4-word shingles (the benchmark's unit of comparison)."""
     toks = _TOKEN.findall(text.lower())
     if len(toks) < 4:
-        return {tuple(toks)} if toks else set()
-    return set(zip(toks, toks[1:], toks[2:], toks[3:]))
+        return frozenset({tuple(toks)} if toks else ())
+    return frozenset(zip(toks, toks[1:], toks[2:], toks[3:]))
 
 
-def _share_in(para: str, reference: set) -> float:
-    sh = _shingles(para)
+def _shingles_of(page: Page, text: str) -> frozenset:
+    """_shingles(text), computed once per page: a reading is compared with the container,
+    the JSON-LD text and the lead, each time as a whole and paragraph by paragraph."""
+    return page.verdict(_shingles, text)
+
+
+def _share_in(page: Page, para: str, reference: set) -> float:
+    sh = _shingles_of(page, para)
     return len(sh & reference) / len(sh) if sh else 0.0
 

@@ -128,7 +128,8 @@ class Page:
 
     def verdict(self, test, value: str):
         """`test(value)`, computed once per distinct value on this page: a page repeats
-        a few hundred attribute values over thousands of elements."""
+        a few hundred attribute values over thousands of elements. (Any pure function of
+        a string is cached so: maintext's shingles of a reading, compared several times.)"""
         verdicts = self._verdicts_of(test)
         try:
             return verdicts[value]
