@@ -8,6 +8,7 @@ it (`read_trusted`), and written so that a reader never sees half a file
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
 from pathlib import Path
@@ -17,16 +18,30 @@ def user_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "archiver"
 
 
+def _trusted(fh) -> bool:
+    """The open file is the user's own and nobody else may write it (what is kept
+    there decides what runs compute)."""
+    stat = os.fstat(fh.fileno())
+    return stat.st_uid == os.getuid() and not stat.st_mode & 0o022
+
+
 def read_trusted(path: Path) -> bytes | None:
-    """The file's bytes; None when it is missing, unreadable, someone else's, or
-    others may write it (what is kept there decides what runs compute)."""
+    """The file's bytes; None when it is missing, unreadable or not trusted (`_trusted`)."""
     try:
         with open(path, "rb") as fh:
-            stat = os.fstat(fh.fileno())
-            if stat.st_uid != os.getuid() or stat.st_mode & 0o022:
-                return None
-            return fh.read()
+            return fh.read() if _trusted(fh) else None
     except OSError:
+        return None
+
+
+def map_trusted(path: Path) -> mmap.mmap | None:
+    """The file mapped read-only into memory (pages are read from disk as they are
+    first touched, and shared by every process that maps it); None when it is missing,
+    empty, unreadable or not trusted (`_trusted`)."""
+    try:
+        with open(path, "rb") as fh:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if _trusted(fh) else None
+    except (OSError, ValueError):  # (ValueError: an empty file cannot be mapped)
         return None
 
 

@@ -2,8 +2,8 @@
 
 Importing it loads what every worker would otherwise load for itself on its
 first page: the extraction code, the language detector's model (68 MB; half a
-second to unpack from py3langid's LZMA, a quarter from archiver's cache folder, see
-extract/language.py), justext's stop words (a third of a second) and the tables
+second to unpack from py3langid's LZMA, a few milliseconds to map from archiver's cache
+folder, see extract/language.py), justext's stop words (a third of a second) and the tables
 extractors build on first use. The workers fork from the warmed process and share
 all of it, copy-on-write. Then the garbage collector is settled (collector.settle:
 these long-lived objects are frozen out of every collection, so no worker scans them

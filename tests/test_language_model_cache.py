@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-import lzma
 import os
 import subprocess
 import sys
 
 import numpy as np
-from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-from archiver.zstdlib import zstd
+from archiver.extract import language
 
 _TEXTS = ["Der Stadtrat hat am Dienstag nach langer Debatte den Haushalt für das kommende Jahr beschlossen.",
           "The city council approved next year's budget on Tuesday after a long debate about road repairs.",
@@ -36,12 +33,9 @@ def _detect(cache_home) -> dict:
 
 def _kept_with_codes_uppercased(path) -> None:
     # A valid model whose languages are named in capitals: detection shows which model it read.
-    with lzma.open(MODEL_DIR / MODEL_FILE) as src, np.load(io.BytesIO(src.read()), allow_pickle=False) as data:
-        arrays = {name: data[name] for name in data.files}
+    arrays = language._unpacked()
     arrays["classes"] = np.char.upper(arrays["classes"])
-    out = io.BytesIO()
-    np.savez(out, **arrays)
-    path.write_bytes(zstd.compress(out.getvalue()))
+    path.write_bytes(language._kept_bytes(arrays))
     path.chmod(0o600)
 
 
@@ -59,9 +53,16 @@ def test_the_model_is_kept_then_read_back_and_detects_alike(tmp_path):
 def test_a_damaged_or_writable_by_others_model_is_not_read_but_made_again(tmp_path):
     first = _detect(tmp_path)
     path = tmp_path / "archiver" / os.path.basename(first["file"])
+    whole = path.stat().st_size
     path.write_bytes(path.read_bytes()[:100_000])  # cut short
     assert _detect(tmp_path)["found"] == first["found"]
-    assert path.stat().st_size > 1_000_000  # made again
+    assert path.stat().st_size == whole  # made again
+    path.write_bytes(b"")  # empty: nothing to map
+    assert _detect(tmp_path)["found"] == first["found"]
+    assert path.stat().st_size == whole
+    path.write_bytes(path.read_bytes().replace(b'"data"', b'"dat_"', 1))  # a header it does not know
+    assert _detect(tmp_path)["found"] == first["found"]
+    assert path.read_bytes().find(b'"data"') > 0
     _kept_with_codes_uppercased(path)
     path.chmod(0o666)  # others may write it: not read, made again
     assert _detect(tmp_path)["found"] == first["found"]

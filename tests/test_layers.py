@@ -52,13 +52,12 @@ ALLOWED = {
     "archiver.clock": (),
     # So is the garbage collector's setting for long runs.
     "archiver.collector": (),
-    # And what runs keep between runs (the folder, its trust and atomic-write rules), and
-    # zstd's import: the language detector keeps its unpacked model there.
+    # And what runs keep between runs (the folder, its trust and atomic-write rules): the
+    # language detector keeps its unpacked model there. And zstd's import.
     "archiver.cachedir": (),
     "archiver.zstdlib": (),
     "archiver.normalize": ("archiver.clock",),
-    "archiver.extract": ("archiver.normalize", "archiver.record", "archiver.clock", "archiver.cachedir",
-                         "archiver.zstdlib"),
+    "archiver.extract": ("archiver.normalize", "archiver.record", "archiver.clock", "archiver.cachedir"),
     # The writer measures changes (diff) and moves watch schedules on (revisits): pure both.
     "archiver.store": ("archiver.record", "archiver.syndication", "archiver.clock", "archiver.diff",
                        "archiver.revisits", "archiver.zstdlib"),

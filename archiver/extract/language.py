@@ -6,23 +6,26 @@ its cost per page stays under a millisecond whatever the article's length. Its
 model is loaded once per process, on the first page that needs it.
 
 py3langid ships the model (68 MB of arrays) packed with LZMA, which takes about half a
-second of CPU to unpack. The first load on a machine keeps it in archiver's cache folder
-packed with zstd instead (cachedir: `py3langid-<version>-model.npz.zst`, 7 MB), which
-unpacks in about half of that; it is read only when it is the user's own and nobody else
-may write it, and made again when it cannot be read. Both hold the same arrays, so
-detection is the same either way.
+second of CPU to unpack in every process that loads it. The first load on a machine keeps
+the arrays unpacked in archiver's cache folder (cachedir: `py3langid-<version>-model.bin`,
+68 MB), and later loads map that file into memory instead of reading it: the model is
+ready in a few milliseconds, its pages are read from disk as detection first touches them
+and are shared, through the page cache, by every process of every run. The file is read
+only when it is the user's own and nobody else may write it, and made again when it is
+not one this module wrote whole (its header gives every array's place and the file's
+size). Both hold the same arrays, so detection is the same either way.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import lzma
 import re
 from functools import lru_cache
 from pathlib import Path
 
-from archiver.cachedir import read_trusted, user_cache_dir, write_atomically
-from archiver.zstdlib import zstd
+from archiver.cachedir import map_trusted, user_cache_dir, write_atomically
 
 # Under this many letters the text is too short to tell: the declared language stands.
 MIN_LETTERS = 200
@@ -30,8 +33,12 @@ MIN_LETTERS = 200
 SAMPLE = 1000
 # Below this confidence the detection is not trusted over what the page declares.
 MIN_CONFIDENCE = 0.9
-# zstd's level for the kept model: 7 MB, packed in about a tenth of a second on the first load.
-MODEL_CACHE_LEVEL = 3
+# The kept model: this line, a line of JSON (each array's dtype, shape and offset; the
+# file's size), then the arrays' bytes, each at an offset that is a multiple of ALIGN.
+MODEL_MAGIC = b"archiver py3langid model 1\n"
+ALIGN = 64
+# The arrays of py3langid's model file, as its loader reads them.
+MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _CODE = re.compile(r"\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}))?\b")
@@ -39,42 +46,87 @@ _CODE = re.compile(r"\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}))?\b")
 
 @lru_cache(maxsize=1)
 def _identifier():
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import LanguageIdentifier
 
     kept = model_cache_file()
-    packed = read_trusted(kept) if kept is not None else None
-    if packed is not None:
-        try:
-            return _from_npz(LanguageIdentifier, zstd.decompress(packed))
-        except Exception:  # noqa: BLE001 - cut short or damaged: unpacked and kept again below
-            pass
-    with lzma.open(MODEL_DIR / MODEL_FILE) as src:
-        npz = src.read()
-    identifier = _from_npz(LanguageIdentifier, npz)
-    if kept is not None:
-        write_atomically(kept, zstd.compress(npz, level=MODEL_CACHE_LEVEL))
-    return identifier
+    arrays = _map_kept(kept) if kept is not None else None
+    if arrays is None:
+        arrays = _unpacked()
+        if kept is not None:
+            write_atomically(kept, _kept_bytes(arrays))
+            try:  # the model as an older archiver kept it
+                kept.with_name(kept.name.replace(".bin", ".npz.zst")).unlink(missing_ok=True)
+            except OSError:
+                pass
+    # The DFA's tables as memoryviews: the detector indexes them item by item, and a
+    # view reads the mapped file in place where py3langid's own loader copies it.
+    return LanguageIdentifier(arrays["ptc"], arrays["pc"], arrays["classes"].tolist(),
+                              memoryview(arrays["nextmove"]), arrays["out_feat"].tolist(), norm_probs=True,
+                              tk_row=memoryview(arrays["nextmove_row"]))
 
 
 def model_cache_file() -> Path | None:
-    """Where the model is kept, unpacked from py3langid's LZMA and packed again as zstd
-    (None where py3langid's version cannot be read: nothing is kept)."""
+    """Where the model is kept, unpacked from py3langid's LZMA (None where py3langid's
+    version cannot be read: nothing is kept)."""
     from importlib import metadata
 
     try:
         version = metadata.version("py3langid")
     except metadata.PackageNotFoundError:
         return None
-    return user_cache_dir() / f"py3langid-{version}-model.npz.zst"
+    return user_cache_dir() / f"py3langid-{version}-model.bin"
 
 
-def _from_npz(identifier, npz: bytes):
+def _unpacked() -> dict:
+    """The model's arrays, from py3langid's own file."""
     import numpy as np
-    from py3langid.modelio import _to_array
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-    with np.load(io.BytesIO(npz), allow_pickle=False) as data:
-        return identifier(data["ptc"], data["pc"], data["classes"].tolist(), _to_array(data["nextmove"]),
-                          data["out_feat"].tolist(), norm_probs=True, tk_row=_to_array(data["nextmove_row"]))
+    with lzma.open(MODEL_DIR / MODEL_FILE) as src, np.load(io.BytesIO(src.read()), allow_pickle=False) as data:
+        return {name: data[name] for name in MODEL_ARRAYS}
+
+
+def _kept_bytes(arrays: dict) -> bytes:
+    """The file that keeps `arrays` (see MODEL_MAGIC)."""
+    places, offset = [], 0
+    for name in MODEL_ARRAYS:
+        array = arrays[name]
+        places.append([name, array.dtype.str, list(array.shape), offset])
+        offset += -(-array.nbytes // ALIGN) * ALIGN
+    header = json.dumps({"arrays": places, "data": offset}).encode() + b"\n"
+    start = -(-(len(MODEL_MAGIC) + len(header)) // ALIGN) * ALIGN
+    out = bytearray(start + offset)
+    out[:len(MODEL_MAGIC) + len(header)] = MODEL_MAGIC + header
+    for (name, _, _, at), array in zip(places, (arrays[name] for name in MODEL_ARRAYS)):
+        out[start + at:start + at + array.nbytes] = array.tobytes()
+    return bytes(out)
+
+
+def _map_kept(path: Path) -> dict | None:
+    """The arrays of a kept model, mapped from its file; None where there is none this
+    module wrote whole, or it is not trusted (cachedir.map_trusted)."""
+    import numpy as np
+
+    mapped = map_trusted(path)
+    if mapped is None:
+        return None
+    try:
+        if mapped[:len(MODEL_MAGIC)] != MODEL_MAGIC:
+            return None
+        end = mapped.find(b"\n", len(MODEL_MAGIC))
+        header = json.loads(mapped[len(MODEL_MAGIC):end])
+        start = -(-(end + 1) // ALIGN) * ALIGN
+        if start + header["data"] != len(mapped) or [p[0] for p in header["arrays"]] != list(MODEL_ARRAYS):
+            return None  # cut short, or not this layout
+        arrays = {}
+        for name, dtype, shape, at in header["arrays"]:
+            count = 1
+            for size in shape:
+                count *= size
+            arrays[name] = np.frombuffer(mapped, dtype=np.dtype(dtype), count=count, offset=start + at).reshape(shape)
+        return arrays
+    except (ValueError, TypeError, KeyError):  # not JSON, a bad dtype or shape, an array past the end
+        return None
 
 
 def language_code(value) -> str | None:
