@@ -7,34 +7,58 @@ workers fork with them; otherwise every worker of a long run pays that for itsel
 A short run does not: most of its workers never meet such a string.
 
 Most of that time goes to the `regex` module compiling, in Python, the 615 patterns
-dateparser builds from the locales' words. A compiled pattern pickles with its
-compiled code, so the first long run on a machine keeps them in archiver's cache
-folder (cachedir: `dateparser-<dateparser>-<regex>-py<X><Y>.pickle`, 1.3 MB) and
-later runs read them back: the whole preload then takes 0.4 s instead of 1.5 to 2.
-The file is read only when it is the user's own and nobody else may write it (a
-pickle can run code); one that cannot be read is made again. Its name carries the
-versions that made it, so an upgrade makes a new one.
+dateparser builds from the locales' words, and to the locales' dictionaries and
+simplifications built from those words. A compiled pattern pickles with its compiled
+code, so the first long run on a machine keeps them, with the locales that hold them, in
+archiver's cache folder (cachedir: `dateparser-<dateparser>-<regex>-py<X><Y>.pickle`,
+2.7 MB) and later runs read them back: the whole preload then takes 0.3 s instead of 1.5
+to 2 (0.4 s when only the patterns were kept). The file is read only when it is the
+user's own and nobody else may write it (a pickle can run code); one that cannot be read
+is made again. Its name carries the versions that made it, so an upgrade makes a new
+one.
 """
 
 from __future__ import annotations
 
+import io
 import pickle
 import sys
+import threading
 from importlib import metadata
 from pathlib import Path
 
 from dateparser import DateDataParser
 from dateparser.languages.dictionary import Dictionary
+from dateparser.languages.loader import LocaleDataLoader
 
 from archiver.cachedir import read_trusted, user_cache_dir, write_atomically
 
-# dateparser's caches of each locale's words and the patterns compiled from them:
-# class attributes of its Dictionary, shared by every parser (htmldate's included).
-# They are dateparser's private state: a name a later version drops is left out.
-CACHES = tuple(name for name in ("_sorted_words_cache", "_split_regex_cache",
-                                 "_sorted_relative_strings_cache", "_split_relative_regex_cache",
-                                 "_match_relative_regex_cache")
-               if isinstance(getattr(Dictionary, name, None), dict))
+# dateparser's caches of each locale's words and the patterns compiled from them (class
+# attributes of its Dictionary), and the locales its loader has built, each with its
+# dictionaries and compiled simplifications (class attributes of LocaleDataLoader):
+# shared by every parser, htmldate's included. They are dateparser's private state: a
+# name a later version drops is left out.
+CACHES = tuple(f"{owner.__name__}.{name}"
+               for owner, names in ((Dictionary, ("_sorted_words_cache", "_split_regex_cache",
+                                                  "_sorted_relative_strings_cache", "_split_relative_regex_cache",
+                                                  "_match_relative_regex_cache")),
+                                    (LocaleDataLoader, ("_loaded_languages", "_loaded_locales")))
+               for name in names if isinstance(getattr(owner, name, None), dict))
+_OWNERS = {"Dictionary": Dictionary, "LocaleDataLoader": LocaleDataLoader}
+# A locale guards its lazily built parts with a lock, which is made anew when read back.
+_LOCKS = (type(threading.Lock()), type(threading.RLock()))
+
+
+def _cache(key: str) -> dict:
+    owner, name = key.split(".")
+    return getattr(_OWNERS[owner], name)
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        if isinstance(obj, _LOCKS):
+            return (threading.RLock if type(obj) is _LOCKS[1] else threading.Lock), ()
+        return NotImplemented
 
 
 def cache_file() -> Path:
@@ -55,15 +79,20 @@ def load(path: Path) -> bool:
     if not (isinstance(caches, dict) and set(caches) == set(CACHES)
             and all(isinstance(entry, dict) for entry in caches.values())):
         return False
-    for name, entry in caches.items():
-        getattr(Dictionary, name).update(entry)
+    for key, entry in caches.items():
+        _cache(key).update(entry)
     return True
 
 
 def save(path: Path) -> None:
-    """Write dateparser's caches to `path` (atomically; nothing on a read-only disk)."""
-    write_atomically(path, pickle.dumps({name: getattr(Dictionary, name) for name in CACHES},
-                                        protocol=pickle.HIGHEST_PROTOCOL))
+    """Write dateparser's caches to `path` (atomically; nothing on a read-only disk, or
+    where a later dateparser keeps something there that does not pickle)."""
+    out = io.BytesIO()
+    try:
+        _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump({key: _cache(key) for key in CACHES})
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return
+    write_atomically(path, out.getvalue())
 
 
 def preload() -> bool:

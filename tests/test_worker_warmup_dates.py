@@ -75,6 +75,9 @@ def test_when_dateparser_has_none_of_the_known_caches_no_file_is_written_or_read
             "for name in ('_sorted_words_cache', '_split_regex_cache', '_sorted_relative_strings_cache',"
             " '_split_relative_regex_cache', '_match_relative_regex_cache'):\n"
             "    setattr(d.Dictionary, name, collections.UserDict())\n"
+            "import dateparser.languages.loader as l\n"
+            "for name in ('_loaded_languages', '_loaded_locales'):\n"
+            "    setattr(l.LocaleDataLoader, name, collections.UserDict())\n"
             "import archiver.worker_warmup_dates as warm\n"
             "print(warm.CACHES, warm.FROM_CACHE)\n")
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
