@@ -196,3 +196,28 @@ def test_check_article(url, body, og_type, types, has_date, expected):
     is_article, reason = check_article(url=url, body=body, og_type=og_type, json_ld_types=types,
                                        story_types=STORY_TYPES, has_date=has_date, has_author=False)
     assert is_article is expected and (reason is None) is expected
+
+
+def _words_as_counted_before(text):
+    import re
+
+    from archiver.extract.article_check import _CJK
+
+    text = text or ""
+    return len(re.findall(r"\w+", _CJK.sub(" ", text))) + len(_CJK.findall(text)) // 2
+
+
+@pytest.mark.parametrize("text,words", [("", 0), (None, 0), ("One two, three.", 3),
+                                        ("東京で会議が開かれた。 hello world", 7), ("Zürich – 3 Tage", 3)])
+def test_words_are_counted_cjk_by_its_characters(text, words):
+    from archiver.extract.article_check import count_words
+
+    assert count_words(text) == words == _words_as_counted_before(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab Zü東京でかー。 ,\n1")))
+def test_word_counts_match_the_three_scan_count(text):
+    from archiver.extract.article_check import count_words
+
+    assert count_words(text) == _words_as_counted_before(text)
