@@ -18,6 +18,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
+from w3lib.encoding import http_content_type_encoding
 
 from archiver import clock
 from archiver.items import IMPORT_KEY_META, FailedFetch, NotDue, PassedOver
@@ -258,25 +259,51 @@ class PageErrorsMiddleware:
 
 
 class MetaRefreshMiddleware(_ScrapyMetaRefreshMiddleware):
-    """Scrapy's meta refresh redirects, decoding only the start of a page.
+    """Scrapy's meta refresh redirects, decoding only the start of a page, and none of
+    a page that cannot hold one.
 
     Scrapy looks for the refresh in the first 4096 characters of the page's text
-    (response.text[0:4096]), and decodes the whole page to get them; the crawl process
-    hands the page's bytes to the extraction workers and needs no more of its text. A
-    start that decodes, in the page's own encoding, to more than those characters holds
-    the same ones (a character cut in two at its end lies past them).
+    (response.text[0:4096]), and decodes the whole page to get them (first to guess its
+    encoding, when the response does not declare one); the crawl process hands the
+    page's bytes to the extraction workers and needs no more of its text. A start that
+    decodes, in the page's own encoding, to more than those characters holds the same
+    ones (a character cut in two at its end lies past them).
+
+    Scrapy (w3lib) redirects only for a meta tag whose attributes spell "refresh". In
+    an encoding that writes ASCII as ASCII (every one a page can be guessed to be in,
+    except UTF-16 and UTF-32, whose ASCII holds NUL bytes), a start whose bytes hold no
+    "refresh" in any case holds no such tag: most pages (five in six of the dev sets)
+    are passed on without being decoded at all.
     """
 
     HEAD = 32 * 1024  # bytes: 4096 characters of any encoding, with room to spare
     READ = 4096  # characters Scrapy reads
 
     def process_response(self, request: Request, response: Response, spider=None):
+        if isinstance(response, HtmlResponse) and not self._may_refresh(response):
+            return response
         if isinstance(response, HtmlResponse) and len(response.body) > self.HEAD:
             head = response.replace(body=response.body[:self.HEAD], encoding=response.encoding)
             if len(head.text) > self.READ + 4:
                 result = super().process_response(request, head)
                 return response if result is head else result
         return super().process_response(request, response)
+
+    def _may_refresh(self, response: HtmlResponse) -> bool:
+        """False when the page's start cannot hold a meta refresh (see above)."""
+        head = response.body[:self.HEAD]
+        if b"\0" in head or not self._ascii_as_ascii(response):
+            return True  # (UTF-16 or UTF-32, most likely: decoded to tell)
+        return b"refresh" in head.lower()
+
+    @staticmethod
+    def _ascii_as_ascii(response: HtmlResponse) -> bool:
+        """The charset the response's headers declare, if any, writes ASCII as ASCII."""
+        charset = http_content_type_encoding((response.headers.get(b"Content-Type") or b"").decode("latin-1"))
+        try:
+            return charset is None or "<meta refresh>".encode(charset) == b"<meta refresh>"
+        except (LookupError, UnicodeError):
+            return False
 
 
 # Scrapy's line for a robots.txt that could not be downloaded (an ERROR with a traceback).

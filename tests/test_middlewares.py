@@ -110,3 +110,31 @@ def test_meta_refresh_reads_what_scrapys_reads(before, encoding, charset):
     ours = decision(MetaRefreshMiddleware)
     assert ours == decision(ScrapyMetaRefreshMiddleware)
     assert len(body) > MetaRefreshMiddleware.HEAD
+
+
+@pytest.mark.parametrize("refresh", [REFRESH, '<META HTTP-EQUIV="Refresh" CONTENT="0;URL=/moved.html">',
+                                     "<script>var autoRefresh = 1;</script>", ""])
+@pytest.mark.parametrize("charset", [None, "utf-8", "utf-16", "utf-32", "cp500", "gb18030", "no-such-charset"])
+@pytest.mark.parametrize("length", [200, 40_000])
+def test_a_page_without_refresh_in_its_bytes_is_passed_on_as_scrapy_would(refresh, charset, length):
+    # The bytes check (no "refresh" in the start: not decoded) against Scrapy's own
+    # decision, for charsets the response's headers declare, ASCII-writing or not.
+    from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefreshMiddleware
+    from scrapy.http import HtmlResponse
+
+    from archiver.middlewares import MetaRefreshMiddleware
+
+    text = f"<html><head><title>Moved</title>{refresh}</head><body>" + "<p>Bürger grüßen.</p>" * (length // 20)
+    body = text.encode("utf-8" if charset in (None, "no-such-charset") else charset)
+    headers = {"Content-Type": "text/html" + (f"; charset={charset}" if charset else "")}
+    crawler = get_crawler(settings_dict={"METAREFRESH_ENABLED": True})
+
+    def decision(middleware_class):
+        request = Request("https://news.example/story.html")
+        response = HtmlResponse(request.url, body=body, headers=headers, request=request)
+        result = middleware_class.from_crawler(crawler).process_response(request, response)
+        return result.url if isinstance(result, Request) else ("kept" if result is response else result)
+
+    assert decision(MetaRefreshMiddleware) == decision(ScrapyMetaRefreshMiddleware)
+    if refresh.lower().count("refresh") and charset in (None, "utf-8", "gb18030"):
+        assert decision(MetaRefreshMiddleware) == ("kept" if "script" in refresh else "https://news.example/moved.html")
