@@ -209,8 +209,8 @@ from archiver.cli.crawl_cmd import _start_workers_early
 if __name__ == "__main__":
     urls = sys.argv[2:]
     _start_workers_early(sys.argv[1], urls, {overrides})
-    # started before the crawl imports Scrapy
-    print(forkserver._forkserver._forkserver_pid is not None, "scrapy" in sys.modules)
+    # started before the crawl imports Scrapy (and, for a new archive, the store)
+    print(forkserver._forkserver._forkserver_pid is not None, "scrapy" in sys.modules, "sqlite_utils" in sys.modules)
 """
 
 
@@ -230,8 +230,9 @@ def test_crawl_starts_the_forkserver_early_only_for_urls_the_archive_does_not_ho
         run = subprocess.run([sys.executable, str(script), str(tmp_path / db), *listed],
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr[-2000:]
-        forked, scrapy_loaded = run.stdout.split()
+        forked, scrapy_loaded, store_loaded = run.stdout.split()
         assert scrapy_loaded == "False"
+        assert store_loaded == "False" or (tmp_path / db).exists()  # a new archive: not even imported
         return forked == "True"
 
     assert started(urls[6:])  # six pages to fetch

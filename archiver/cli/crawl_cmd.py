@@ -135,8 +135,6 @@ def _start_workers_early(db_path: str, listed: list[str], overrides: dict[str, s
     from pathlib import Path
 
     from archiver import settings as defaults
-    from archiver.store.queries import archived_fetch_states
-    from archiver.store.schema import ArchiveError
     from archiver.workers import configured_workers, start_forkserver
 
     try:
@@ -145,6 +143,10 @@ def _start_workers_early(db_path: str, listed: list[str], overrides: dict[str, s
         return
     archived = 0
     if Path(db_path).exists():  # (not made here: a usage error found next must leave no archive behind)
+        # (the store only now: for a new archive the workers start before it is even imported)
+        from archiver.store.queries import archived_fetch_states
+        from archiver.store.schema import ArchiveError
+
         try:
             db = open_db(db_path)
         except ArchiveError:

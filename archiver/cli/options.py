@@ -63,23 +63,28 @@ def json_option(func):
 
 def archive_errors(func):
     """Turn the store's expected errors into `Error: ...` messages (exit 1); a damaged
-    archive found while reading says so and how to check it."""
-    import sqlite3
-
-    from archiver.store.queries import QueryError
-    from archiver.store.schema import ArchiveError, damaged, is_damage
+    archive found while reading says so and how to check it. (The store is imported
+    only when an error comes: sqlite-utils, which loads numpy, costs every command a
+    seventh of a second, and a crawl's extraction workers start only after it.)"""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         path = kwargs.get("db_path") or DEFAULT_DB
         try:
             return func(*args, **kwargs)
-        except (ArchiveError, QueryError) as exc:
-            raise click.ClickException(str(exc)) from exc
-        except sqlite3.Error as exc:
-            if is_damage(exc):
-                raise click.ClickException(str(damaged(path, exc))) from exc
-            raise click.ClickException(f"cannot read the archive {path}: {exc}") from exc
+        except Exception as exc:
+            import sqlite3
+
+            from archiver.store.queries import QueryError
+            from archiver.store.schema import ArchiveError, damaged, is_damage
+
+            if isinstance(exc, (ArchiveError, QueryError)):
+                raise click.ClickException(str(exc)) from exc
+            if isinstance(exc, sqlite3.Error):
+                if is_damage(exc):
+                    raise click.ClickException(str(damaged(path, exc))) from exc
+                raise click.ClickException(f"cannot read the archive {path}: {exc}") from exc
+            raise
 
     return wrapper
 
@@ -134,10 +139,11 @@ def lang_option(help_text: str):
 
 def filter_options(func):
     """--site --author --tag --since --until --lang --gone --dedupe, handed to the command as `filters`."""
-    from archiver.store.queries import ArticleFilters
 
     @functools.wraps(func)
     def wrapper(*args, site, author, tag, since, until, languages, gone, dedupe, **kwargs):
+        from archiver.store.queries import ArticleFilters
+
         filters = ArticleFilters(sites=tuple(site), authors=tuple(author), tags=tuple(tag), since=since, until=until,
                                  languages=languages, gone=gone, dedupe=dedupe)
         return func(*args, filters=filters, **kwargs)
