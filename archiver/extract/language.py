@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import lzma
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -86,19 +87,24 @@ def _unpacked() -> dict:
         return {name: data[name] for name in MODEL_ARRAYS}
 
 
+def _aligned(size: int) -> int:
+    """`size` rounded up to a multiple of ALIGN."""
+    return -(-size // ALIGN) * ALIGN
+
+
 def _kept_bytes(arrays: dict) -> bytes:
     """The file that keeps `arrays` (see MODEL_MAGIC)."""
     places, offset = [], 0
     for name in MODEL_ARRAYS:
         array = arrays[name]
         places.append([name, array.dtype.str, list(array.shape), offset])
-        offset += -(-array.nbytes // ALIGN) * ALIGN
-    header = json.dumps({"arrays": places, "data": offset}).encode() + b"\n"
-    start = -(-(len(MODEL_MAGIC) + len(header)) // ALIGN) * ALIGN
+        offset += _aligned(array.nbytes)
+    prefix = MODEL_MAGIC + json.dumps({"arrays": places, "data": offset}).encode() + b"\n"
+    start = _aligned(len(prefix))
     out = bytearray(start + offset)
-    out[:len(MODEL_MAGIC) + len(header)] = MODEL_MAGIC + header
-    for (name, _, _, at), array in zip(places, (arrays[name] for name in MODEL_ARRAYS)):
-        out[start + at:start + at + array.nbytes] = array.tobytes()
+    out[:len(prefix)] = prefix
+    for name, _, _, at in places:
+        out[start + at:start + at + arrays[name].nbytes] = arrays[name].tobytes()
     return bytes(out)
 
 
@@ -115,16 +121,12 @@ def _map_kept(path: Path) -> dict | None:
             return None
         end = mapped.find(b"\n", len(MODEL_MAGIC))
         header = json.loads(mapped[len(MODEL_MAGIC):end])
-        start = -(-(end + 1) // ALIGN) * ALIGN
+        start = _aligned(end + 1)
         if start + header["data"] != len(mapped) or [p[0] for p in header["arrays"]] != list(MODEL_ARRAYS):
             return None  # cut short, or not this layout
-        arrays = {}
-        for name, dtype, shape, at in header["arrays"]:
-            count = 1
-            for size in shape:
-                count *= size
-            arrays[name] = np.frombuffer(mapped, dtype=np.dtype(dtype), count=count, offset=start + at).reshape(shape)
-        return arrays
+        return {name: np.frombuffer(mapped, dtype=np.dtype(dtype), count=math.prod(shape),
+                                    offset=start + at).reshape(shape)
+                for name, dtype, shape, at in header["arrays"]}
     except (ValueError, TypeError, KeyError):  # not JSON, a bad dtype or shape, an array past the end
         return None
 
