@@ -38,15 +38,14 @@ from archiver.cachedir import read_trusted, user_cache_dir, write_atomically
 # dictionaries and compiled simplifications (class attributes of LocaleDataLoader):
 # shared by every parser, htmldate's included. They are dateparser's private state: a
 # name a later version drops is left out.
-CACHES = tuple(f"{owner.__name__}.{name}"
-               for owner, names in ((Dictionary, ("_sorted_words_cache", "_split_regex_cache",
-                                                  "_sorted_relative_strings_cache", "_split_relative_regex_cache",
-                                                  "_match_relative_regex_cache")),
-                                    (LocaleDataLoader, ("_loaded_languages", "_loaded_locales")))
+_KNOWN = {Dictionary: ("_sorted_words_cache", "_split_regex_cache", "_sorted_relative_strings_cache",
+                       "_split_relative_regex_cache", "_match_relative_regex_cache"),
+          LocaleDataLoader: ("_loaded_languages", "_loaded_locales")}
+_OWNERS = {owner.__name__: owner for owner in _KNOWN}
+CACHES = tuple(f"{owner.__name__}.{name}" for owner, names in _KNOWN.items()
                for name in names if isinstance(getattr(owner, name, None), dict))
-_OWNERS = {"Dictionary": Dictionary, "LocaleDataLoader": LocaleDataLoader}
 # A locale guards its lazily built parts with a lock, which is made anew when read back.
-_LOCKS = (type(threading.Lock()), type(threading.RLock()))
+_NEW_LOCK = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock}
 
 
 def _cache(key: str) -> dict:
@@ -56,9 +55,8 @@ def _cache(key: str) -> dict:
 
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj):
-        if isinstance(obj, _LOCKS):
-            return (threading.RLock if type(obj) is _LOCKS[1] else threading.Lock), ()
-        return NotImplemented
+        new_lock = _NEW_LOCK.get(type(obj))
+        return NotImplemented if new_lock is None else (new_lock, ())
 
 
 def cache_file() -> Path:
