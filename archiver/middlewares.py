@@ -280,13 +280,14 @@ class MetaRefreshMiddleware(_ScrapyMetaRefreshMiddleware):
     READ = 4096  # characters Scrapy reads
 
     def process_response(self, request: Request, response: Response, spider=None):
-        if isinstance(response, HtmlResponse) and not self._may_refresh(response):
-            return response
-        if isinstance(response, HtmlResponse) and len(response.body) > self.HEAD:
-            head = response.replace(body=response.body[:self.HEAD], encoding=response.encoding)
-            if len(head.text) > self.READ + 4:
-                result = super().process_response(request, head)
-                return response if result is head else result
+        if isinstance(response, HtmlResponse):
+            if not self._may_refresh(response):
+                return response
+            if len(response.body) > self.HEAD:
+                head = response.replace(body=response.body[:self.HEAD], encoding=response.encoding)
+                if len(head.text) > self.READ + 4:
+                    result = super().process_response(request, head)
+                    return response if result is head else result
         return super().process_response(request, response)
 
     def _may_refresh(self, response: HtmlResponse) -> bool:
